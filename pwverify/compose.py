@@ -1,0 +1,488 @@
+"""From a program's graph to its representation, node by node (Lemma 1 of Després).
+
+The composition walks the DAG in topological order and keeps a list of pieces of
+the input space. On each piece it knows a smooth formula (over the inputs) for every
+node computed so far that is still needed. A node of a smooth primitive extends the
+formulas; a node whose primitive has several branches is composed with the pieces
+(Lemma 1: ``R^{αβ} = P^α ∩ (u^α)^{-1}(Q^β)``, formulas ``v^β ∘ u^α``), which is also
+how sums and products of selections meet (Lemma 3: both operands are already
+formulas on the same pieces).
+
+Pruning is output-sensitive. For each piece only the branches that are feasible on
+it are formed: a branch contradicted syntactically costs nothing, the others cost one
+solver check each, and tables with many branches (``torch.max`` over n entries has
+2**n - 1) are enumerated by the solver itself, which proposes the feasible branches
+one model at a time (calls = feasible branches + 1). A branch that is the only
+feasible one covers the whole piece and adds no condition.
+
+After each split, pieces on which every live value has the same formula are merged
+when their union is again a conjunction of atoms (proved by the solver), so the loop
+``max1`` of seed 001 yields its n pieces, not 2**(n-1). Pieces are disjoint and
+cover the domain by construction; emptiness the solver cannot decide keeps the
+piece, flagged ``possibly_empty``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import sympy
+import z3
+
+from .conditions import Atom, canonical, conjoin
+from .errors import PwverifyError
+from .ir import Graph
+from .pieces import CompositionStats, Piece, Representation
+from .primitives import registry
+from .primitives.registry import ARGS, PieceTable
+from .smt import DEFAULT_TIMEOUT_MS, Smt
+
+
+class _Undefined:
+    """The value of a node outside its domain (log of a non-positive number, ...)."""
+
+    def __repr__(self) -> str:
+        return "UNDEF"
+
+
+UNDEF = _Undefined()
+
+#: Explicit tables with more candidate branches than this are enumerated by the solver.
+SELECTOR_THRESHOLD = 4
+#: Pair attempts allowed when merging one group of pieces with equal formulas.
+MERGE_BUDGET = 400
+
+
+class DecompositionUnknown(PwverifyError):
+    """The solver could not decide which branches are feasible (exit code 3)."""
+
+
+@dataclass
+class _State:
+    where: tuple[Atom, ...]
+    env: dict[int, tuple]
+    trace: tuple = ()
+    possibly_empty: bool = False
+
+    def key(self) -> tuple:
+        return tuple(sorted(self.env.items(), key=lambda kv: kv[0]))
+
+
+@dataclass
+class Step:
+    """One composition step, kept for ``explain``."""
+
+    node: int
+    op: str
+    location: Any
+    pieces_in: int
+    candidates: int
+    pruned: int
+    pieces_out: int
+    merged: int
+    snapshot: list | None = None
+
+
+def compose(graph: Graph, inputs: Sequence[sympy.Symbol] | None = None, *,
+            timeout_ms: int = DEFAULT_TIMEOUT_MS, merge: bool = True, simplify: bool = True,
+            record: bool = False, output_shape: tuple = (), groups: dict | None = None,
+            label: str = "") -> Representation:
+    """The representation of the function computed by ``graph``."""
+    composer = _Composer(graph, inputs, timeout_ms, merge, simplify, record)
+    rep = composer.run()
+    rep.output_shape, rep.groups, rep.label = output_shape, dict(groups or {}), label
+    return rep
+
+
+class _Composer:
+    def __init__(self, graph: Graph, inputs, timeout_ms: int, merge: bool, simplify: bool, record: bool):
+        self.graph = graph.pruned()
+        names = self.graph.input_names()
+        self.inputs = tuple(inputs) if inputs is not None else tuple(sympy.Symbol(n) for n in names)
+        self.symbol_of = dict(zip(names, self.inputs))
+        self.smt = Smt(self.inputs, timeout_ms)
+        self.merge_enabled = merge
+        self.simplify_enabled = simplify
+        self.record = record
+        self.stats = CompositionStats()
+        self.fixed: dict[int, tuple] = {}
+        self._fresh = itertools.count()
+        self._failed_merges: set[frozenset] = set()
+
+    # -- the walk ----------------------------------------------------------------------
+    def run(self) -> Representation:
+        start = time.perf_counter()
+        graph = self.graph
+        last = graph.last_use()
+        states = [_State((), {})]
+        for nid, node in enumerate(graph.nodes):
+            before, pruned_before = len(states), self.stats.pruned
+            candidates = self._step(nid, node, states)
+            states = candidates
+            dead = [k for k in (states[0].env if states else {}) if last[k] <= nid]
+            for st in states:
+                for k in dead:
+                    st.env.pop(k, None)
+            merged = 0
+            if self.merge_enabled and len(states) > 1 and nid not in self.fixed:
+                states, merged = self._merge(states)
+            if node.op not in ("input", "const") and nid not in self.fixed:
+                self.stats.steps.append(Step(
+                    nid, node.op, graph.locations.get(nid), before, len(candidates) + (self.stats.pruned - pruned_before),
+                    self.stats.pruned - pruned_before, len(states), merged,
+                    [self._snapshot(st, nid) for st in states] if self.record else None))
+        pieces, outside = [], []
+        for st in states:
+            outs = [self._value(st, o) for o in graph.outputs]
+            if any(v[0] is UNDEF for v in outs):
+                outside.append(st)
+            else:
+                pieces.append(st)
+        if self.merge_enabled and len(outside) > 1:
+            for st in outside:
+                st.env = {}
+            outside, _ = self._merge(outside)
+        if self.simplify_enabled:
+            pieces = [self._drop_redundant(st) for st in pieces]
+            outside = [self._drop_redundant(st) for st in outside]
+        pieces.sort(key=_display_order)
+        result = [Piece(st.where, tuple(self._value(st, o)[0] for o in graph.outputs), self.inputs,
+                        st.possibly_empty, st.trace) for st in pieces]
+        self.stats.kept = len(result)
+        self.stats.solver_calls = self.smt.stats.checks
+        self.stats.unknown = self.smt.stats.unknown
+        self.stats.seconds = time.perf_counter() - start
+        return Representation(self.inputs, result, [st.where for st in outside], stats=self.stats)
+
+    def _value(self, st: _State, nid: int) -> tuple:
+        hit = self.fixed.get(nid)
+        return hit if hit is not None else st.env[nid]
+
+    def _snapshot(self, st: _State, nid: int):
+        value = self._value(st, nid)
+        return (st.where, value)
+
+    def _step(self, nid: int, node, states: list[_State]) -> list[_State]:
+        if node.op == "input":
+            self.fixed[nid] = (self.symbol_of[node.params[0]],)
+            return states
+        if node.op == "const":
+            v = node.params[0]
+            self.fixed[nid] = (sympy.Rational(v.numerator, v.denominator),)
+            return states
+        if node.op == "get":
+            (arg,), k = node.args, node.params[0]
+            if arg in self.fixed:
+                self.fixed[nid] = (self.fixed[arg][k],)
+            else:
+                for st in states:
+                    st.env[nid] = (st.env[arg][k],)
+            return states
+        table = registry.get(node.op).table(len(node.args), node.params)
+        if all(a in self.fixed for a in node.args) and not table.implicit and table.count() == 1:
+            values = [self.fixed[a][0] for a in node.args]
+            mapping = dict(zip(ARGS, values))
+            if not table.domain or all(atom.subs(mapping) is True for atom in table.domain):
+                branch = table.branches()[0]
+                self.fixed[nid] = tuple(canonical(f.xreplace(mapping)) for f in branch.value)
+                return states
+        out: list[_State] = []
+        for st in states:
+            out.extend(self._apply(st, nid, node, table))
+        return out
+
+    # -- one node on one piece -------------------------------------------------------------
+    def _apply(self, st: _State, nid: int, node, table: PieceTable) -> list[_State]:
+        values = [self._value(st, a)[0] for a in node.args]
+        n_out = table.n_out
+        undefined = [i for i, v in enumerate(values) if v is UNDEF]
+        if undefined:
+            lazy_select = node.op == "select" and node.params[3] and all(i >= node.params[1] for i in undefined)
+            if not lazy_select:
+                return [self._child(st, nid, (UNDEF,) * n_out, (), st.where, st.possibly_empty)]
+        mapping = {ARGS[i]: v for i, v in enumerate(values) if v is not UNDEF}
+        out: list[_State] = []
+        inside = self._domain_split(st, table, mapping, nid, n_out, out)
+        if inside is None:
+            return out
+        for branch, atoms, unsure in self._feasible(inside, table, mapping, values):
+            if any(v is UNDEF and ARGS[i] in f.free_symbols for f in branch.value for i, v in enumerate(values)):
+                formulas = (UNDEF,) * n_out
+            else:
+                formulas = tuple(canonical(f.xreplace(mapping)) for f in branch.value)
+            out.append(self._child(inside, nid, formulas, ((nid, branch.order, branch.label),),
+                                   inside.where + atoms, inside.possibly_empty or unsure))
+        return out
+
+    def _child(self, st: _State, nid: int, formulas: tuple, trace: tuple, where: tuple, unsure: bool) -> _State:
+        env = dict(st.env)
+        env[nid] = formulas
+        return _State(conjoin(where) or (), env, st.trace + trace, unsure)
+
+    def _domain_split(self, st: _State, table: PieceTable, mapping: dict, nid: int, n_out: int,
+                      out: list[_State]) -> _State | None:
+        """Split off the parts of the piece outside the primitive's domain (as UNDEF)."""
+        atoms = []
+        for atom in table.domain:
+            a = atom.subs(mapping)
+            if a is False:
+                out.append(self._child(st, nid, (UNDEF,) * n_out, ((nid, (), "outside domain"),), st.where,
+                                       st.possibly_empty))
+                return None
+            if a is not True and a not in st.where:
+                atoms.append(a)
+        if not atoms:
+            return st
+        self.smt.push()
+        try:
+            self.smt.assert_atoms(st.where)
+            for i in range(len(atoms)):
+                cube = tuple(atoms[:i]) + (atoms[i].negated(),)
+                if conjoin(st.where, cube) is None:
+                    continue
+                r = self.smt.check(cube, want_model=False)
+                if r.unsat:
+                    self.stats.pruned += 1
+                    continue
+                out.append(self._child(st, nid, (UNDEF,) * n_out, ((nid, (), "outside domain"),),
+                                       st.where + cube, st.possibly_empty or r.status == "unknown"))
+            r = self.smt.check(atoms, want_model=False)
+        finally:
+            self.smt.pop()
+        if r.unsat:
+            self.stats.pruned += 1
+            return None
+        if not out:
+            return st  # the whole piece is inside the domain
+        return _State(conjoin(st.where, atoms) or (), st.env, st.trace, st.possibly_empty or r.status == "unknown")
+
+    def _feasible(self, st: _State, table: PieceTable, mapping: dict, values: list):
+        """The branches of ``table`` feasible on piece ``st``: (branch, new atoms, unsure)."""
+        if table.implicit:
+            return self._enumerate_implicit(st, table, values)
+        candidates = []
+        for branch in table.branches():
+            atoms = _substitute(branch.where, mapping)
+            if atoms is None or conjoin(st.where, atoms) is None:
+                self.stats.pruned += 1
+                continue
+            new = tuple(a for a in atoms if a not in st.where)
+            if not new:
+                # implied by the piece: by disjointness every other branch is empty
+                self.stats.pruned += len(candidates)
+                return [(branch, (), False)]
+            candidates.append((branch, new))
+        if len(candidates) == 1:
+            return [(candidates[0][0], (), False)]
+        if not candidates:
+            return []
+        if len(candidates) > SELECTOR_THRESHOLD:
+            return self._enumerate_explicit(st, candidates)
+        kept = []
+        self.smt.push()
+        try:
+            self.smt.assert_atoms(st.where)
+            for i, (branch, atoms) in enumerate(candidates):
+                if i == len(candidates) - 1 and not kept:
+                    kept.append((branch, (), False))  # every other branch is empty: it is the piece
+                    break
+                r = self.smt.check(atoms, want_model=False)
+                if r.unsat:
+                    self.stats.pruned += 1
+                    continue
+                kept.append((branch, atoms, r.status == "unknown"))
+        finally:
+            self.smt.pop()
+        if len(kept) == 1 and not kept[0][2]:
+            kept = [(kept[0][0], (), False)]
+        return kept
+
+    def _fresh_name(self, stem: str) -> z3.ArithRef:
+        return z3.Real(f"{stem}{next(self._fresh)}")
+
+    def _enumerate_explicit(self, st: _State, candidates: list):
+        selector = z3.Int(f"branch{next(self._fresh)}")
+        encoded, options = [], []
+        for i, (_, atoms) in enumerate(candidates):
+            term, side, enc = self.smt.conj(atoms)
+            encoded.extend(enc)
+            options.append(z3.And(selector == i, term, *side))
+        self.smt.push()
+        try:
+            self.smt.assert_atoms(st.where)
+            models, complete, reason = self.smt.enumerate([z3.Or(options)], [selector], encoded)
+        finally:
+            self.smt.pop()
+        if not complete:
+            return self._fallback(st, candidates, reason)
+        chosen = sorted(m.eval(selector, model_completion=True).as_long() for m in models)
+        self.stats.pruned += len(candidates) - len(chosen)
+        if len(chosen) == 1:
+            return [(candidates[chosen[0]][0], (), False)]
+        return [(candidates[i][0], candidates[i][1], False) for i in chosen]
+
+    def _fallback(self, st: _State, candidates: list, reason: str):
+        kept = []
+        self.smt.push()
+        try:
+            self.smt.assert_atoms(st.where)
+            for branch, atoms in candidates:
+                r = self.smt.check(atoms, want_model=False)
+                if r.unsat:
+                    self.stats.pruned += 1
+                    continue
+                kept.append((branch, atoms, r.status == "unknown"))
+        finally:
+            self.smt.pop()
+        return kept
+
+    def _enumerate_implicit(self, st: _State, table: PieceTable, values: list):
+        encoded = [self.smt.encode(v) for v in values]
+        constraints, keys, decode = table.encode_choice([e.term for e in encoded], self._fresh_name)
+        self.smt.push()
+        try:
+            self.smt.assert_atoms(st.where)
+            models, complete, reason = self.smt.enumerate(constraints, keys, encoded)
+        finally:
+            self.smt.pop()
+        mapping = dict(zip(ARGS, values))
+        branches = [decode(m) for m in models]
+        if not complete:
+            if table.count() > 4096:
+                raise DecompositionUnknown(
+                    f"the solver could not enumerate the cases of a {table.count()}-branch selection "
+                    f"({reason})")
+            candidates = []
+            for branch in table.branches():
+                atoms = _substitute(branch.where, mapping)
+                if atoms is not None and conjoin(st.where, atoms) is not None:
+                    candidates.append((branch, tuple(a for a in atoms if a not in st.where)))
+            return self._fallback(st, candidates, reason)
+        self.stats.pruned += 1  # the final check that found no further branch
+        if len(branches) == 1:
+            return [(branches[0], (), False)]
+        out = []
+        for branch in branches:
+            atoms = _substitute(branch.where, mapping) or ()
+            out.append((branch, tuple(a for a in atoms if a not in st.where), False))
+        return out
+
+    # -- merging ---------------------------------------------------------------------------
+    def _merge(self, states: list[_State]) -> tuple[list[_State], int]:
+        groups: dict[tuple, list[_State]] = {}
+        order = []
+        for st in states:
+            key = st.key()
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append(st)
+        out, merged = [], 0
+        for key in order:
+            group = groups[key]
+            if len(group) > 1:
+                group, m = self._merge_group(group)
+                merged += m
+            out.extend(group)
+        self.stats.merged += merged
+        return out, merged
+
+    def _merge_group(self, group: list[_State]) -> tuple[list[_State], int]:
+        """Join pieces with equal formulas: the whole group at once if its union is a
+        conjunction (the pieces where x3 wins in max1), else pairs, greedily."""
+        pieces = list(group)
+        whole = self._try_merge([p.where for p in pieces])
+        if whole is not None:
+            return [self._joined(pieces, whole)], len(pieces) - 1
+        merged, budget = 0, MERGE_BUDGET
+        i = 0
+        while i < len(pieces) and budget > 0:
+            j = i + 1
+            joined = False
+            while j < len(pieces) and budget > 0:
+                budget -= 1
+                where = self._try_merge([pieces[i].where, pieces[j].where])
+                if where is not None:
+                    pieces[i] = self._joined([pieces[i], pieces[j]], where)
+                    del pieces[j]
+                    merged += 1
+                    joined = True
+                    break
+                j += 1
+            if not joined:
+                i += 1
+        return pieces, merged
+
+    @staticmethod
+    def _joined(pieces: list[_State], where: tuple[Atom, ...]) -> _State:
+        trace = min(p.trace for p in pieces)
+        return _State(where, pieces[0].env, trace, any(p.possibly_empty for p in pieces))
+
+    def _valid(self, where: tuple[Atom, ...], atom: Atom) -> bool:
+        if atom in where:
+            return True
+        if atom.negated() in where:
+            return False
+        return self.smt.check(where + (atom.negated(),), want_model=False).unsat
+
+    def _try_merge(self, wheres: list[tuple[Atom, ...]]) -> tuple[Atom, ...] | None:
+        """A conjunction equal to the union of the pieces, if the atoms at hand give one."""
+        key = frozenset(wheres)
+        if key in self._failed_merges:
+            return None
+        everything = tuple(a for w in wheres for a in w)
+        candidates: list[Atom] = []
+        for atom in everything + tuple(_weakened(everything)):
+            if atom in candidates:
+                continue
+            if all(self._valid(w, atom) for w in wheres):
+                candidates.append(atom)
+        union = conjoin(candidates)
+        if union is not None and self.smt.check_not_any(union, wheres).unsat:
+            return union
+        self._failed_merges.add(key)
+        return None
+
+    def _drop_redundant(self, st: _State) -> _State:
+        where = list(st.where)
+        i = 0
+        while i < len(where) and len(where) > 0:
+            rest = tuple(where[:i] + where[i + 1:])
+            if self._valid(rest, where[i]):
+                del where[i]
+            else:
+                i += 1
+        return _State(tuple(where), st.env, st.trace, st.possibly_empty)
+
+
+def _display_order(st: _State) -> tuple:
+    """Full-dimensional pieces first, then by the branches taken (latest choice first),
+    which lists torch.max's pieces as seed 001 does (eq. 19) and max1's by index."""
+    thin = sum(1 for a in st.where if a.rel == "==")
+    return (thin, tuple(reversed([entry[1] for entry in st.trace])))
+
+
+def _substitute(atoms: Sequence[Atom], mapping: dict) -> tuple[Atom, ...] | None:
+    out = []
+    for atom in atoms:
+        a = atom.subs(mapping)
+        if a is False:
+            return None
+        if a is not True:
+            out.append(a)
+    return conjoin(out)
+
+
+def _weakened(atoms: Sequence[Atom]) -> list[Atom]:
+    out = []
+    for a in atoms:
+        if a.rel == ">":
+            out.extend([Atom(a.expr, ">="), Atom(a.expr, "!=")])
+        elif a.rel == "<":
+            out.extend([Atom(a.expr, "<="), Atom(a.expr, "!=")])
+        elif a.rel == "==":
+            out.extend([Atom(a.expr, ">="), Atom(a.expr, "<=")])
+    return out

@@ -1,0 +1,324 @@
+"""The builder: how the frontend and the registry's calls create IR nodes.
+
+Every node of a program is made here, so constant folding, the checks of a
+primitive's domain on constants, the framework bookkeeping and the source location
+of each node are handled once. A registered call (``pwverify.primitives``) receives
+the builder and its bound arguments, and returns a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, NoReturn, Sequence
+
+import sympy
+
+from ..conditions import Atom
+from ..conventions import Profile
+from ..errors import ArityError, FrameworkError, Location, UnsupportedError
+from ..ir import Graph
+from ..primitives import registry
+from ..primitives.registry import ARGS
+from .values import (Array, Cond, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
+                     elementwise, is_number, is_scalar)
+
+
+@dataclass(frozen=True)
+class Module:
+    """A callable object made by a framework class (``torch.nn.MaxPool1d(2)``)."""
+
+    call: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class IndexedResult:
+    """``torch.max(x, dim)`` and ``torch.sort``: ``(values, indices)`` with names."""
+
+    values: Any
+    what: str
+
+    def field(self, name: str, builder: "Builder"):
+        if name == "values":
+            return self.values
+        if name == "indices":
+            builder.fail(f"the indices of {self.what} are not supported",
+                         "the .values of the result (or index 0)")
+        builder.fail(f"{self.what} has no attribute {name!r}", "values")
+
+
+def _fraction(value: sympy.Expr) -> Fraction | None:
+    value = sympy.nsimplify(value) if not value.is_Rational else value
+    if isinstance(value, sympy.Rational):
+        return Fraction(int(value.p), int(value.q))
+    return None
+
+
+class Builder:
+    """Creates nodes in ``graph`` under a framework ``profile``."""
+
+    def __init__(self, graph: Graph, profile: Profile):
+        self.graph = graph
+        self.profile = profile
+        self.location: Location | None = None
+        self.frameworks: dict[str, tuple[str, Location | None]] = {}
+
+    # -- errors ------------------------------------------------------------------------
+    def fail(self, message: str, hint: str | None = None, kind=UnsupportedError) -> NoReturn:
+        raise kind(message, self.location, hint)
+
+    def note_framework(self, framework: str | None, name: str) -> None:
+        """Record a framework-specific call; programs may not mix frameworks."""
+        if framework is None:
+            return
+        if framework not in self.frameworks:
+            others = {fw: v for fw, v in self.frameworks.items() if fw != framework}
+            if others:
+                other, (other_name, other_loc) = next(iter(others.items()))
+                self.fail(f"{name} is a {framework} call, but the program already uses {other} "
+                          f"({other_name} at {other_loc})",
+                          "one framework per program", kind=FrameworkError)
+            self.frameworks[framework] = (name, self.location)
+
+    # -- scalars -----------------------------------------------------------------------
+    def node(self, value: Any) -> int:
+        if isinstance(value, Sym):
+            return value.nid
+        if is_number(value):
+            return self.graph.const(Fraction(value), self.location)
+        if isinstance(value, Array) and value.shape == ():
+            return self.node(value.items[0])
+        self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
+
+    def scalar(self, value: Any) -> Any:
+        """A scalar from a scalar or a 0-d array."""
+        if isinstance(value, Array) and value.shape == ():
+            return value.items[0]
+        if is_scalar(value):
+            return value
+        if isinstance(value, bool):
+            return int(value)
+        self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
+
+    def exact(self, value: Any) -> Fraction:
+        """A parameter that must be a constant (a slope, a bound of a window)."""
+        value = self.scalar(value)
+        if not is_number(value):
+            self.fail("this argument must be a constant, but it depends on the inputs",
+                      "a number written in the program")
+        return Fraction(value)
+
+    def apply(self, prim: str, operands: Sequence[Any], params: tuple = ()) -> Any:
+        """Apply a single-output primitive to scalars (folding constants exactly)."""
+        out = self.apply_multi(prim, operands, params)
+        if len(out) != 1:
+            raise ValueError(f"{prim} has {len(out)} outputs")
+        return out[0]
+
+    def apply_multi(self, prim: str, operands: Sequence[Any], params: tuple = ()) -> list[Any]:
+        operands = [self.scalar(x) for x in operands]
+        primitive = registry.get(prim)
+        try:
+            tbl = primitive.table(len(operands), tuple(params))
+        except (ValueError, TypeError) as exc:
+            self.fail(f"{prim}: {exc}", kind=ArityError)
+        if all(is_number(x) for x in operands):
+            folded = self._fold(prim, tbl, operands)
+            if folded is not None:
+                return folded
+        nid = self.graph.op(prim, [self.node(x) for x in operands], tuple(params), tbl.n_out,
+                            self.location)
+        if tbl.n_out == 1:
+            return [Sym(nid)]
+        return [Sym(self.graph.op("get", (nid,), (k,), 1, self.location)) for k in range(tbl.n_out)]
+
+    def _fold(self, prim: str, tbl, operands: Sequence[Any]) -> list[Any] | None:
+        values = [sympy.Rational(x.numerator, x.denominator) for x in map(Fraction, operands)]
+        point = dict(zip(ARGS, values))
+        for atom in tbl.domain:
+            if not atom.holds_at(point):
+                args = ", ".join(str(v) for v in values)
+                self.fail(f"{prim}({args}) is outside its domain ({atom})", "arguments inside the domain")
+        branch = tbl.branch_at(values)
+        out = []
+        for formula in branch.value:
+            exact = _fraction(sympy.sympify(formula).xreplace(point))
+            if exact is None:
+                return None  # exp(1) and friends stay symbolic nodes
+            out.append(exact)
+        return out
+
+    # -- arrays ------------------------------------------------------------------------
+    def to_array(self, value: Any) -> Array:
+        if isinstance(value, Array):
+            return value
+        try:
+            return Array.from_nested(value if not isinstance(value, (list, tuple)) else list(value))
+        except ShapeError as exc:
+            self.fail(f"not a tensor: {exc}", "a tensor, a list of numbers, or a number")
+
+    def _operand(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return self.to_array(value)
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, (Array, Sym)) or is_number(value):
+            return value
+        self.fail(f"expected a number or a tensor, got {_kind(value)}")
+
+    def map(self, prim: str, *operands: Any, params: tuple = ()) -> Any:
+        """Apply ``prim`` entrywise (numpy broadcasting) to scalars and arrays."""
+        ops = [self._operand(x) for x in operands]
+        try:
+            return elementwise(lambda *s: self.apply(prim, s, params), *ops)
+        except ShapeError as exc:
+            self.fail(str(exc), "operands of the same shape, or broadcastable shapes")
+
+    def reduce(self, prim: str, value: Any, dim: Any = None, keepdim: bool = False) -> Any:
+        """Reduce all entries (``dim=None``) or along ``dim`` with an n-ary primitive."""
+        arr = self.to_array(value)
+        if arr.size == 0:
+            self.fail("reduction of an empty tensor")
+        if dim is None:
+            result = self.apply(prim, list(arr.items))
+            return Array((1,) * arr.ndim, (result,), arr.framework) if keepdim else result
+        if isinstance(dim, (tuple, list)):
+            self.fail("reductions over several dimensions at once are not supported", "one dim")
+        try:
+            outer, lanes = arr.lanes(int(dim))
+        except ShapeError as exc:
+            self.fail(str(exc))
+        values = [self.apply(prim, lane) for lane in lanes]
+        return arr.stack_lanes(values, outer, int(dim), keepdim)
+
+    def indexed_result(self, values: Any, kind: str, *_: Any) -> IndexedResult:
+        return IndexedResult(values, f"torch.{kind}(x, dim)")
+
+    def sort(self, value: Any, dim: Any, descending: bool, ties: str) -> Any:
+        arr = self.to_array(value)
+        if arr.ndim == 0:
+            return arr
+        try:
+            outer, lanes = arr.lanes(int(dim))
+        except ShapeError as exc:
+            self.fail(str(exc))
+        results = [self.apply_multi("sort", lane, (bool(descending), ties)) if len(lane) > 1 else lane
+                   for lane in lanes]
+        d = int(dim) % arr.ndim
+        # put each sorted lane back along dim
+        items = list(arr.items)
+        import itertools
+        for idx, (index, lane) in enumerate(zip(itertools.product(*[range(n) for n in outer]), results)):
+            for k, v in enumerate(lane):
+                full = index[:d] + (k,) + index[d:]
+                items[sum(i * s for i, s in zip(full, arr.strides()))] = v
+        return arr.with_items(items)
+
+    def iterate(self, value: Any) -> list[Any]:
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        if isinstance(value, Array):
+            return value.iterate() if value.ndim else self.fail("iteration over a 0-d tensor")
+        if isinstance(value, range):
+            return list(value)
+        self.fail(f"cannot iterate over {_kind(value)}", "lists, tuples, tensors, range(N)")
+
+    def scalars_of_each(self, items: Sequence[Any]) -> list[Any]:
+        return [self.scalar(x) for x in items]
+
+    def module(self, call: Callable[..., Any]) -> Module:
+        return Module(call)
+
+    def bind(self, signature: registry.Signature, positional: Sequence, keywords: dict) -> dict:
+        try:
+            return signature.bind(positional, keywords)
+        except TypeError as exc:
+            self.fail(str(exc), kind=ArityError)
+
+    # -- selection ---------------------------------------------------------------------
+    def select(self, cond: Any, thens: Sequence[Any], elses: Sequence[Any], lazy: bool = True) -> list[Any]:
+        """Scalars ``thens`` where ``cond`` holds, else ``elses``: one ``select`` node."""
+        if isinstance(cond, bool):
+            return list(thens if cond else elses)
+        thens = [self.scalar(x) for x in thens]
+        elses = [self.scalar(x) for x in elses]
+        differ = [i for i, (a, b) in enumerate(zip(thens, elses)) if not _same(a, b)]
+        if not differ:
+            return list(thens)
+        operands = [x for x in cond_operands(cond.formula) if isinstance(x, Sym)]
+        formula = self._atoms(cond.formula, operands)
+        if isinstance(formula, bool):
+            return list(thens if formula else elses)
+        m, k = len(operands), len(differ)
+        args = [self.node(x) for x in operands]
+        args += [self.node(thens[i]) for i in differ] + [self.node(elses[i]) for i in differ]
+        nid = self.graph.op("select", args, (formula, m, k, lazy), k, self.location)
+        if k == 1:
+            chosen = [Sym(nid)]
+        else:
+            chosen = [Sym(self.graph.op("get", (nid,), (j,), 1, self.location)) for j in range(k)]
+        out = list(thens)
+        for j, i in enumerate(differ):
+            out[i] = chosen[j]
+        return out
+
+    def _atoms(self, formula: tuple, operands: list[Sym]) -> Any:
+        """Replace ("cmp", rel, x, y) by atoms over the select's argument symbols."""
+        index = {op: ARGS[i] for i, op in enumerate(operands)}
+
+        def conv(f):
+            kind = f[0]
+            if kind == "cmp":
+                _, rel, x, y = f
+                lhs = index[x] if isinstance(x, Sym) else sympy.Rational(Fraction(x).numerator, Fraction(x).denominator)
+                rhs = index[y] if isinstance(y, Sym) else sympy.Rational(Fraction(y).numerator, Fraction(y).denominator)
+                atom = Atom.make(lhs, rel, rhs)
+                return atom if isinstance(atom, bool) else ("atom", atom)
+            if kind == "not":
+                inner = conv(f[1])
+                return (not inner) if isinstance(inner, bool) else ("not", inner)
+            parts = [conv(g) for g in f[1]]
+            if kind == "and":
+                if any(p is False for p in parts):
+                    return False
+                parts = [p for p in parts if p is not True]
+                return True if not parts else parts[0] if len(parts) == 1 else ("and", tuple(parts))
+            if any(p is True for p in parts):
+                return True
+            parts = [p for p in parts if p is not False]
+            return False if not parts else parts[0] if len(parts) == 1 else ("or", tuple(parts))
+
+        return conv(formula)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        """``torch.where``: entrywise, eager (both branches are evaluated)."""
+        c = cond if isinstance(cond, (bool, Cond)) or isinstance(cond, Array) else None
+        if c is None:
+            if is_number(cond):
+                c = bool(cond)
+            else:
+                self.fail("the condition of where must be a comparison", "where(x > 0, a, b)")
+        ops = [c if not isinstance(c, (list, tuple)) else self.to_array(c), self._operand(a), self._operand(b)]
+        try:
+            return elementwise(lambda cc, x, y: self.select(cc, [x], [y], lazy=False)[0], *ops)
+        except ShapeError as exc:
+            self.fail(str(exc))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Sym) or isinstance(b, Sym):
+        return a == b
+    return is_number(a) and is_number(b) and Fraction(a) == Fraction(b)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Array):
+        return f"a tensor of shape {value.shape}"
+    if isinstance(value, Cond):
+        return "a condition"
+    if value is None:
+        return "None"
+    return f"a {type(value).__name__}"
+
+
+__all__ = ["Builder", "Module", "IndexedResult", "broadcast_shapes", "broadcast_to"]

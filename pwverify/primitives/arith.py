@@ -1,0 +1,56 @@
+"""Field operations and integer powers: smooth, one branch, the same in every framework.
+
+A division carries its domain (denominator nonzero), a negative power likewise.
+"""
+
+from __future__ import annotations
+
+from .registry import Primitive, calls, elementwise, ne, register, smooth
+
+_SAME_EVERYWHERE = ("real arithmetic; no tie, no framework difference",)
+
+register(Primitive(
+    "add", lambda: smooth(lambda a, b: a + b, 2), "a0 + a1.", arity=2, smooth=True,
+    calls=calls({"torch": ["torch.add"], "jax": ["jax.numpy.add"], "tensorflow": ["tensorflow.add", "tensorflow.math.add"],
+                 None: ["numpy.add", "operator.add"]},
+                "input, other", elementwise("add", "input", "other")),
+    measured=_SAME_EVERYWHERE))
+register(Primitive(
+    "sub", lambda: smooth(lambda a, b: a - b, 2), "a0 - a1.", arity=2, smooth=True,
+    calls=calls({"torch": ["torch.sub", "torch.subtract"], "jax": ["jax.numpy.subtract"],
+                 "tensorflow": ["tensorflow.subtract", "tensorflow.math.subtract"], None: ["numpy.subtract", "operator.sub"]},
+                "input, other", elementwise("sub", "input", "other")),
+    measured=_SAME_EVERYWHERE))
+register(Primitive(
+    "mul", lambda: smooth(lambda a, b: a * b, 2), "a0 * a1.", arity=2, smooth=True,
+    calls=calls({"torch": ["torch.mul", "torch.multiply"], "jax": ["jax.numpy.multiply"],
+                 "tensorflow": ["tensorflow.multiply", "tensorflow.math.multiply"], None: ["numpy.multiply", "operator.mul"]},
+                "input, other", elementwise("mul", "input", "other")),
+    measured=_SAME_EVERYWHERE))
+register(Primitive(
+    "div", lambda: smooth(lambda a, b: a / b, 2, domain=lambda a, b: [ne(b, 0)]),
+    "a0 / a1, defined where a1 != 0.", arity=2, smooth=True,
+    calls=calls({"torch": ["torch.div", "torch.true_divide"], "jax": ["jax.numpy.divide", "jax.numpy.true_divide"],
+                 "tensorflow": ["tensorflow.divide", "tensorflow.math.divide", "tensorflow.truediv"],
+                 None: ["numpy.divide", "numpy.true_divide", "operator.truediv"]},
+                "input, other", elementwise("div", "input", "other")),
+    measured=_SAME_EVERYWHERE))
+register(Primitive(
+    "neg", lambda: smooth(lambda a: -a), "-a0.", smooth=True,
+    calls=calls({"torch": ["torch.neg", "torch.negative"], "jax": ["jax.numpy.negative"],
+                 "tensorflow": ["tensorflow.negative", "tensorflow.math.negative"], None: ["numpy.negative", "operator.neg"]},
+                "input", elementwise("neg")),
+    measured=_SAME_EVERYWHERE))
+
+
+def _pow_table(n: int):
+    return smooth(lambda a: a ** n, 1, domain=lambda a: [ne(a, 0)] if n < 0 else [])
+
+
+register(Primitive(
+    "pow", _pow_table, "a0 ** n for a fixed integer n (params: n); a0 != 0 when n < 0.",
+    smooth=True,
+    calls=calls({"torch": ["torch.square"], "jax": ["jax.numpy.square"],
+                 "tensorflow": ["tensorflow.square", "tensorflow.math.square"], None: ["numpy.square"]},
+                "input", elementwise("pow", params=lambda bound: (2,))),
+    measured=_SAME_EVERYWHERE))

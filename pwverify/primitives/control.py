@@ -1,0 +1,52 @@
+"""Control flow: ``select`` (if/else, conditional expressions, ``where``) and ``get``.
+
+``select`` is the selection an ``if`` makes. Its parameters are the condition, a
+boolean formula over comparisons of its first ``m`` arguments, and the number ``k``
+of values it chooses between; its arguments are ``m`` condition operands, then the
+``k`` values of the true branch, then the ``k`` values of the false branch. The
+condition is split into disjoint conjunctions (Shannon expansion, see
+:func:`pwverify.conditions.cubes`), one branch each. The gradient flows to the
+selected values only, in every framework (``where(a > b, a, b)`` gives (0, 1) at a
+tie in torch, jax and tensorflow: frameworks-measured.md §2).
+
+``lazy`` says whether the non-selected branch is evaluated: Python's ``if`` and
+``x if c else y`` are lazy, ``torch.where`` is not, so a ``log`` of a negative number
+in the other branch of a ``where`` makes the program undefined there (the famous NaN
+gradient of ``where``), while in an ``if`` it does not.
+
+``get`` reads output ``k`` of a node with several outputs.
+"""
+
+from __future__ import annotations
+
+from ..conditions import cubes
+from .registry import ARGS, Branch, ExplicitTable, Primitive, Signature, Call, register, smooth
+
+
+def _select_table(n_args: int, formula, m: int, k: int, lazy: bool = True) -> ExplicitTable:
+    if n_args != m + 2 * k:
+        raise ValueError(f"select with {m} operands and {k} values takes {m + 2 * k} arguments")
+    then = tuple(ARGS[m:m + k])
+    other = tuple(ARGS[m + k:m + 2 * k])
+    branches = [Branch(cube, then if value else other, "true" if value else "false", (int(value), i))
+                for i, (cube, value) in enumerate(cubes(formula))]
+    return ExplicitTable(n_args, branches, n_out=k)
+
+
+def _where(b, bound):
+    return b.where(bound["condition"], bound["input"], bound["other"])
+
+
+register(Primitive(
+    "select", _select_table,
+    "if/else: the values of the branch whose condition holds (gradient to that branch only).",
+    arity=None,
+    calls=[Call(name, fw, Signature.parse("condition, input, other"), _where, "select")
+           for fw, name in [("torch", "torch.where"), ("jax", "jax.numpy.where"),
+                            ("tensorflow", "tensorflow.where"), (None, "numpy.where")]],
+    measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0: where(a>b,a,b) -> (0,1), "
+              "where(a>=b,a,b) -> (1,0) at a == b (frameworks-measured.md §2)",)))
+
+register(Primitive(
+    "get", lambda k: smooth(lambda a: a), "Output k of a node with several outputs.",
+    smooth=True, measured=("projection",)))

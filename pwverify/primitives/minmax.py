@@ -1,0 +1,187 @@
+"""Maxima and minima: binary, n-ary with a first-index rule, and even-split reductions.
+
+Tie rules (frameworks-measured.md §2, §3; torch 2.13.0, jax 0.10.2, tensorflow 2.21.0):
+
+* ``maximum_split``: ``torch.maximum``, ``torch.max(a, b)``, ``jnp.maximum``,
+  ``lax.max``: ``(a + b)/2`` on ``a == b``, i.e. gradient (1/2, 1/2).
+* ``maximum_first``: ``tf.maximum`` gives everything to the first argument (``a >= b``).
+* ``max_first``: Python's ``max`` (CPython keeps the first maximal item),
+  ``torch.max(x, dim).values``, ``x[x.argmax()]``, and every max-pooling window: the
+  first maximal entry gets the whole gradient.
+* ``max_even``: value-only reductions ``torch.max(x)``, ``torch.amax``, ``jnp.max``,
+  ``tf.reduce_max``: 1/k to each of the k tied maximal entries. Its table has
+  2**n - 1 branches, one per set of tied maximal entries (seed 001, eq. 19), so it is
+  enumerated lazily: the solver proposes the tie sets that are feasible on a piece.
+
+The ``min`` versions mirror them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Sequence
+
+import sympy
+import z3
+
+from ..exact import sign
+from .registry import (ARGS, Branch, ExplicitTable, PieceTable, Primitive, Signature, Call,
+                       calls, elementwise, eq, ge, gt, le, lt, register, table)
+
+_MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (frameworks-measured.md §2-3)"
+
+
+def _binary(kind: str, rule: str) -> ExplicitTable:
+    a, b = ARGS[0], ARGS[1]
+    better = gt if kind == "max" else lt
+    if rule == "split":
+        return table(2, [([better(a, b)], a), ([better(b, a)], b), ([eq(a, b)], (a + b) / 2)])
+    if rule == "first":
+        at_least = ge if kind == "max" else le
+        return table(2, [([at_least(a, b)], a), ([better(b, a)], b)])
+    if rule == "second":
+        at_least = ge if kind == "max" else le
+        return table(2, [([better(a, b)], a), ([at_least(b, a)], b)])
+    raise ValueError(rule)
+
+
+def first_wins(n: int, kind: str = "max", last: bool = False) -> ExplicitTable:
+    """Entry i wins when it beats every earlier entry strictly and later ones weakly
+    (``last=True``: the other way round, the last maximal entry wins)."""
+    a = ARGS[:n]
+    strict, weak = (gt, ge) if kind == "max" else (lt, le)
+    rows = []
+    for i in range(n):
+        before = [(strict if not last else weak)(a[i], a[j]) for j in range(i)]
+        after = [(weak if not last else strict)(a[i], a[j]) for j in range(i + 1, n)]
+        rows.append((before + after, a[i]))
+    return table(n, rows)
+
+
+class TiedSetTable(PieceTable):
+    """The reduction whose formula on a tie set S is the mean of S (even split).
+
+    Branches are listed as in seed 001 (eq. 19): singletons, then pairs, ..., then
+    the whole set; there are 2**n - 1 of them.
+    """
+
+    implicit = True
+
+    def __init__(self, n: int, kind: str = "max"):
+        self.n_args = n
+        self.n_out = 1
+        self.kind = kind
+
+    def branch(self, tied: Sequence[int]) -> Branch:
+        a = ARGS[:self.n_args]
+        s = tied[0]
+        better = gt if self.kind == "max" else lt
+        where = [eq(a[s], a[i]) for i in tied[1:]]
+        where += [better(a[s], a[k]) for k in range(self.n_args) if k not in tied]
+        value = sympy.Add(*[a[i] for i in tied]) / len(tied)
+        return Branch(tuple(where), (value,), "tie " + "=".join(f"a{i}" for i in tied),
+                      (len(tied), tuple(tied)))
+
+    def branches(self):
+        for size in range(1, self.n_args + 1):
+            for tied in itertools.combinations(range(self.n_args), size):
+                yield self.branch(tied)
+
+    def count(self) -> int:
+        return 2 ** self.n_args - 1
+
+    def branch_at(self, values: Sequence) -> Branch:
+        best = [0]
+        for i in range(1, len(values)):
+            s = sign(values[i] - values[best[0]])
+            if (s > 0) if self.kind == "max" else (s < 0):
+                best = [i]
+            elif s == 0:
+                best.append(i)
+        return self.branch(best)
+
+    def encode_choice(self, terms: Sequence, fresh) -> tuple[list, list, object]:
+        m = fresh("m")
+        inside = [z3.Bool(f"{m}_in{i}") for i in range(len(terms))]
+        bound = [t <= m if self.kind == "max" else t >= m for t in terms]
+        constraints = bound + [z3.Or([t == m for t in terms])]
+        constraints += [inside[i] == (terms[i] == m) for i in range(len(terms))]
+
+        def decode(model):
+            tied = [i for i, b in enumerate(inside) if z3.is_true(model.eval(b, model_completion=True))]
+            return self.branch(tied)
+        return constraints, inside, decode
+
+
+def _reduce(kind: str):
+    """Build a value-only reduction (all entries, or along ``dim``) on ``max_even``."""
+    prim = f"{kind}_even"
+
+    def build(b, bound):
+        return b.reduce(prim, bound["input"], bound.get("dim"), bool(bound.get("keepdim")))
+    return build
+
+
+def _torch_max(kind: str):
+    """``torch.max``: reduction, ``(values, indices)`` along ``dim``, or binary."""
+    def build(b, bound):
+        x, second = bound["input"], bound["dim"]
+        if bound.get("other") is not None:
+            second = bound["other"]
+        if second is None:
+            return b.reduce(f"{kind}_even", x, None, False)
+        if isinstance(second, int) and not isinstance(second, bool):
+            values = b.reduce(f"{kind}_first", x, second, bool(bound["keepdim"]))
+            return b.indexed_result(values, kind, x, second, bool(bound["keepdim"]))
+        return b.map(f"{'maximum' if kind == 'max' else 'minimum'}_split", x, second)
+    return build
+
+
+def _python_max(kind: str):
+    """Python's ``max``/``min``: one iterable, or several arguments; first wins."""
+    def build(b, bound):
+        items = bound["args"]
+        if bound.get("key") is not None or bound.get("default") is not None:
+            b.fail(f"{kind}() with key= or default= is not supported", f"{kind}(a, b, ...) or {kind}(iterable)")
+        if len(items) == 1:
+            items = b.iterate(items[0])
+        if not items:
+            b.fail(f"{kind}() of an empty sequence", f"{kind} of at least one value")
+        return b.apply(f"{kind}_first", b.scalars_of_each(items))
+    return build
+
+
+for _kind in ("max", "min"):
+    _other = "maximum" if _kind == "max" else "minimum"
+    register(Primitive(
+        f"{_other}_split", lambda k=_kind: _binary(k, "split"),
+        f"Binary {_kind}; on a tie both arguments get 1/2.", arity=2,
+        calls=calls({"torch": [f"torch.{_other}"], "jax": [f"jax.numpy.{_other}", f"jax.lax.{_kind}"]},
+                    "input, other", elementwise(f"{_other}_split", "input", "other")),
+        measured=(_MEASURED,)))
+    register(Primitive(
+        f"{_other}_first", lambda k=_kind: _binary(k, "first"),
+        f"Binary {_kind}; on a tie the first argument gets everything (tf.{_other}).", arity=2,
+        calls=calls({"tensorflow": [f"tensorflow.{_other}", f"tensorflow.math.{_other}"]},
+                    "x, y", elementwise(f"{_other}_first", "x", "y")),
+        measured=(_MEASURED,)))
+    register(Primitive(
+        f"{_kind}_first", lambda n, k=_kind: first_wins(n, k),
+        f"n-ary {_kind}; the first extremal entry wins (Python's {_kind}, torch.{_kind}(x, dim).values, pooling).",
+        arity=None,
+        calls=[Call(f"builtins.{_kind}", None, Signature.parse("*args, key=None, default=None"),
+                    _python_max(_kind))],
+        measured=(_MEASURED,)))
+    register(Primitive(
+        f"{_kind}_even", lambda n, k=_kind: TiedSetTable(n, k),
+        f"Value-only {_kind} reduction; 1/k to each of k tied entries.", arity=None,
+        calls=calls({"torch": [f"torch.Tensor.{_kind}", f"torch.{_kind}"]},
+                    "input, dim=None, keepdim=False, other=None", _torch_max(_kind))
+        + calls({"torch": [f"torch.a{_kind}", f"torch.Tensor.a{_kind}"]},
+                "input, dim=None, keepdim=False", _reduce(_kind))
+        + calls({"jax": [f"jax.numpy.{_kind}", f"jax.numpy.a{_kind}", f"jax.Array.{_kind}"],
+                 None: [f"numpy.{_kind}", f"numpy.a{_kind}"]},
+                "a:input, axis:dim=None, out=None, keepdims:keepdim=False", _reduce(_kind))
+        + calls({"tensorflow": [f"tensorflow.reduce_{_kind}", f"tensorflow.math.reduce_{_kind}"]},
+                "input_tensor:input, axis:dim=None, keepdims:keepdim=False", _reduce(_kind)),
+        measured=(_MEASURED,)))

@@ -1,0 +1,357 @@
+"""The primitive registry: everything pwverify knows about an operation, in one record.
+
+A :class:`Primitive` holds
+
+* its IR name and arity;
+* its **piece table** (:class:`PieceTable`): for ``n`` arguments, a finite family of
+  branches, each a conjunction of atoms over the arguments ``a0, a1, ...`` and a smooth
+  formula per output. The branches are pairwise disjoint and cover the primitive's
+  domain; the formula on a tie branch is the one the framework's autodiff
+  differentiates, which is how a tie convention is written down;
+* the **calls** that reach it from source code (``torch.maximum``, ``jnp.maximum``,
+  Python's ``max`` ...), each with the framework that defines it and its signature;
+* a docstring citing where its rule comes from.
+
+Nothing else in pwverify is edited to add a primitive: the frontend resolves calls
+through :func:`resolve`, the composition and the oracle read :meth:`Primitive.table`.
+
+>>> relu = get("relu")
+>>> for b in relu.table(1).branches():
+...     print(b)
+a0 > 0: a0
+a0 <= 0: 0
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+import sympy
+
+from ..conditions import Atom, conjoin, describe
+
+#: The formal arguments of every piece table.
+ARGS = tuple(sympy.Symbol(f"a{i}") for i in range(512))
+
+
+def args(n: int) -> tuple[sympy.Symbol, ...]:
+    if n > len(ARGS):
+        raise ValueError(f"primitives take at most {len(ARGS)} arguments")
+    return ARGS[:n]
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One piece of a primitive: where (over the arguments) and the formulas there."""
+
+    where: tuple[Atom, ...]
+    value: tuple[sympy.Expr, ...]
+    label: str = ""
+    order: tuple = ()  # where the branch sits in its table (sorts pieces for display)
+
+    def __str__(self) -> str:
+        formulas = ", ".join(sympy.sstr(v) for v in self.value)
+        return f"{describe(self.where)}: {formulas}"
+
+
+class PieceTable:
+    """The branches of one primitive at one arity (and parameter values).
+
+    Subclasses with very many branches (``torch.max`` over n entries has 2**n - 1)
+    enumerate them lazily and override :meth:`branch_at` and :meth:`feasible`.
+    """
+
+    n_args: int
+    n_out: int = 1
+    domain: tuple[Atom, ...] = ()
+    #: True when the lazy enumeration in :meth:`feasible` should be used.
+    implicit: bool = False
+
+    def branches(self) -> Iterable[Branch]:
+        raise NotImplementedError
+
+    def count(self) -> int:
+        return sum(1 for _ in self.branches())
+
+    def branch_at(self, values: Sequence) -> Branch:
+        """The branch whose condition holds at exact argument values."""
+        point = dict(zip(ARGS, values))
+        for branch in self.branches():
+            if all(atom.holds_at(point) for atom in branch.where):
+                return branch
+        raise ValueError(f"no branch of the table holds at {list(values)}")
+
+    def encode_choice(self, terms: Sequence, smt) -> tuple[list, Callable]:
+        """z3 constraints whose models are the branches holding at ``terms``.
+
+        Returns ``(constraints, decode)``; ``decode(model)`` gives ``(branch, keys)``
+        where ``keys`` are z3 terms whose values identify the branch (for blocking).
+        Only implicit tables need this.
+        """
+        raise NotImplementedError
+
+
+class ExplicitTable(PieceTable):
+    """A table given as a list of branches."""
+
+    def __init__(self, n_args: int, branches: Sequence[Branch], domain: Sequence[Atom] = (),
+                 n_out: int | None = None):
+        self.n_args = n_args
+        self._branches = tuple(b if b.order else Branch(b.where, b.value, b.label or str(i), (i,))
+                               for i, b in enumerate(branches))
+        self.domain = tuple(domain)
+        self.n_out = n_out if n_out is not None else len(self._branches[0].value)
+
+    def branches(self) -> tuple[Branch, ...]:
+        return self._branches
+
+    def count(self) -> int:
+        return len(self._branches)
+
+
+def smooth(formula: Callable[..., Any], n_args: int = 1, domain: Callable[..., Iterable] = lambda *a: ()):
+    """A one-branch table ``formula(a0, ...)`` with optional domain atoms."""
+    a = args(n_args)
+    value = formula(*a)
+    value = tuple(value) if isinstance(value, (tuple, list)) else (sympy.sympify(value),)
+    dom = tuple(atom for atom in domain(*a) if atom is not True)
+    return ExplicitTable(n_args, [Branch((), value, "smooth")], dom)
+
+
+def table(n_args: int, rows: Iterable[tuple[Iterable, Any]]) -> ExplicitTable:
+    """A table from ``[(atoms, formula), ...]`` rows (formula may be a tuple)."""
+    out = []
+    for where, value in rows:
+        where = conjoin(where)
+        if where is None:
+            continue
+        value = tuple(value) if isinstance(value, (tuple, list)) else (sympy.sympify(value),)
+        out.append(Branch(where, value))
+    return ExplicitTable(n_args, out)
+
+
+def gt(a, b):
+    return Atom.make(a, ">", b)
+
+
+def ge(a, b):
+    return Atom.make(a, ">=", b)
+
+
+def lt(a, b):
+    return Atom.make(a, "<", b)
+
+
+def le(a, b):
+    return Atom.make(a, "<=", b)
+
+
+def eq(a, b):
+    return Atom.make(a, "==", b)
+
+
+def ne(a, b):
+    return Atom.make(a, "!=", b)
+
+
+# -- calls: how source code reaches a primitive -----------------------------------------
+@dataclass(frozen=True)
+class Signature:
+    """A Python-like parameter list, e.g. ``Signature.parse("input, min=None, max=None")``.
+
+    ``*name`` collects extra positional arguments; ``source:key`` binds the argument
+    the framework calls ``source`` under the name ``key`` (so one build function can
+    serve ``torch.amax(input, dim)`` and ``jnp.max(a, axis)``).
+
+    >>> sig = Signature.parse("a:input, axis:dim=None, keepdims:keepdim=False")
+    >>> sig.bind([1], {"axis": 0})
+    {'input': 1, 'dim': 0, 'keepdim': False}
+    """
+
+    names: tuple[str, ...]
+    keys: tuple[str, ...]
+    defaults: tuple[tuple[str, Any], ...]
+    star: str | None = None
+    positional: int = 0  # how many names can be given by position (those before *star)
+
+    @staticmethod
+    def parse(text: str) -> "Signature":
+        names, keys, defaults, star, positional = [], [], [], None, None
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            if part.startswith("*"):
+                star = part[1:]
+                positional = len(names)
+                continue
+            default = None
+            if "=" in part:
+                part, default = (s.strip() for s in part.split("=", 1))
+            name, _, key = part.partition(":")
+            names.append(name)
+            keys.append(key or name)
+            if default is not None:
+                defaults.append((name, _DEFAULTS[default] if default in _DEFAULTS else _literal(default)))
+        return Signature(tuple(names), tuple(keys), tuple(defaults), star,
+                         len(names) if positional is None else positional)
+
+    def bind(self, positional: Sequence, keywords: Mapping[str, Any]) -> dict[str, Any]:
+        """Bind call arguments; raises TypeError with a readable message."""
+        out: dict[str, Any] = {}
+        extra: list = []
+        for i, value in enumerate(positional):
+            if i < self.positional:
+                out[self.names[i]] = value
+            elif self.star:
+                extra.append(value)
+            else:
+                raise TypeError(f"takes at most {self.positional} positional arguments "
+                                f"({self.render()}), got {len(positional)}")
+        for key, value in keywords.items():
+            if key not in self.names:
+                raise TypeError(f"got an unexpected keyword argument {key!r} ({self.render()})")
+            if key in out:
+                raise TypeError(f"got multiple values for argument {key!r}")
+            out[key] = value
+        defaults = dict(self.defaults)
+        for name in self.names:
+            if name not in out:
+                if name not in defaults:
+                    raise TypeError(f"missing argument {name!r} ({self.render()})")
+                out[name] = defaults[name]
+        bound = {key: out[name] for name, key in zip(self.names, self.keys)}
+        if self.star:
+            bound[self.star] = extra
+        return bound
+
+    def render(self) -> str:
+        defaults = dict(self.defaults)
+        parts = [f"{n}={defaults[n]!r}" if n in defaults else n for n in self.names]
+        if self.star:
+            parts.insert(self.positional, "*" + self.star)
+        return ", ".join(parts)
+
+
+_DEFAULTS = {"None": None, "True": True, "False": False}
+
+
+def _literal(text: str):
+    import ast
+    return ast.literal_eval(text)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A source name that reaches a primitive.
+
+    ``name`` is fully qualified (``torch.nn.functional.relu``; methods as
+    ``torch.Tensor.relu``; modules as ``torch.nn.ReLU``). ``framework`` is the
+    framework whose rule this is (None for Python builtins). ``build`` receives the
+    frontend's builder and the bound arguments and returns the call's value.
+    """
+
+    name: str
+    framework: str | None
+    signature: Signature
+    build: Callable[..., Any]
+    primitive: str = ""
+    doc: str = ""
+
+
+@dataclass
+class Primitive:
+    """One operation: its name, arity, piece table builder, calls and provenance."""
+
+    name: str
+    make_table: Callable[..., PieceTable]
+    doc: str
+    arity: int | None = 1  # None: any number of arguments >= 1
+    calls: list[Call] = field(default_factory=list)
+    #: smooth primitives have a single branch whatever the arguments
+    smooth: bool = False
+    #: frameworks this rule was measured on, with versions (see frameworks-measured.md)
+    measured: tuple[str, ...] = ()
+
+    @functools.lru_cache(maxsize=None)
+    def table(self, n_args: int | None = None, params: tuple = ()) -> PieceTable:
+        n = self.arity if n_args is None else n_args
+        if self.arity is not None and n != self.arity:
+            raise ValueError(f"{self.name} takes {self.arity} arguments, got {n}")
+        return self.make_table(n, *params) if self.arity is None else self.make_table(*params)
+
+    __hash__ = object.__hash__
+
+
+_PRIMITIVES: dict[str, Primitive] = {}
+_CALLS: dict[str, Call] = {}
+
+
+def register(primitive: Primitive) -> Primitive:
+    if primitive.name in _PRIMITIVES:
+        raise ValueError(f"primitive {primitive.name} registered twice")
+    _PRIMITIVES[primitive.name] = primitive
+    for call in primitive.calls:
+        add_call(call, primitive.name)
+    return primitive
+
+
+def add_call(call: Call, primitive_name: str = "") -> None:
+    if call.name in _CALLS:
+        raise ValueError(f"call {call.name} registered twice")
+    if primitive_name and not call.primitive:
+        call = Call(call.name, call.framework, call.signature, call.build, primitive_name, call.doc)
+    _CALLS[call.name] = call
+
+
+def get(name: str) -> Primitive:
+    _load()
+    return _PRIMITIVES[name]
+
+
+def primitives() -> dict[str, Primitive]:
+    _load()
+    return dict(_PRIMITIVES)
+
+
+def all_calls() -> dict[str, Call]:
+    _load()
+    return dict(_CALLS)
+
+
+def resolve(qualified_name: str) -> Call | None:
+    _load()
+    return _CALLS.get(qualified_name)
+
+
+def framework_of(qualified_name: str) -> str | None:
+    """The framework a namespace belongs to (None for Python and neutral modules)."""
+    head = qualified_name.split(".", 1)[0]
+    return {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow", "keras": "tensorflow"}.get(head)
+
+
+_LOADED = False
+
+
+def _load() -> None:
+    global _LOADED
+    if not _LOADED:
+        _LOADED = True
+        from . import arith, transcendental, control, minmax, activations, pooling, sorting  # noqa: F401
+
+
+
+# -- helpers that build the calls of common shapes ----------------------------------------
+def elementwise(prim: str, *operands: str, params: Callable[[dict], tuple] = lambda bound: ()):
+    """A call applying ``prim`` entrywise (with broadcasting) to the named arguments."""
+    names = operands or ("input",)
+
+    def build(b, bound):
+        return b.map(prim, *[bound[n] for n in names], params=params(bound))
+    return build
+
+
+def calls(spec: Mapping[str | None, Iterable[str]], signature: str, build: Callable,
+          doc: str = "") -> list[Call]:
+    """One :class:`Call` per name, from ``{framework: [qualified names]}``."""
+    sig = Signature.parse(signature)
+    return [Call(name, fw, sig, build, doc=doc) for fw, names in spec.items() for name in names]

@@ -1,0 +1,53 @@
+"""Smooth elementary functions: exp, log, sqrt and friends, with their domains.
+
+``log`` is defined for a0 > 0. ``sqrt`` is kept on a0 > 0: at 0 the value exists but
+every framework returns an infinite derivative (torch, jax and tensorflow measured:
+``sqrt`` at 0 gives inf), so 0 is outside the domain on which a gradient exists.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .registry import Primitive, calls, elementwise, gt, register, smooth
+
+
+def _names(*stems: str, torch=True, jax=True, tf=True, math=True, numpy=True,
+           jax_ns="jax.numpy", tf_ns=("tensorflow", "tensorflow.math")) -> dict:
+    spec: dict = {}
+    for stem in stems:
+        if torch:
+            spec.setdefault("torch", []).extend([f"torch.{stem}", f"torch.Tensor.{stem}"])
+        if jax:
+            spec.setdefault("jax", []).append(f"{jax_ns}.{stem}")
+        if tf:
+            spec.setdefault("tensorflow", []).extend(f"{ns}.{stem}" for ns in tf_ns)
+        if math:
+            spec.setdefault(None, []).append(f"math.{stem}")
+        if numpy:
+            spec.setdefault(None, []).append(f"numpy.{stem}")
+    return spec
+
+
+def _smooth_unary(name: str, formula, doc: str, spec: dict, domain=lambda a: ()) -> None:
+    register(Primitive(name, lambda: smooth(formula, 1, domain), doc, smooth=True,
+                       calls=calls(spec, "input", elementwise(name)),
+                       measured=("smooth on its domain; no tie",)))
+
+
+_smooth_unary("exp", sympy.exp, "exp(a0).", _names("exp"))
+_smooth_unary("log", sympy.log, "log(a0), defined for a0 > 0.", _names("log"), lambda a: [gt(a, 0)])
+_smooth_unary("sqrt", sympy.sqrt, "sqrt(a0), differentiable for a0 > 0 (inf derivative at 0 in every framework).",
+              _names("sqrt"), lambda a: [gt(a, 0)])
+_smooth_unary("sin", sympy.sin, "sin(a0).", _names("sin"))
+_smooth_unary("cos", sympy.cos, "cos(a0).", _names("cos"))
+_smooth_unary("tanh", sympy.tanh, "tanh(a0).",
+              {**_names("tanh"), "jax": ["jax.numpy.tanh", "jax.nn.tanh"],
+               "tensorflow": ["tensorflow.tanh", "tensorflow.math.tanh", "tensorflow.nn.tanh"]})
+_smooth_unary("log1p", lambda a: sympy.log(1 + a), "log(1 + a0), defined for a0 > -1.",
+              _names("log1p"), lambda a: [gt(a, -1)])
+_smooth_unary("expm1", lambda a: sympy.exp(a) - 1, "exp(a0) - 1.", _names("expm1"))
+_smooth_unary("sigmoid", lambda a: 1 / (1 + sympy.exp(-a)), "1 / (1 + exp(-a0)).",
+              {"torch": ["torch.sigmoid", "torch.Tensor.sigmoid", "torch.nn.functional.sigmoid"],
+               "jax": ["jax.nn.sigmoid"], "tensorflow": ["tensorflow.sigmoid", "tensorflow.math.sigmoid",
+                                                          "tensorflow.nn.sigmoid"]})

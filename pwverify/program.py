@@ -1,0 +1,121 @@
+"""The public entry point: :func:`parse` a program, then ask it questions.
+
+>>> from pwverify import parse
+>>> f = parse("casestudies/boustany.py:f")
+>>> f.inputs
+['t']
+>>> f.gradient_at({"t": 0})        # what torch's autograd returns, exactly
+[[-3/2]]
+>>> f.gradient_at({"t": 1})
+[[0]]
+>>> rep = f.representation()
+>>> [str(p.describe()) for p in rep.pieces]
+['t != 0', 't == 0']
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Mapping, Sequence
+
+import sympy
+
+from .frontend import ParsedProgram, parse_program
+from .ir import Graph
+from .oracle import ADResult, ad
+from .pieces import Representation
+from .points import normalize_point, parse_point
+from .smt import DEFAULT_TIMEOUT_MS
+
+
+class Program:
+    """A program read into a DAG; its representation is computed on demand (cached)."""
+
+    def __init__(self, parsed: ParsedProgram, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.parsed = parsed
+        self.timeout_ms = timeout_ms
+
+    # -- what it is ------------------------------------------------------------------------
+    @property
+    def graph(self) -> Graph:
+        return self.parsed.graph
+
+    @property
+    def inputs(self) -> list[str]:
+        """Scalar input names (vector entries expanded: x0, x1, ...)."""
+        return list(self.parsed.input_names)
+
+    @property
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        return tuple(sympy.Symbol(n) for n in self.inputs)
+
+    @property
+    def framework(self) -> str:
+        return self.parsed.framework
+
+    @property
+    def profile(self):
+        return self.parsed.profile
+
+    @property
+    def label(self) -> str:
+        return self.parsed.label
+
+    @property
+    def output_shape(self) -> tuple:
+        return self.parsed.output_shape
+
+    def __repr__(self) -> str:
+        return f"Program({self.label!r}, inputs={self.inputs}, framework={self.parsed.profile.name!r})"
+
+    # -- pointwise -------------------------------------------------------------------------
+    def point(self, point: Mapping[str, Any] | Sequence[Any] | str) -> dict[str, Any]:
+        """An exact point from a dict, a sequence, or text such as ``"t=0"``."""
+        if isinstance(point, str):
+            return parse_point(point, self.inputs, self.parsed.input_groups)
+        return normalize_point(point, self.inputs, self.parsed.input_groups)
+
+    def ad(self, point, mode: str | None = None) -> ADResult:
+        """Exact value and autodiff Jacobian at ``point`` (the oracle)."""
+        return ad(self.graph, self.point(point), mode or self.parsed.profile.mode)
+
+    def value_at(self, point) -> list[Any]:
+        return self.ad(point).value
+
+    def gradient_at(self, point, mode: str | None = None) -> list[list[Any]]:
+        """What the framework's autodiff returns at ``point``: rows per output."""
+        return self.ad(point, mode).gradient
+
+    # -- the representation ------------------------------------------------------------------
+    @functools.lru_cache(maxsize=4)
+    def representation(self, merge: bool = True, simplify: bool = True, record: bool = False) -> Representation:
+        """The pieces of the program's function (composed node by node, pruned by SMT)."""
+        from .compose import compose
+        return compose(self.graph, self.symbols, timeout_ms=self.timeout_ms, merge=merge,
+                       simplify=simplify, record=record, output_shape=self.output_shape,
+                       groups=self.parsed.input_groups, label=self.label)
+
+    def evaluate(self, points):
+        """Values and associated gradients at many points, compiled with lambdify.
+
+        >>> import numpy as np
+        >>> values, grads = parse("relu(t)").evaluate(np.array([-1.0, 0.0, 2.0]))
+        >>> values[:, 0].tolist(), grads[:, 0, 0].tolist()
+        ([0.0, 0.0, 2.0], [0.0, 0.0, 1.0])
+        """
+        return self.representation().evaluate(points)
+
+
+def parse(program: str, *, framework: str | None = None, shapes: Mapping[str, Any] | None = None,
+          ties: Sequence[str] | None = None, mode: str = "reverse",
+          timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Program:
+    """Read ``"path.py:function"`` or an expression (never executing it).
+
+    ``framework``: the profile for framework-neutral names (``relu``, ``abs``,
+    ``np.maximum``); by default the framework the program's namespaces use, else
+    torch. ``shapes``: ``{"x": 4}`` for vector inputs of expressions. ``ties``:
+    overrides for a custom profile, e.g. ``["relu0=1/2"]``. ``mode``: ``"reverse"``
+    or ``"forward"`` autodiff where a framework's two modes differ.
+    """
+    norm = {k: (tuple(v) if isinstance(v, (tuple, list)) else (int(v),)) for k, v in (shapes or {}).items()}
+    return Program(parse_program(program, framework, norm, list(ties or []), mode), timeout_ms)

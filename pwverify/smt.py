@@ -1,0 +1,413 @@
+"""The SMT backend: sympy expressions to z3 terms, and three-valued queries.
+
+Polynomial and rational arithmetic is encoded exactly (a division carries the side
+condition that its denominator is nonzero; ``sqrt(u)`` becomes a fresh ``s >= 0``
+with ``s**2 == u``). Functions z3 has no theory for (``exp``, ``log``, ``sin``, ...)
+become uninterpreted functions constrained by true facts about them (``exp(u) > 0``,
+``exp(u) >= 1 + u``, monotonicity between the applications in one query, ...).
+
+That abstraction is an over-approximation, which fixes how results are read:
+
+* ``unsat`` is a proof (every real model would be a model of the abstraction);
+* ``sat`` is only a candidate when the query was abstracted: its model must be
+  re-checked exactly by the caller before anyone calls it a witness;
+* ``unknown`` keeps z3's reason (timeout, incomplete theory).
+
+>>> import sympy
+>>> from pwverify.conditions import Atom
+>>> t = sympy.Symbol("t")
+>>> smt = Smt([t])
+>>> smt.check([Atom.make(t, ">", 0), Atom.make(t, "<", 0)]).status
+'unsat'
+>>> r = smt.check([Atom.make(t**2, "==", 2)])
+>>> r.status, r.exact
+('sat', True)
+>>> smt.check([Atom.make(sympy.exp(t), "<=", 0)]).status
+'unsat'
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import sympy
+import z3
+
+from .conditions import Atom
+
+DEFAULT_TIMEOUT_MS = 10_000
+
+# Facts about an application y = f(u) of a function z3 has no theory for. Each entry
+# returns the constraints for one application; they hold for every real u in the
+# function's domain, so adding them never removes a real model.
+_UF_FACTS = {
+    "exp": lambda u, y: [y > 0, y >= 1 + u],
+    "log": lambda u, y: [u > 0, y <= u - 1],
+    "sin": lambda u, y: [y >= -1, y <= 1],
+    "cos": lambda u, y: [y >= -1, y <= 1],
+    "tanh": lambda u, y: [y > -1, y < 1],
+    "atan": lambda u, y: [y > -2, y < 2],
+    "erf": lambda u, y: [y > -1, y < 1],
+}
+# Functions that are strictly increasing: u < v implies f(u) < f(v).
+_INCREASING = {"exp", "log", "tanh", "atan", "erf"}
+
+
+@dataclass
+class SmtResult:
+    """Outcome of one query: ``sat`` / ``unsat`` / ``unknown``."""
+
+    status: str
+    reason: str | None = None
+    model: dict | None = None          # {sympy Symbol: exact sympy number}
+    exact: bool = True                 # False: the query used uninterpreted functions
+
+    @property
+    def sat(self) -> bool:
+        return self.status == "sat"
+
+    @property
+    def unsat(self) -> bool:
+        return self.status == "unsat"
+
+
+@dataclass
+class _Encoded:
+    term: z3.ExprRef
+    side: tuple[z3.BoolRef, ...]
+    ufs: frozenset  # (function name, argument z3 term, application z3 term)
+    nonlinear: bool
+
+
+@dataclass
+class SmtStats:
+    checks: int = 0
+    unknown: int = 0
+    fallback: int = 0
+
+
+class Smt:
+    """Encodes sympy terms over fixed symbols and answers queries about atoms.
+
+    One instance owns one incremental z3 solver (``push``/``assert_atoms``/``pop``),
+    used by the composition to keep the current piece asserted while it asks which
+    branches of the next node are feasible.
+    """
+
+    def __init__(self, symbols: Sequence[sympy.Symbol], timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.symbols = list(symbols)
+        self.timeout_ms = timeout_ms
+        self.vars = {s: z3.Real(str(s)) for s in self.symbols}
+        self._cache: dict[sympy.Expr, _Encoded] = {}
+        self._atom_cache: dict[Atom, _Encoded] = {}
+        self._funcs: dict[str, z3.FuncDeclRef] = {}
+        self._fresh = itertools.count()
+        self.solver = z3.Solver()
+        self.solver.set("timeout", timeout_ms)
+        self.stats = SmtStats()
+        self._scopes: list[list[_Encoded]] = [[]]
+
+    # -- encoding ------------------------------------------------------------------
+    def var(self, symbol: sympy.Symbol) -> z3.ArithRef:
+        if symbol not in self.vars:
+            self.vars[symbol] = z3.Real(str(symbol))
+            self.symbols.append(symbol)
+        return self.vars[symbol]
+
+    def encode(self, expr: sympy.Expr) -> _Encoded:
+        """The z3 term of a sympy expression, with its side conditions."""
+        expr = sympy.sympify(expr)
+        hit = self._cache.get(expr)
+        if hit is None:
+            hit = self._encode(expr)
+            self._cache[expr] = hit
+        return hit
+
+    def _combine(self, term, parts: Iterable[_Encoded], extra_side=(), extra_ufs=(), nonlinear=False):
+        parts = list(parts)
+        side = tuple(itertools.chain(extra_side, *(p.side for p in parts)))
+        ufs = frozenset(itertools.chain(extra_ufs, *(p.ufs for p in parts)))
+        return _Encoded(term, side, ufs, nonlinear or any(p.nonlinear for p in parts))
+
+    def _encode(self, e: sympy.Expr) -> _Encoded:
+        if e.is_Symbol:
+            return _Encoded(self.var(e), (), frozenset(), False)
+        if e.is_Rational:
+            return _Encoded(z3.RealVal(f"{e.p}/{e.q}"), (), frozenset(), False)
+        if e.is_Add:
+            parts = [self.encode(a) for a in e.args]
+            return self._combine(z3.Sum([p.term for p in parts]), parts)
+        if e.is_Mul:
+            parts = [self.encode(a) for a in e.args]
+            symbolic = sum(1 for a in e.args if not a.is_number)
+            term = parts[0].term
+            for p in parts[1:]:
+                term = term * p.term
+            return self._combine(term, parts, nonlinear=symbolic > 1)
+        if e.is_Pow:
+            base, exponent = e.args
+            if exponent.is_Integer:
+                b = self.encode(base)
+                n = int(exponent)
+                if n == 0:
+                    return _Encoded(z3.RealVal(1), b.side, b.ufs, b.nonlinear)
+                term = b.term
+                for _ in range(abs(n) - 1):
+                    term = term * b.term
+                side = ()
+                if n < 0:
+                    side = (b.term != 0,)
+                    term = 1 / term
+                return self._combine(term, [b], side, nonlinear=not base.is_number)
+            if exponent == sympy.Rational(1, 2):
+                return self._sqrt(base)
+            if exponent == -sympy.Rational(1, 2):
+                s = self._sqrt(base)
+                return self._combine(1 / s.term, [s], (s.term != 0,), nonlinear=True)
+            return self._uninterpreted("pow", e, [base, exponent])
+        if isinstance(e, sympy.Abs):
+            a = self.encode(e.args[0])
+            return self._combine(z3.If(a.term >= 0, a.term, -a.term), [a])
+        if isinstance(e, (sympy.Max, sympy.Min)):
+            parts = [self.encode(a) for a in e.args]
+            term = parts[0].term
+            for p in parts[1:]:
+                if isinstance(e, sympy.Max):
+                    term = z3.If(p.term > term, p.term, term)
+                else:
+                    term = z3.If(p.term < term, p.term, term)
+            return self._combine(term, parts)
+        if e.is_Function:
+            name = type(e).__name__
+            return self._uninterpreted(name, e, list(e.args))
+        if e is sympy.E:
+            return self._uninterpreted("exp", sympy.exp(1, evaluate=False), [sympy.Integer(1)])
+        if e.is_number:
+            # An exact irrational constant (pi, sqrt(2)*exp(3), ...): a fresh real
+            # pinned between rational bounds, which is sound for every query.
+            lo, hi = _rational_bounds(e)
+            v = z3.Real(f"c{next(self._fresh)}")
+            return _Encoded(v, (v >= lo, v <= hi), frozenset({("const", v, v)}), False)
+        raise TypeError(f"no SMT encoding for {e} ({type(e).__name__})")
+
+    def _sqrt(self, base) -> _Encoded:
+        b = self.encode(base)
+        s = z3.Real(f"sqrt{next(self._fresh)}")
+        return self._combine(s, [b], (s >= 0, s * s == b.term), nonlinear=True)
+
+    def _uninterpreted(self, name: str, e: sympy.Expr, args: list) -> _Encoded:
+        parts = [self.encode(a) for a in args]
+        f = self._funcs.get((name, len(args)))
+        if f is None:
+            f = z3.Function(f"{name}_{len(args)}", *([z3.RealSort()] * (len(args) + 1)))
+            self._funcs[(name, len(args))] = f
+        app = f(*[p.term for p in parts])
+        facts = _UF_FACTS.get(name)
+        side = tuple(facts(parts[0].term, app)) if facts and len(args) == 1 else ()
+        uf = (name, parts[0].term if len(args) == 1 else None, app)
+        return self._combine(app, parts, side, (uf,))
+
+    def atom(self, atom: Atom) -> _Encoded:
+        hit = self._atom_cache.get(atom)
+        if hit is None:
+            enc = self.encode(atom.expr)
+            t = enc.term
+            rel = {">": t > 0, ">=": t >= 0, "<": t < 0, "<=": t <= 0, "==": t == 0, "!=": t != 0}[atom.rel]
+            hit = _Encoded(rel, enc.side, enc.ufs, enc.nonlinear)
+            self._atom_cache[atom] = hit
+        return hit
+
+    def formula(self, atoms: Iterable[Atom]) -> list[_Encoded]:
+        return [self.atom(a) for a in atoms]
+
+    # -- incremental solving --------------------------------------------------------
+    def push(self) -> None:
+        self.solver.push()
+        self._scopes.append([])
+
+    def pop(self) -> None:
+        self.solver.pop()
+        self._scopes.pop()
+
+    def assert_atoms(self, atoms: Iterable[Atom]) -> None:
+        for enc in self.formula(atoms):
+            self.solver.add(enc.term, *enc.side)
+            self._scopes[-1].append(enc)
+
+    def assert_z3(self, *constraints: z3.BoolRef) -> None:
+        for c in constraints:
+            self.solver.add(c)
+            self._scopes[-1].append(_Encoded(c, (), frozenset(), True))
+
+    def _asserted(self) -> list[_Encoded]:
+        return [e for scope in self._scopes for e in scope]
+
+    def check(self, atoms: Iterable[Atom] = (), extra: Sequence[z3.BoolRef] = (),
+              want_model: bool = True, timeout_ms: int | None = None) -> SmtResult:
+        """Is (asserted ∧ atoms ∧ extra) satisfiable? Uses the incremental solver."""
+        encoded = self.formula(atoms)
+        everything = self._asserted() + encoded
+        lemmas = _monotonicity(everything)
+        self.push()
+        try:
+            for enc in encoded:
+                self.solver.add(enc.term, *enc.side)
+            for c in itertools.chain(extra, lemmas):
+                self.solver.add(c)
+            if timeout_ms is not None:
+                self.solver.set("timeout", timeout_ms)
+            status = self.solver.check()
+            self.stats.checks += 1
+            abstracted = any(e.ufs for e in everything)
+            if status == z3.unknown and any(e.nonlinear for e in everything):
+                # The incremental core is incomplete for nonlinear arithmetic; nlsat
+                # (a decision procedure for polynomial real arithmetic) is not
+                # incremental, so it gets the whole query once.
+                self.stats.fallback += 1
+                return self._check_nlsat(list(self.solver.assertions()), want_model, abstracted,
+                                         timeout_ms or self.timeout_ms)
+            return self._result(status, self.solver, want_model, abstracted)
+        finally:
+            if timeout_ms is not None:
+                self.solver.set("timeout", self.timeout_ms)
+            self.pop()
+
+    def conj(self, atoms: Iterable[Atom]) -> tuple[z3.BoolRef, list[z3.BoolRef], list[_Encoded]]:
+        """A conjunction as one z3 term, its side conditions, and its encodings."""
+        encoded = self.formula(atoms)
+        side = [c for e in encoded for c in e.side]
+        return z3.And([e.term for e in encoded]) if encoded else z3.BoolVal(True), side, encoded
+
+    def check_not_any(self, atoms: Iterable[Atom], excluded: Sequence[Sequence[Atom]],
+                      timeout_ms: int | None = None) -> SmtResult:
+        """Is (asserted ∧ atoms ∧ ¬C1 ∧ ¬C2 ...) satisfiable, for conjunctions Ci?"""
+        extra: list[z3.BoolRef] = []
+        encoded_all: list[_Encoded] = []
+        for conj in excluded:
+            term, side, encoded = self.conj(conj)
+            extra.append(z3.Not(term))
+            extra.extend(side)
+            encoded_all.extend(encoded)
+        extra.extend(_monotonicity(self._asserted() + self.formula(atoms) + encoded_all))
+        return self.check(atoms, extra, want_model=False, timeout_ms=timeout_ms)
+
+    def enumerate(self, constraints: Sequence[z3.BoolRef], keys: Sequence[z3.ExprRef],
+                  encoded: Sequence[_Encoded] = (), limit: int | None = None):
+        """All assignments of ``keys`` in models of (asserted ∧ constraints).
+
+        Returns ``(models, complete, reason)``: z3 models, one per distinct value of
+        the keys; ``complete`` is False when the solver answered unknown (or
+        ``limit`` was reached) before the enumeration ended.
+        """
+        models = []
+        self.push()
+        try:
+            for enc in encoded:
+                self.solver.add(*enc.side)
+            self.solver.add(*constraints)
+            self.solver.add(*_monotonicity(self._asserted() + list(encoded)))
+            while True:
+                status = self.solver.check()
+                self.stats.checks += 1
+                if status == z3.unsat:
+                    return models, True, None
+                if status == z3.unknown:
+                    self.stats.unknown += 1
+                    return models, False, self.solver.reason_unknown() or "solver gave up"
+                model = self.solver.model()
+                models.append(model)
+                if limit is not None and len(models) >= limit:
+                    return models, False, f"more than {limit} cases"
+                self.solver.add(z3.Or([k != model.eval(k, model_completion=True) for k in keys]))
+        finally:
+            self.pop()
+
+    def check_z3(self, constraints: Sequence[z3.BoolRef], want_model=True,
+                 timeout_ms: int | None = None, abstracted: bool = False) -> SmtResult:
+        """A one-off query on raw z3 constraints (used by the direct encoding)."""
+        solver = z3.Solver()
+        solver.set("timeout", timeout_ms or self.timeout_ms)
+        solver.add(*constraints)
+        status = solver.check()
+        self.stats.checks += 1
+        if status == z3.unknown:
+            self.stats.fallback += 1
+            return self._check_nlsat(list(constraints), want_model, abstracted,
+                                     timeout_ms or self.timeout_ms, first=solver)
+        return self._result(status, solver, want_model, abstracted)
+
+    def _check_nlsat(self, assertions, want_model, abstracted, timeout_ms, first=None) -> SmtResult:
+        solver = z3.SolverFor("QF_UFNRA") if abstracted else z3.SolverFor("QF_NRA")
+        solver.set("timeout", timeout_ms)
+        solver.add(*assertions)
+        status = solver.check()
+        self.stats.checks += 1
+        if status == z3.unknown and first is not None:
+            return self._result(status, first, want_model, abstracted)
+        return self._result(status, solver, want_model, abstracted)
+
+    def _result(self, status, solver, want_model: bool, abstracted: bool) -> SmtResult:
+        if status == z3.unsat:
+            return SmtResult("unsat", exact=not abstracted)
+        if status == z3.unknown:
+            self.stats.unknown += 1
+            return SmtResult("unknown", reason=solver.reason_unknown() or "solver gave up",
+                             exact=not abstracted)
+        model = self.model_values(solver.model()) if want_model else None
+        return SmtResult("sat", model=model, exact=not abstracted)
+
+    def model_values(self, model: z3.ModelRef) -> dict:
+        """The exact values of the input symbols in a z3 model (0 when unconstrained)."""
+        out = {}
+        for sym in self.symbols:
+            value = model.eval(self.vars[sym], model_completion=True)
+            out[sym] = z3_to_sympy(value)
+        return out
+
+
+def z3_to_sympy(value: z3.ExprRef) -> sympy.Expr:
+    """An exact sympy number for a z3 rational or algebraic numeral."""
+    if z3.is_rational_value(value):
+        return sympy.Rational(value.numerator_as_long(), value.denominator_as_long())
+    if z3.is_algebraic_value(value):
+        # z3 gives the defining polynomial (coefficients from degree 0 up) and the
+        # 1-based index of the real root in increasing order; CRootOf counts from 0.
+        x = sympy.Symbol("x")
+        coeffs = [z3_to_sympy(c) for c in value.poly()]
+        poly = sympy.Poly(sum(c * x**i for i, c in enumerate(coeffs)), x)
+        return sympy.CRootOf(poly, value.index() - 1)
+    if z3.is_int_value(value):
+        return sympy.Integer(value.as_long())
+    raise TypeError(f"not a numeral: {value}")
+
+
+def _rational_bounds(e: sympy.Expr) -> tuple[z3.ArithRef, z3.ArithRef]:
+    approx = sympy.Rational(sympy.nsimplify(e.evalf(40), rational=True))
+    eps = sympy.Rational(1, 10**30)
+    lo, hi = approx - eps, approx + eps
+    return z3.RealVal(f"{lo.p}/{lo.q}"), z3.RealVal(f"{hi.p}/{hi.q}")
+
+
+def _monotonicity(encoded: Iterable[_Encoded]) -> list[z3.BoolRef]:
+    """u < v implies f(u) < f(v), for pairs of applications of an increasing f."""
+    apps: dict[str, list] = {}
+    for enc in encoded:
+        for name, arg, app in enc.ufs:
+            if name in _INCREASING and arg is not None:
+                apps.setdefault(name, [])
+                if all(not app.eq(a) for _, a in apps[name]):
+                    apps[name].append((arg, app))
+    lemmas = []
+    for items in apps.values():
+        for (u, fu), (v, fv) in itertools.combinations(items, 2):
+            lemmas.append(z3.Implies(u < v, fu < fv))
+            lemmas.append(z3.Implies(v < u, fv < fu))
+            lemmas.append(z3.Implies(u == v, fu == fv))
+    return lemmas
+
+
+def point_check(atoms: Iterable[Atom], point: Mapping) -> bool:
+    """Exact truth of a conjunction at a point (no solver involved)."""
+    return all(a.holds_at(point) for a in atoms)
