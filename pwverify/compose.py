@@ -109,7 +109,6 @@ class _Composer:
         self.record = record
         self.stats = CompositionStats()
         self.fixed: dict[int, tuple] = {}
-        self._fresh = itertools.count()
         self._failed_merges: set[frozenset] = set()
 
     # -- the walk ----------------------------------------------------------------------
@@ -301,10 +300,10 @@ class _Composer:
         return kept
 
     def _fresh_name(self, stem: str) -> z3.ArithRef:
-        return z3.Real(f"{stem}{next(self._fresh)}")
+        return z3.Real(self.smt.fresh(stem))
 
     def _enumerate_explicit(self, st: _State, candidates: list):
-        selector = z3.Int(f"branch{next(self._fresh)}")
+        selector = z3.Int(self.smt.fresh("branch"))
         encoded, options = [], []
         for i, (_, atoms) in enumerate(candidates):
             term, side, enc = self.smt.conj(atoms)

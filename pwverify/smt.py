@@ -44,13 +44,15 @@ DEFAULT_TIMEOUT_MS = 10_000
 # function's domain, so adding them never removes a real model.
 _UF_FACTS = {
     "exp": lambda u, y: [y > 0, y >= 1 + u],
-    "log": lambda u, y: [u > 0, y <= u - 1],
+    "log": lambda u, y: [y <= u - 1],
     "sin": lambda u, y: [y >= -1, y <= 1],
     "cos": lambda u, y: [y >= -1, y <= 1],
     "tanh": lambda u, y: [y > -1, y < 1],
     "atan": lambda u, y: [y > -2, y < 2],
     "erf": lambda u, y: [y > -1, y < 1],
 }
+# Where a function is defined: an application outside it has no value.
+_UF_DOMAIN = {"log": lambda u: [u > 0]}
 # Functions that are strictly increasing: u < v implies f(u) < f(v).
 _INCREASING = {"exp", "log", "tanh", "atan", "erf"}
 
@@ -63,6 +65,7 @@ class SmtResult:
     reason: str | None = None
     model: dict | None = None          # {sympy Symbol: exact sympy number}
     exact: bool = True                 # False: the query used uninterpreted functions
+    raw_model: object = None           # the z3 model itself (for other terms' values)
 
     @property
     def sat(self) -> bool:
@@ -75,10 +78,126 @@ class SmtResult:
 
 @dataclass
 class _Encoded:
+    """A z3 term with what it needs: ``side`` (definitions of auxiliary variables and
+    true facts, always asserted) and ``domain`` (where the term has a value:
+    denominators nonzero, log arguments positive, sqrt arguments nonnegative)."""
+
     term: z3.ExprRef
     side: tuple[z3.BoolRef, ...]
     ufs: frozenset  # (function name, argument z3 term, application z3 term)
     nonlinear: bool
+    domain: tuple[z3.BoolRef, ...] = ()
+
+    @property
+    def constraints(self) -> tuple[z3.BoolRef, ...]:
+        return self.side + self.domain
+
+
+class Translator:
+    """sympy to z3, with symbols mapped by ``leaf`` (input variables, or the terms of a
+    primitive's arguments in the direct encoding). Memoised per instance."""
+
+    def __init__(self, leaf, fresh, funcs: dict):
+        self.leaf = leaf
+        self.fresh = fresh
+        self.funcs = funcs
+        self.cache: dict[sympy.Expr, _Encoded] = {}
+
+    def __call__(self, expr) -> _Encoded:
+        expr = sympy.sympify(expr)
+        hit = self.cache.get(expr)
+        if hit is None:
+            hit = self._encode(expr)
+            self.cache[expr] = hit
+        return hit
+
+    @staticmethod
+    def _combine(term, parts, extra_side=(), extra_ufs=(), nonlinear=False, extra_domain=()):
+        parts = list(parts)
+        side = tuple(itertools.chain(extra_side, *(p.side for p in parts)))
+        domain = tuple(itertools.chain(extra_domain, *(p.domain for p in parts)))
+        ufs = frozenset(itertools.chain(extra_ufs, *(p.ufs for p in parts)))
+        return _Encoded(term, side, ufs, nonlinear or any(p.nonlinear for p in parts), domain)
+
+    def _encode(self, e: sympy.Expr) -> _Encoded:
+        if e.is_Symbol:
+            return _Encoded(self.leaf(e), (), frozenset(), False)
+        if e.is_Rational:
+            return _Encoded(z3.RealVal(f"{e.p}/{e.q}"), (), frozenset(), False)
+        if e.is_Add:
+            parts = [self(a) for a in e.args]
+            return self._combine(z3.Sum([p.term for p in parts]), parts)
+        if e.is_Mul:
+            parts = [self(a) for a in e.args]
+            symbolic = sum(1 for a in e.args if not a.is_number)
+            term = parts[0].term
+            for p in parts[1:]:
+                term = term * p.term
+            return self._combine(term, parts, nonlinear=symbolic > 1)
+        if e.is_Pow:
+            base, exponent = e.args
+            if exponent.is_Integer:
+                b = self(base)
+                n = int(exponent)
+                if n == 0:
+                    return _Encoded(z3.RealVal(1), b.side, b.ufs, b.nonlinear, b.domain)
+                term = b.term
+                for _ in range(abs(n) - 1):
+                    term = term * b.term
+                domain = ()
+                if n < 0:
+                    domain = (b.term != 0,)
+                    term = 1 / term
+                return self._combine(term, [b], nonlinear=not base.is_number, extra_domain=domain)
+            if exponent == sympy.Rational(1, 2):
+                return self._sqrt(base)
+            if exponent == -sympy.Rational(1, 2):
+                s = self._sqrt(base)
+                return self._combine(1 / s.term, [s], nonlinear=True, extra_domain=(s.term != 0,))
+            return self._uninterpreted("pow", [base, exponent])
+        if isinstance(e, sympy.Abs):
+            a = self(e.args[0])
+            return self._combine(z3.If(a.term >= 0, a.term, -a.term), [a])
+        if isinstance(e, (sympy.Max, sympy.Min)):
+            parts = [self(a) for a in e.args]
+            term = parts[0].term
+            for p in parts[1:]:
+                if isinstance(e, sympy.Max):
+                    term = z3.If(p.term > term, p.term, term)
+                else:
+                    term = z3.If(p.term < term, p.term, term)
+            return self._combine(term, parts)
+        if e.is_Function:
+            return self._uninterpreted(type(e).__name__, list(e.args))
+        if e is sympy.E:
+            return self._uninterpreted("exp", [sympy.Integer(1)])
+        if e.is_number:
+            # An exact irrational constant (pi, sqrt(2)*exp(3), ...): a fresh real
+            # pinned between rational bounds, which is sound for every query.
+            lo, hi = _rational_bounds(e)
+            v = z3.Real(self.fresh("c"))
+            return _Encoded(v, (v >= lo, v <= hi), frozenset({("const", v, v)}), False)
+        raise TypeError(f"no SMT encoding for {e} ({type(e).__name__})")
+
+    def _sqrt(self, base) -> _Encoded:
+        b = self(base)
+        s = z3.Real(self.fresh("sqrt"))
+        return self._combine(s, [b], (s >= 0, s * s == b.term), nonlinear=True, extra_domain=(b.term >= 0,))
+
+    def _uninterpreted(self, name: str, args: list) -> _Encoded:
+        parts = [self(a) for a in args]
+        f = self.funcs.get((name, len(args)))
+        if f is None:
+            f = z3.Function(f"{name}_{len(args)}", *([z3.RealSort()] * (len(args) + 1)))
+            self.funcs[(name, len(args))] = f
+        app = f(*[p.term for p in parts])
+        unary = len(args) == 1
+        facts = _UF_FACTS.get(name)
+        side = tuple(facts(parts[0].term, app)) if facts and unary else ()
+        dom = _UF_DOMAIN.get(name)
+        domain = tuple(dom(parts[0].term)) if dom and unary else ()
+        uf = (name, parts[0].term if unary else None, app)
+        return self._combine(app, parts, side, (uf,), extra_domain=domain)
 
 
 @dataclass
@@ -100,14 +219,21 @@ class Smt:
         self.symbols = list(symbols)
         self.timeout_ms = timeout_ms
         self.vars = {s: z3.Real(str(s)) for s in self.symbols}
-        self._cache: dict[sympy.Expr, _Encoded] = {}
         self._atom_cache: dict[Atom, _Encoded] = {}
-        self._funcs: dict[str, z3.FuncDeclRef] = {}
+        self.funcs: dict = {}
         self._fresh = itertools.count()
+        self.encode = Translator(self.var, self.fresh, self.funcs)
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
         self.stats = SmtStats()
         self._scopes: list[list[_Encoded]] = [[]]
+
+    def fresh(self, stem: str) -> str:
+        return f"{stem}!{next(self._fresh)}"
+
+    def translator(self, leaf) -> Translator:
+        """A translator sharing this instance's functions and fresh names."""
+        return Translator(leaf, self.fresh, self.funcs)
 
     # -- encoding ------------------------------------------------------------------
     def var(self, symbol: sympy.Symbol) -> z3.ArithRef:
@@ -116,106 +242,13 @@ class Smt:
             self.symbols.append(symbol)
         return self.vars[symbol]
 
-    def encode(self, expr: sympy.Expr) -> _Encoded:
-        """The z3 term of a sympy expression, with its side conditions."""
-        expr = sympy.sympify(expr)
-        hit = self._cache.get(expr)
-        if hit is None:
-            hit = self._encode(expr)
-            self._cache[expr] = hit
-        return hit
-
-    def _combine(self, term, parts: Iterable[_Encoded], extra_side=(), extra_ufs=(), nonlinear=False):
-        parts = list(parts)
-        side = tuple(itertools.chain(extra_side, *(p.side for p in parts)))
-        ufs = frozenset(itertools.chain(extra_ufs, *(p.ufs for p in parts)))
-        return _Encoded(term, side, ufs, nonlinear or any(p.nonlinear for p in parts))
-
-    def _encode(self, e: sympy.Expr) -> _Encoded:
-        if e.is_Symbol:
-            return _Encoded(self.var(e), (), frozenset(), False)
-        if e.is_Rational:
-            return _Encoded(z3.RealVal(f"{e.p}/{e.q}"), (), frozenset(), False)
-        if e.is_Add:
-            parts = [self.encode(a) for a in e.args]
-            return self._combine(z3.Sum([p.term for p in parts]), parts)
-        if e.is_Mul:
-            parts = [self.encode(a) for a in e.args]
-            symbolic = sum(1 for a in e.args if not a.is_number)
-            term = parts[0].term
-            for p in parts[1:]:
-                term = term * p.term
-            return self._combine(term, parts, nonlinear=symbolic > 1)
-        if e.is_Pow:
-            base, exponent = e.args
-            if exponent.is_Integer:
-                b = self.encode(base)
-                n = int(exponent)
-                if n == 0:
-                    return _Encoded(z3.RealVal(1), b.side, b.ufs, b.nonlinear)
-                term = b.term
-                for _ in range(abs(n) - 1):
-                    term = term * b.term
-                side = ()
-                if n < 0:
-                    side = (b.term != 0,)
-                    term = 1 / term
-                return self._combine(term, [b], side, nonlinear=not base.is_number)
-            if exponent == sympy.Rational(1, 2):
-                return self._sqrt(base)
-            if exponent == -sympy.Rational(1, 2):
-                s = self._sqrt(base)
-                return self._combine(1 / s.term, [s], (s.term != 0,), nonlinear=True)
-            return self._uninterpreted("pow", e, [base, exponent])
-        if isinstance(e, sympy.Abs):
-            a = self.encode(e.args[0])
-            return self._combine(z3.If(a.term >= 0, a.term, -a.term), [a])
-        if isinstance(e, (sympy.Max, sympy.Min)):
-            parts = [self.encode(a) for a in e.args]
-            term = parts[0].term
-            for p in parts[1:]:
-                if isinstance(e, sympy.Max):
-                    term = z3.If(p.term > term, p.term, term)
-                else:
-                    term = z3.If(p.term < term, p.term, term)
-            return self._combine(term, parts)
-        if e.is_Function:
-            name = type(e).__name__
-            return self._uninterpreted(name, e, list(e.args))
-        if e is sympy.E:
-            return self._uninterpreted("exp", sympy.exp(1, evaluate=False), [sympy.Integer(1)])
-        if e.is_number:
-            # An exact irrational constant (pi, sqrt(2)*exp(3), ...): a fresh real
-            # pinned between rational bounds, which is sound for every query.
-            lo, hi = _rational_bounds(e)
-            v = z3.Real(f"c{next(self._fresh)}")
-            return _Encoded(v, (v >= lo, v <= hi), frozenset({("const", v, v)}), False)
-        raise TypeError(f"no SMT encoding for {e} ({type(e).__name__})")
-
-    def _sqrt(self, base) -> _Encoded:
-        b = self.encode(base)
-        s = z3.Real(f"sqrt{next(self._fresh)}")
-        return self._combine(s, [b], (s >= 0, s * s == b.term), nonlinear=True)
-
-    def _uninterpreted(self, name: str, e: sympy.Expr, args: list) -> _Encoded:
-        parts = [self.encode(a) for a in args]
-        f = self._funcs.get((name, len(args)))
-        if f is None:
-            f = z3.Function(f"{name}_{len(args)}", *([z3.RealSort()] * (len(args) + 1)))
-            self._funcs[(name, len(args))] = f
-        app = f(*[p.term for p in parts])
-        facts = _UF_FACTS.get(name)
-        side = tuple(facts(parts[0].term, app)) if facts and len(args) == 1 else ()
-        uf = (name, parts[0].term if len(args) == 1 else None, app)
-        return self._combine(app, parts, side, (uf,))
-
     def atom(self, atom: Atom) -> _Encoded:
         hit = self._atom_cache.get(atom)
         if hit is None:
             enc = self.encode(atom.expr)
             t = enc.term
             rel = {">": t > 0, ">=": t >= 0, "<": t < 0, "<=": t <= 0, "==": t == 0, "!=": t != 0}[atom.rel]
-            hit = _Encoded(rel, enc.side, enc.ufs, enc.nonlinear)
+            hit = _Encoded(rel, enc.side, enc.ufs, enc.nonlinear, enc.domain)
             self._atom_cache[atom] = hit
         return hit
 
@@ -233,7 +266,7 @@ class Smt:
 
     def assert_atoms(self, atoms: Iterable[Atom]) -> None:
         for enc in self.formula(atoms):
-            self.solver.add(enc.term, *enc.side)
+            self.solver.add(enc.term, *enc.constraints)
             self._scopes[-1].append(enc)
 
     def assert_z3(self, *constraints: z3.BoolRef) -> None:
@@ -253,7 +286,7 @@ class Smt:
         self.push()
         try:
             for enc in encoded:
-                self.solver.add(enc.term, *enc.side)
+                self.solver.add(enc.term, *enc.constraints)
             for c in itertools.chain(extra, lemmas):
                 self.solver.add(c)
             if timeout_ms is not None:
@@ -277,7 +310,7 @@ class Smt:
     def conj(self, atoms: Iterable[Atom]) -> tuple[z3.BoolRef, list[z3.BoolRef], list[_Encoded]]:
         """A conjunction as one z3 term, its side conditions, and its encodings."""
         encoded = self.formula(atoms)
-        side = [c for e in encoded for c in e.side]
+        side = [c for e in encoded for c in e.constraints]
         return z3.And([e.term for e in encoded]) if encoded else z3.BoolVal(True), side, encoded
 
     def check_not_any(self, atoms: Iterable[Atom], excluded: Sequence[Sequence[Atom]],
@@ -305,7 +338,7 @@ class Smt:
         self.push()
         try:
             for enc in encoded:
-                self.solver.add(*enc.side)
+                self.solver.add(*enc.constraints)
             self.solver.add(*constraints)
             self.solver.add(*_monotonicity(self._asserted() + list(encoded)))
             while True:
@@ -355,8 +388,9 @@ class Smt:
             self.stats.unknown += 1
             return SmtResult("unknown", reason=solver.reason_unknown() or "solver gave up",
                              exact=not abstracted)
-        model = self.model_values(solver.model()) if want_model else None
-        return SmtResult("sat", model=model, exact=not abstracted)
+        raw = solver.model()
+        model = self.model_values(raw) if want_model else None
+        return SmtResult("sat", model=model, exact=not abstracted, raw_model=raw)
 
     def model_values(self, model: z3.ModelRef) -> dict:
         """The exact values of the input symbols in a z3 model (0 when unconstrained)."""

@@ -229,11 +229,12 @@ class Builder:
     def module(self, call: Callable[..., Any]) -> Module:
         return Module(call)
 
-    def bind(self, signature: registry.Signature, positional: Sequence, keywords: dict) -> dict:
+    def bind(self, signature: registry.Signature, positional: Sequence, keywords: dict,
+             name: str = "the call") -> dict:
         try:
             return signature.bind(positional, keywords)
         except TypeError as exc:
-            self.fail(str(exc), kind=ArityError)
+            self.fail(f"{name}() {exc}", f"{name}({signature.render()})", kind=ArityError)
 
     # -- selection ---------------------------------------------------------------------
     def select(self, cond: Any, thens: Sequence[Any], elses: Sequence[Any], lazy: bool = True) -> list[Any]:

@@ -908,7 +908,7 @@ class Interpreter:
             self.fail(node, f"unknown function {spelled}",
                       "see `pwverify primitives` for the functions pwverify models", kind=UnknownNameError)
         self.b.note_framework(call.framework, spelled)
-        bound = self.b.bind(call.signature, positional, keywords)
+        bound = self.b.bind(call.signature, positional, keywords, spelled)
         for rule, value in self.b.profile.overrides.items():
             primitive, rewrite = TIE_RULES[rule][1:]
             if call.primitive == primitive:

@@ -205,11 +205,11 @@ class Signature:
             elif self.star:
                 extra.append(value)
             else:
-                raise TypeError(f"takes at most {self.positional} positional arguments "
-                                f"({self.render()}), got {len(positional)}")
+                raise TypeError(f"takes at most {self.positional} positional argument"
+                                f"{'s' if self.positional != 1 else ''}, got {len(positional)}")
         for key, value in keywords.items():
             if key not in self.names:
-                raise TypeError(f"got an unexpected keyword argument {key!r} ({self.render()})")
+                raise TypeError(f"got an unexpected keyword argument {key!r}")
             if key in out:
                 raise TypeError(f"got multiple values for argument {key!r}")
             out[key] = value
@@ -217,7 +217,7 @@ class Signature:
         for name in self.names:
             if name not in out:
                 if name not in defaults:
-                    raise TypeError(f"missing argument {name!r} ({self.render()})")
+                    raise TypeError(f"is missing the argument {name!r}")
                 out[name] = defaults[name]
         bound = {key: out[name] for name, key in zip(self.names, self.keys)}
         if self.star:
