@@ -66,6 +66,9 @@ class _State:
     env: dict[int, tuple]
     trace: tuple = ()
     possibly_empty: bool = False
+    #: nodes whose branches added atoms (-1: a merge). Atoms of one table row are
+    #: irredundant by construction, so only pieces with several sources are simplified.
+    sources: frozenset = frozenset()
 
     def key(self) -> tuple:
         return tuple(sorted(self.env.items(), key=lambda kv: kv[0]))
@@ -109,6 +112,7 @@ class _Composer:
         self.record = record
         self.stats = CompositionStats()
         self.fixed: dict[int, tuple] = {}
+        self._memo: dict = {}
         self._failed_merges: set[frozenset] = set()
 
     # -- the walk ----------------------------------------------------------------------
@@ -136,7 +140,7 @@ class _Composer:
         pieces, outside = [], []
         for st in states:
             outs = [self._value(st, o) for o in graph.outputs]
-            if any(v[0] is UNDEF for v in outs):
+            if any(v[0][0] is UNDEF for v in outs):
                 outside.append(st)
             else:
                 pieces.append(st)
@@ -148,8 +152,14 @@ class _Composer:
             pieces = [self._drop_redundant(st) for st in pieces]
             outside = [self._drop_redundant(st) for st in outside]
         pieces.sort(key=_display_order)
-        result = [Piece(st.where, tuple(self._value(st, o)[0] for o in graph.outputs), self.inputs,
-                        st.possibly_empty, st.trace) for st in pieces]
+        result = []
+        for st in pieces:
+            outs = [self._value(st, o) for o in graph.outputs]
+            explicit = None
+            if any(v[1] is not None for v in outs):
+                explicit = tuple(v[1][0] if v[1] is not None else self._derived(v[0][0]) for v in outs)
+            result.append(Piece(st.where, tuple(v[0][0] for v in outs), self.inputs, st.possibly_empty,
+                                st.trace, explicit))
         self.stats.kept = len(result)
         self.stats.solver_calls = self.smt.stats.checks
         self.stats.unknown = self.smt.stats.unknown
@@ -157,8 +167,45 @@ class _Composer:
         return Representation(self.inputs, result, [st.where for st in outside], stats=self.stats)
 
     def _value(self, st: _State, nid: int) -> tuple:
+        """``(formulas, gradients)`` of a node on a piece; gradients is None when they are
+        the gradients of the formulas (always, unless a framework rule overrides one)."""
         hit = self.fixed.get(nid)
         return hit if hit is not None else st.env[nid]
+
+    def _subst(self, expr, mapping: dict):
+        """``canonical(expr.xreplace(mapping))``, memoised: pieces share argument formulas."""
+        key = (expr, tuple(sorted(mapping.items(), key=lambda kv: kv[0].name)))
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = canonical(expr.xreplace(mapping))
+            self._memo[key] = hit
+        return hit
+
+    def _subst_atoms(self, atoms, mapping: dict):
+        """Atoms with arguments substituted (None if one is False), memoised."""
+        key = (atoms, tuple(sorted(mapping.items(), key=lambda kv: kv[0].name)))
+        if key not in self._memo:
+            self._memo[key] = _substitute(atoms, mapping)
+        return self._memo[key]
+
+    def _derived(self, formula) -> tuple:
+        return tuple(canonical(sympy.diff(formula, x)) for x in self.inputs)
+
+    def _gradients(self, branch, n_args: int, entries: list, mapping: dict):
+        """Chain rule through a branch whose framework derivative is not ∇formula, or
+        whose arguments carry such derivatives; None when nothing is overridden."""
+        if branch.jacobian is None and all(e[1] is None for e in entries):
+            return None
+        rows_in = [e[1][0] if e[1] is not None else self._derived(e[0][0]) for e in entries]
+        out = []
+        for row in branch.local_jacobian(n_args):
+            acc = [sympy.Integer(0)] * len(self.inputs)
+            for i, d in enumerate(row):
+                d = self._subst(d, mapping)
+                if d != 0:
+                    acc = [a + d * g for a, g in zip(acc, rows_in[i])]
+            out.append(tuple(canonical(a) for a in acc))
+        return tuple(out)
 
     def _snapshot(self, st: _State, nid: int):
         value = self._value(st, nid)
@@ -166,27 +213,31 @@ class _Composer:
 
     def _step(self, nid: int, node, states: list[_State]) -> list[_State]:
         if node.op == "input":
-            self.fixed[nid] = (self.symbol_of[node.params[0]],)
+            self.fixed[nid] = ((self.symbol_of[node.params[0]],), None)
             return states
         if node.op == "const":
             v = node.params[0]
-            self.fixed[nid] = (sympy.Rational(v.numerator, v.denominator),)
+            self.fixed[nid] = ((sympy.Rational(v.numerator, v.denominator),), None)
             return states
         if node.op == "get":
             (arg,), k = node.args, node.params[0]
+
+            def pick(entry):
+                return ((entry[0][k],), (entry[1][k],) if entry[1] is not None else None)
             if arg in self.fixed:
-                self.fixed[nid] = (self.fixed[arg][k],)
+                self.fixed[nid] = pick(self.fixed[arg])
             else:
                 for st in states:
-                    st.env[nid] = (st.env[arg][k],)
+                    st.env[nid] = pick(st.env[arg])
             return states
         table = registry.get(node.op).table(len(node.args), node.params)
         if all(a in self.fixed for a in node.args) and not table.implicit and table.count() == 1:
-            values = [self.fixed[a][0] for a in node.args]
-            mapping = dict(zip(ARGS, values))
+            entries = [self.fixed[a] for a in node.args]
+            mapping = dict(zip(ARGS, [e[0][0] for e in entries]))
             if not table.domain or all(atom.subs(mapping) is True for atom in table.domain):
                 branch = table.branches()[0]
-                self.fixed[nid] = tuple(canonical(f.xreplace(mapping)) for f in branch.value)
+                self.fixed[nid] = (tuple(self._subst(f, mapping) for f in branch.value),
+                                   self._gradients(branch, len(entries), entries, mapping))
                 return states
         out: list[_State] = []
         for st in states:
@@ -195,7 +246,8 @@ class _Composer:
 
     # -- one node on one piece -------------------------------------------------------------
     def _apply(self, st: _State, nid: int, node, table: PieceTable) -> list[_State]:
-        values = [self._value(st, a)[0] for a in node.args]
+        entries = [self._value(st, a) for a in node.args]
+        values = [e[0][0] for e in entries]
         n_out = table.n_out
         undefined = [i for i, v in enumerate(values) if v is UNDEF]
         if undefined:
@@ -209,30 +261,33 @@ class _Composer:
             return out
         for branch, atoms, unsure in self._feasible(inside, table, mapping, values):
             if any(v is UNDEF and ARGS[i] in f.free_symbols for f in branch.value for i, v in enumerate(values)):
-                formulas = (UNDEF,) * n_out
+                formulas, grads = (UNDEF,) * n_out, None
             else:
-                formulas = tuple(canonical(f.xreplace(mapping)) for f in branch.value)
+                formulas = tuple(self._subst(f, mapping) for f in branch.value)
+                used = [e if v is not UNDEF else ((sympy.Integer(0),), None) for e, v in zip(entries, values)]
+                grads = self._gradients(branch, len(values), used, mapping)
             out.append(self._child(inside, nid, formulas, ((nid, branch.order, branch.label),),
-                                   inside.where + atoms, inside.possibly_empty or unsure))
+                                   inside.where + atoms, inside.possibly_empty or unsure, grads))
         return out
 
-    def _child(self, st: _State, nid: int, formulas: tuple, trace: tuple, where: tuple, unsure: bool) -> _State:
+    def _child(self, st: _State, nid: int, formulas: tuple, trace: tuple, where: tuple, unsure: bool,
+               grads=None) -> _State:
         env = dict(st.env)
-        env[nid] = formulas
-        return _State(conjoin(where) or (), env, st.trace + trace, unsure)
+        env[nid] = (formulas, grads)
+        sources = st.sources | {nid} if len(where) > len(st.where) else st.sources
+        return _State(conjoin(where) or (), env, st.trace + trace, unsure, sources)
 
     def _domain_split(self, st: _State, table: PieceTable, mapping: dict, nid: int, n_out: int,
                       out: list[_State]) -> _State | None:
         """Split off the parts of the piece outside the primitive's domain (as UNDEF)."""
-        atoms = []
-        for atom in table.domain:
-            a = atom.subs(mapping)
-            if a is False:
-                out.append(self._child(st, nid, (UNDEF,) * n_out, ((nid, (), "outside domain"),), st.where,
-                                       st.possibly_empty))
-                return None
-            if a is not True and a not in st.where:
-                atoms.append(a)
+        if not table.domain:
+            return st
+        substituted = self._subst_atoms(table.domain, mapping)
+        if substituted is None:  # some domain atom is False on the whole piece
+            out.append(self._child(st, nid, (UNDEF,) * n_out, ((nid, (), "outside domain"),), st.where,
+                                   st.possibly_empty))
+            return None
+        atoms = [a for a in substituted if a not in st.where]
         if not atoms:
             return st
         self.smt.push()
@@ -256,7 +311,8 @@ class _Composer:
             return None
         if not out:
             return st  # the whole piece is inside the domain
-        return _State(conjoin(st.where, atoms) or (), st.env, st.trace, st.possibly_empty or r.status == "unknown")
+        return _State(conjoin(st.where, atoms) or (), st.env, st.trace, st.possibly_empty or r.status == "unknown",
+                      st.sources | {nid})
 
     def _feasible(self, st: _State, table: PieceTable, mapping: dict, values: list):
         """The branches of ``table`` feasible on piece ``st``: (branch, new atoms, unsure)."""
@@ -264,7 +320,7 @@ class _Composer:
             return self._enumerate_implicit(st, table, values)
         candidates = []
         for branch in table.branches():
-            atoms = _substitute(branch.where, mapping)
+            atoms = self._subst_atoms(branch.where, mapping)
             if atoms is None or conjoin(st.where, atoms) is None:
                 self.stats.pruned += 1
                 continue
@@ -356,7 +412,7 @@ class _Composer:
                     f"({reason})")
             candidates = []
             for branch in table.branches():
-                atoms = _substitute(branch.where, mapping)
+                atoms = self._subst_atoms(branch.where, mapping)
                 if atoms is not None and conjoin(st.where, atoms) is not None:
                     candidates.append((branch, tuple(a for a in atoms if a not in st.where)))
             return self._fallback(st, candidates, reason)
@@ -365,7 +421,7 @@ class _Composer:
             return [(branches[0], (), False)]
         out = []
         for branch in branches:
-            atoms = _substitute(branch.where, mapping) or ()
+            atoms = self._subst_atoms(branch.where, mapping) or ()
             out.append((branch, tuple(a for a in atoms if a not in st.where), False))
         return out
 
@@ -418,7 +474,7 @@ class _Composer:
     @staticmethod
     def _joined(pieces: list[_State], where: tuple[Atom, ...]) -> _State:
         trace = min(p.trace for p in pieces)
-        return _State(where, pieces[0].env, trace, any(p.possibly_empty for p in pieces))
+        return _State(where, pieces[0].env, trace, any(p.possibly_empty for p in pieces), frozenset({-1}))
 
     def _valid(self, where: tuple[Atom, ...], atom: Atom) -> bool:
         if atom in where:
@@ -446,6 +502,8 @@ class _Composer:
         return None
 
     def _drop_redundant(self, st: _State) -> _State:
+        if len(st.sources) < 2 and -1 not in st.sources:
+            return st
         where = list(st.where)
         i = 0
         while i < len(where) and len(where) > 0:
@@ -454,7 +512,7 @@ class _Composer:
                 del where[i]
             else:
                 i += 1
-        return _State(tuple(where), st.env, st.trace, st.possibly_empty)
+        return _State(tuple(where), st.env, st.trace, st.possibly_empty, st.sources)
 
 
 def _display_order(st: _State) -> tuple:

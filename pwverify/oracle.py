@@ -50,7 +50,7 @@ class ADResult:
 
 @functools.lru_cache(maxsize=None)
 def _local_gradient(branch: Branch, n_args: int) -> tuple[tuple[sympy.Expr, ...], ...]:
-    return tuple(tuple(sympy.diff(f, ARGS[i]) for i in range(n_args)) for f in branch.value)
+    return branch.local_jacobian(n_args)
 
 
 def _simplify(value: Any) -> Any:

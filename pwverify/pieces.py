@@ -41,12 +41,27 @@ class Piece:
     value: tuple[sympy.Expr, ...]
     inputs: tuple[sympy.Symbol, ...]
     possibly_empty: bool = False   # the solver could not decide emptiness
-    trace: tuple = ()              # (node id, branch label) chosen along the way
+    trace: tuple = ()              # (node id, branch order, label) chosen along the way
+    #: The framework's derivative when some rule on the way is not the gradient of its
+    #: formula (see ``Branch.jacobian``); None when the gradient is ∇value.
+    explicit_gradient: tuple | None = None
 
     @functools.cached_property
     def gradient(self) -> tuple[tuple[sympy.Expr, ...], ...]:
-        """One row per output, one column per input."""
+        """One row per output, one column per input: what autodiff returns on the piece."""
+        if self.explicit_gradient is not None:
+            return self.explicit_gradient
+        return self.formula_gradient
+
+    @functools.cached_property
+    def formula_gradient(self) -> tuple[tuple[sympy.Expr, ...], ...]:
+        """The gradient of the piece's formulas."""
         return tuple(tuple(canonical(sympy.diff(v, x)) for x in self.inputs) for v in self.value)
+
+    @property
+    def consistent(self) -> bool:
+        """Is the autodiff gradient on this piece the gradient of its formula?"""
+        return self.explicit_gradient is None or self.explicit_gradient == self.formula_gradient
 
     def holds_at(self, point: Mapping[sympy.Symbol, Any]) -> bool:
         return all(atom.holds_at(point) for atom in self.where)

@@ -100,6 +100,13 @@ class Builder:
             return int(value)
         self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
 
+    @staticmethod
+    def is_tensor(value: Any) -> bool:
+        """Does the value depend on the inputs (a tensor argument, not a Python number)?"""
+        if isinstance(value, Array):
+            return any(isinstance(v, Sym) for v in value.items)
+        return isinstance(value, Sym)
+
     def exact(self, value: Any) -> Fraction:
         """A parameter that must be a constant (a slope, a bound of a window)."""
         value = self.scalar(value)

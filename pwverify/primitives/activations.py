@@ -86,11 +86,34 @@ register(Primitive(
     "min(max(x, lo), hi) with the gradient to x on both bounds (mask lo <= x <= hi).",
     arity=3, measured=(_M,)))
 register(Primitive(
+    "clamp_torch",
+    lambda: table(3, [([ge(a0, a1), le(a0, a2)], a0), ([lt(a0, a1), lt(a1, a2)], a1),
+                      ([lt(a0, a1), eq(a1, a2)], a1, [[0, 0, 0]]),
+                      ([gt(a0, a2), le(a1, a2)], a2), ([gt(a1, a2)], a2)]),
+    "torch.clamp(x, lo, hi), reverse mode: d/dx = [lo <= x <= hi], d/dlo = [x < lo < hi], "
+    "d/dhi = [x > hi or lo > hi]. Below lo == hi nobody gets a gradient, which is not the "
+    "gradient of any formula equal to the function there (measured on torch 2.13.0).",
+    arity=3, measured=("torch 2.13.0, tensor bounds, all orderings of x, lo, hi",)))
+register(Primitive(
+    "clamp_torch_forward",
+    lambda: table(3, [([ge(a0, a1), le(a0, a2)], a0), ([lt(a0, a1), le(a1, a2)], a1),
+                      ([gt(a0, a2), le(a1, a2)], a2), ([gt(a1, a2)], a2)]),
+    "torch.clamp(x, lo, hi), forward mode: below lo == hi the tangent of lo passes "
+    "(measured on torch 2.13.0).", arity=3, measured=("torch 2.13.0, forward AD",)))
+register(Primitive(
     "clamp_min", lambda: table(2, [([ge(a0, a1)], a0), ([lt(a0, a1)], a1)]),
     "max(x, lo) with the gradient to x on the bound (mask x >= lo).", arity=2, measured=(_M,)))
 register(Primitive(
     "clamp_max", lambda: table(2, [([le(a0, a1)], a0), ([gt(a0, a1)], a1)]),
     "min(x, hi) with the gradient to x on the bound (mask x <= hi).", arity=2, measured=(_M,)))
+register(Primitive(
+    "clamp_min_to_bound", lambda: table(2, [([gt(a0, a1)], a0), ([le(a0, a1)], a1)]),
+    "max(x, lo) with the gradient to the bound on a tie: torch.clamp(a, min=b) with a tensor "
+    "bound in forward mode (FWD≠REV in frameworks-measured.md §1).", arity=2, measured=(_M,)))
+register(Primitive(
+    "clamp_max_to_bound", lambda: table(2, [([lt(a0, a1)], a0), ([ge(a0, a1)], a1)]),
+    "min(x, hi) with the gradient to the bound on a tie: torch.clamp(a, max=b) with a tensor "
+    "bound in forward mode.", arity=2, measured=(_M,)))
 register(Primitive(
     "clamp_strict",
     lambda: table(3, [([gt(a0, a1), lt(a0, a2)], a0), ([le(a0, a1), le(a1, a2)], a1),
@@ -103,10 +126,14 @@ def _clamp(b, bound):
     x, lo, hi = bound["input"], bound["min"], bound["max"]
     if lo is None and hi is None:
         b.fail("clamp needs min or max", "clamp(x, min=lo), clamp(x, max=hi) or clamp(x, lo, hi)")
+    # torch 2.13: with one tensor bound, reverse mode gives a tie to x, forward mode to the bound
+    to_bound = b.profile.mode == "forward" and b.profile.framework == "torch"
     if hi is None:
-        return b.map("clamp_min", x, lo)
+        return b.map("clamp_min_to_bound" if to_bound and b.is_tensor(lo) else "clamp_min", x, lo)
     if lo is None:
-        return b.map("clamp_max", x, hi)
+        return b.map("clamp_max_to_bound" if to_bound and b.is_tensor(hi) else "clamp_max", x, hi)
+    if b.profile.framework == "torch":
+        return b.map("clamp_torch_forward" if b.profile.mode == "forward" else "clamp_torch", x, lo, hi)
     return b.map("clamp_inclusive", x, lo, hi)
 
 

@@ -50,10 +50,21 @@ class Branch:
     value: tuple[sympy.Expr, ...]
     label: str = ""
     order: tuple = ()  # where the branch sits in its table (sorts pieces for display)
+    #: The derivative the framework uses on this branch when it is *not* the gradient of
+    #: ``value`` (rows per output, columns per argument). Such a rule is not a selection
+    #: derivative; pwverify models it to predict the framework exactly and reports it.
+    jacobian: tuple | None = None
 
     def __str__(self) -> str:
         formulas = ", ".join(sympy.sstr(v) for v in self.value)
-        return f"{describe(self.where)}: {formulas}"
+        extra = f"  (derivative {list(map(list, self.jacobian))})" if self.jacobian else ""
+        return f"{describe(self.where)}: {formulas}{extra}"
+
+    def local_jacobian(self, n_args: int) -> tuple[tuple[sympy.Expr, ...], ...]:
+        """d value / d arguments on this branch (the override if there is one)."""
+        if self.jacobian is not None:
+            return tuple(tuple(sympy.sympify(d) for d in row) for row in self.jacobian)
+        return tuple(tuple(sympy.diff(f, ARGS[i]) for i in range(n_args)) for f in self.value)
 
 
 class PieceTable:
@@ -99,7 +110,7 @@ class ExplicitTable(PieceTable):
     def __init__(self, n_args: int, branches: Sequence[Branch], domain: Sequence[Atom] = (),
                  n_out: int | None = None):
         self.n_args = n_args
-        self._branches = tuple(b if b.order else Branch(b.where, b.value, b.label or str(i), (i,))
+        self._branches = tuple(b if b.order else Branch(b.where, b.value, b.label or str(i), (i,), b.jacobian)
                                for i, b in enumerate(branches))
         self.domain = tuple(domain)
         self.n_out = n_out if n_out is not None else len(self._branches[0].value)
@@ -120,15 +131,23 @@ def smooth(formula: Callable[..., Any], n_args: int = 1, domain: Callable[..., I
     return ExplicitTable(n_args, [Branch((), value, "smooth")], dom)
 
 
-def table(n_args: int, rows: Iterable[tuple[Iterable, Any]]) -> ExplicitTable:
-    """A table from ``[(atoms, formula), ...]`` rows (formula may be a tuple)."""
+def table(n_args: int, rows: Iterable[tuple]) -> ExplicitTable:
+    """A table from ``[(atoms, formula), ...]`` rows (formula may be a tuple).
+
+    A row may have a third item, the framework's derivative on that branch when it is
+    not the gradient of the formula (one row per output, one entry per argument).
+    """
     out = []
-    for where, value in rows:
+    for row in rows:
+        where, value = row[0], row[1]
+        jacobian = row[2] if len(row) > 2 else None
         where = conjoin(where)
         if where is None:
             continue
         value = tuple(value) if isinstance(value, (tuple, list)) else (sympy.sympify(value),)
-        out.append(Branch(where, value))
+        if jacobian is not None:
+            jacobian = tuple(tuple(sympy.sympify(d) for d in r) for r in jacobian)
+        out.append(Branch(where, value, jacobian=jacobian))
     return ExplicitTable(n_args, out)
 
 
@@ -236,8 +255,11 @@ _DEFAULTS = {"None": None, "True": True, "False": False}
 
 
 def _literal(text: str):
+    """A default value; float literals are read exactly (0.01 is 1/100)."""
     import ast
-    return ast.literal_eval(text)
+    from fractions import Fraction
+    value = ast.literal_eval(text)
+    return Fraction(text) if isinstance(value, float) else value
 
 
 @dataclass(frozen=True)

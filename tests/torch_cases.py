@@ -1,0 +1,82 @@
+"""One row per torch call pwverify models: a program using it, with its input shapes.
+
+The differential test runs each program through real torch autograd at an exact point
+of every piece (ties and kinks first) and at random points, in both modes.
+"""
+
+TORCH_CASES = {
+    # elementwise kinks
+    "torch.relu": ("torch.relu(a)", {}),
+    "torch.nn.functional.relu": ("F.relu(a - b)", {}),
+    "torch.Tensor.relu": ("(a - b).relu()", {}),
+    "torch.nn.ReLU": ("torch.nn.ReLU()(a)", {}),
+    "torch.abs": ("torch.abs(a - b)", {}),
+    "torch.absolute": ("torch.absolute(a)", {}),
+    "torch.Tensor.abs": ("(a * b).abs()", {}),
+    "torch.clamp": ("torch.clamp(a, -1, 1) + torch.clamp(b, min=a) + torch.clamp(a, max=b)", {}),
+    "torch.clip": ("torch.clip(a, b, c)", {}),
+    "torch.Tensor.clamp": ("a.clamp(min=0) + b.clamp(max=a)", {}),
+    "torch.Tensor.clip": ("a.clip(-0.5, 0.5)", {}),
+    "torch.clamp_min": ("torch.clamp_min(a, b)", {}),
+    "torch.clamp_max": ("torch.clamp_max(a, 0.5)", {}),
+    "torch.Tensor.clamp_min": ("a.clamp_min(b)", {}),
+    "torch.Tensor.clamp_max": ("a.clamp_max(b)", {}),
+    "torch.nn.functional.hardtanh": ("F.hardtanh(a) + F.hardtanh(b, -2, 3)", {}),
+    "torch.nn.Hardtanh": ("torch.nn.Hardtanh()(a)", {}),
+    "torch.nn.functional.relu6": ("F.relu6(a)", {}),
+    "torch.nn.ReLU6": ("torch.nn.ReLU6()(a)", {}),
+    "torch.nn.functional.leaky_relu": ("F.leaky_relu(a, 0.25) + F.leaky_relu(b)", {}),
+    # binary max/min
+    "torch.maximum": ("torch.maximum(a, b)", {}),
+    "torch.minimum": ("torch.minimum(a, b)", {}),
+    # reductions
+    "torch.max": ("torch.max(x) + torch.max(x, dim=0).values + torch.max(x[0], x[1])", {"x": 3}),
+    "torch.min": ("torch.min(x) + torch.min(x, 0)[0]", {"x": 3}),
+    "torch.Tensor.max": ("x.max() + x.max(0).values", {"x": 3}),
+    "torch.Tensor.min": ("x.min()", {"x": 3}),
+    "torch.amax": ("torch.amax(x)", {"x": 3}),
+    "torch.amin": ("torch.amin(x, dim=0)", {"x": 3}),
+    "torch.Tensor.amax": ("x.amax()", {"x": 3}),
+    "torch.Tensor.amin": ("x.amin()", {"x": 3}),
+    # selection
+    "torch.where": ("torch.where(a > b, a, b) + torch.where(a >= b, a, 2 * b)", {}),
+    # pooling
+    "torch.nn.functional.max_pool1d": ("F.max_pool1d(x.unsqueeze(0), 2, stride=1).sum()", {"x": 4}),
+    "torch.nn.MaxPool1d": ("torch.nn.MaxPool1d(2, stride=2, padding=1)(x.unsqueeze(0)).sum()", {"x": 3}),
+    "torch.nn.functional.max_pool2d": ("F.max_pool2d(X.unsqueeze(0), 2, stride=1).sum()", {"X": (3, 3)}),
+    "torch.nn.MaxPool2d": ("torch.nn.MaxPool2d(2)(X.unsqueeze(0)).sum()", {"X": (2, 2)}),
+    # sorting
+    "torch.sort": ("torch.sort(x).values * torch.tensor([1.0, 2.0, 3.0])", {"x": 3}),
+    "torch.Tensor.sort": ("x.sort(descending=True).values * torch.tensor([1.0, 2.0, 3.0])", {"x": 3}),
+    "torch.msort": ("torch.msort(x) * torch.tensor([3.0, 2.0, 1.0])", {"x": 3}),
+    # smooth
+    "torch.exp": ("torch.exp(a)", {}),
+    "torch.Tensor.exp": ("(a - b).exp()", {}),
+    "torch.log": ("torch.log(a * a + 1)", {}),
+    "torch.Tensor.log": ("(a * a + 1).log()", {}),
+    "torch.sqrt": ("torch.sqrt(a * a + 1)", {}),
+    "torch.Tensor.sqrt": ("(a * a + b * b + 1).sqrt()", {}),
+    "torch.sin": ("torch.sin(a)", {}),
+    "torch.Tensor.sin": ("a.sin()", {}),
+    "torch.cos": ("torch.cos(a)", {}),
+    "torch.Tensor.cos": ("a.cos()", {}),
+    "torch.tanh": ("torch.tanh(a)", {}),
+    "torch.Tensor.tanh": ("a.tanh()", {}),
+    "torch.log1p": ("torch.log1p(a * a)", {}),
+    "torch.Tensor.log1p": ("(a * a).log1p()", {}),
+    "torch.expm1": ("torch.expm1(a)", {}),
+    "torch.Tensor.expm1": ("a.expm1()", {}),
+    "torch.sigmoid": ("torch.sigmoid(a)", {}),
+    "torch.Tensor.sigmoid": ("a.sigmoid()", {}),
+    "torch.nn.functional.sigmoid": ("F.sigmoid(a)", {}),
+    "torch.square": ("torch.square(a)", {}),
+    "torch.add": ("torch.add(a, b)", {}),
+    "torch.sub": ("torch.sub(a, b)", {}),
+    "torch.subtract": ("torch.subtract(a, b)", {}),
+    "torch.mul": ("torch.mul(a, b)", {}),
+    "torch.multiply": ("torch.multiply(a, b)", {}),
+    "torch.div": ("torch.div(a, b * b + 1)", {}),
+    "torch.true_divide": ("torch.true_divide(a, b * b + 1)", {}),
+    "torch.neg": ("torch.neg(a)", {}),
+    "torch.negative": ("torch.negative(a)", {}),
+}
