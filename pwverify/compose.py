@@ -60,6 +60,10 @@ class DecompositionUnknown(PwverifyError):
     """The solver could not decide which branches are feasible (exit code 3)."""
 
 
+class DecompositionTooLarge(DecompositionUnknown):
+    """The decomposition exceeded its piece budget."""
+
+
 @dataclass
 class _State:
     where: tuple[Atom, ...]
@@ -92,9 +96,13 @@ class Step:
 def compose(graph: Graph, inputs: Sequence[sympy.Symbol] | None = None, *,
             timeout_ms: int = DEFAULT_TIMEOUT_MS, merge: bool = True, simplify: bool = True,
             record: bool = False, output_shape: tuple = (), groups: dict | None = None,
-            label: str = "") -> Representation:
-    """The representation of the function computed by ``graph``."""
+            label: str = "", max_pieces: int | None = None) -> Representation:
+    """The representation of the function computed by ``graph``.
+
+    ``max_pieces``: give up (DecompositionTooLarge) when more pieces are alive at once.
+    """
     composer = _Composer(graph, inputs, timeout_ms, merge, simplify, record)
+    composer.max_pieces = max_pieces
     rep = composer.run()
     rep.output_shape, rep.groups, rep.label = output_shape, dict(groups or {}), label
     return rep
@@ -113,6 +121,7 @@ class _Composer:
         self.stats = CompositionStats()
         self.fixed: dict[int, tuple] = {}
         self._memo: dict = {}
+        self.max_pieces: int | None = None
         self._failed_merges: set[frozenset] = set()
 
     # -- the walk ----------------------------------------------------------------------
@@ -132,6 +141,9 @@ class _Composer:
             merged = 0
             if self.merge_enabled and len(states) > 1 and nid not in self.fixed:
                 states, merged = self._merge(states)
+            if self.max_pieces is not None and len(states) > self.max_pieces:
+                raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
+                                            f"(at node %{nid}, {node.op})")
             if node.op not in ("input", "const") and nid not in self.fixed:
                 self.stats.steps.append(Step(
                     nid, node.op, graph.locations.get(nid), before, len(candidates) + (self.stats.pruned - pruned_before),

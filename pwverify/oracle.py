@@ -110,6 +110,16 @@ def _apply(node, table: PieceTable, args: list) -> tuple[tuple, Branch | None]:
     return tuple(out), branch
 
 
+def value(graph: Graph, point: Mapping[str, Any]) -> list:
+    """The exact output values at ``point`` (DomainError where the program is undefined)."""
+    values, _ = evaluate(graph, point)
+    out = [values[o][0] for o in graph.outputs]
+    if any(v is UNDEF for v in out):
+        raise DomainError("the program is undefined at this point (an argument leaves the domain "
+                          "of log, sqrt or a division)")
+    return out
+
+
 def ad(graph: Graph, point: Mapping[str, Any], mode: str = "reverse") -> ADResult:
     """Value and autodiff Jacobian at an exact point, in forward or reverse mode."""
     values, taken = evaluate(graph, point)
@@ -139,6 +149,9 @@ def _local_derivatives(graph: Graph, values: list, taken: dict) -> dict[int, lis
             continue
         if node.op == "get":
             local[nid] = [[sympy.Integer(1)]]
+            continue
+        if nid not in taken:  # undefined here, and unused: a lazy branch not taken
+            local[nid] = [[sympy.Integer(0)] * len(node.args) for _ in range(node.n_out)]
             continue
         branch, args = taken[nid]
         point = {ARGS[i]: (_PLACEHOLDER if v is UNDEF else v) for i, v in enumerate(args)}
@@ -209,4 +222,4 @@ def branches_taken(graph: Graph, point: Mapping[str, Any]) -> dict[int, str]:
     return {nid: b.label for nid, (b, _) in taken.items()}
 
 
-__all__ = ["ADResult", "UNDEF", "ad", "evaluate", "branches_taken", "sign"]
+__all__ = ["ADResult", "UNDEF", "ad", "evaluate", "value", "branches_taken"]

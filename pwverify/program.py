@@ -80,7 +80,9 @@ class Program:
         return ad(self.graph, self.point(point), mode or self.parsed.profile.mode)
 
     def value_at(self, point) -> list[Any]:
-        return self.ad(point).value
+        """The exact value at ``point`` (DomainError where the program is undefined)."""
+        from .oracle import value
+        return value(self.graph, self.point(point))
 
     def gradient_at(self, point, mode: str | None = None) -> list[list[Any]]:
         """What the framework's autodiff returns at ``point``: rows per output."""
@@ -88,12 +90,16 @@ class Program:
 
     # -- the representation ------------------------------------------------------------------
     @functools.lru_cache(maxsize=4)
-    def representation(self, merge: bool = True, simplify: bool = True, record: bool = False) -> Representation:
-        """The pieces of the program's function (composed node by node, pruned by SMT)."""
+    def representation(self, merge: bool = True, simplify: bool = True, record: bool = False,
+                       max_pieces: int | None = None) -> Representation:
+        """The pieces of the program's function (composed node by node, pruned by SMT).
+
+        ``max_pieces``: raise ``DecompositionTooLarge`` beyond that many pieces.
+        """
         from .compose import compose
         return compose(self.graph, self.symbols, timeout_ms=self.timeout_ms, merge=merge,
                        simplify=simplify, record=record, output_shape=self.output_shape,
-                       groups=self.parsed.input_groups, label=self.label)
+                       groups=self.parsed.input_groups, label=self.label, max_pieces=max_pieces)
 
     def evaluate(self, points):
         """Values and associated gradients at many points, compiled with lambdify.

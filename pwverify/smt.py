@@ -401,6 +401,44 @@ class Smt:
         return out
 
 
+    def simplest_model(self, constraints: Sequence[z3.BoolRef], prefer=(0, 1, -1, 2, -2),
+                       budget_ms: int = 3000, avoid: Sequence[dict] = ()) -> dict | None:
+        """A model of ``constraints`` with as many inputs as possible at small integers
+        (zeros first), as exact sympy numbers; None if unsat or unknown.
+
+        ``avoid``: points (``{symbol: value}``) the model must differ from.
+        """
+        import time
+        solver = z3.Solver()
+        solver.set("timeout", self.timeout_ms)
+        solver.add(*constraints)
+        for point in avoid:
+            solver.add(z3.Or([self.vars[s] != z3.RealVal(str(v)) for s, v in point.items()
+                              if isinstance(v, sympy.Rational)] or [z3.BoolVal(True)]))
+        self.stats.checks += 1
+        if solver.check() != z3.sat:
+            return None
+        deadline = time.perf_counter() + budget_ms / 1000
+        solver.set("timeout", min(self.timeout_ms, 1000))
+        for sym in self.symbols:
+            if time.perf_counter() > deadline:
+                break
+            for value in prefer:
+                solver.push()
+                solver.add(self.vars[sym] == value)
+                self.stats.checks += 1
+                if solver.check() == z3.sat:
+                    solver.pop()
+                    solver.add(self.vars[sym] == value)
+                    break
+                solver.pop()
+        solver.set("timeout", self.timeout_ms)
+        self.stats.checks += 1
+        if solver.check() != z3.sat:
+            return None
+        return self.model_values(solver.model())
+
+
 def z3_to_sympy(value: z3.ExprRef) -> sympy.Expr:
     """An exact sympy number for a z3 rational or algebraic numeral."""
     if z3.is_rational_value(value):

@@ -182,3 +182,88 @@ def _continuity(rep, pieces, smt: Smt, symbols, dom_term, side, exact: bool) -> 
                     {str(s): v for s, v in exact_point.items()},
                     {f"limit from piece {a + 1}": limit, f"value in piece {b + 1}": value}))
     return Verdict.unknown("continuity", "the solver's jump could not be confirmed exactly")
+
+
+# -- checking a hand-written representation ------------------------------------------------
+@dataclass
+class FileCheck:
+    """``pwverify check FILE [--against PROGRAM]``: pieces numbered as in the file."""
+
+    path: str
+    representation: RepresentationCheck
+    against: str | None = None
+    agrees: Verdict | None = None
+    gradient: Verdict | None = None
+
+    def verdicts(self) -> list[Verdict]:
+        out = self.representation.verdicts()
+        out += [v for v in (self.agrees, self.gradient) if v is not None]
+        if self.representation.empty_pieces:
+            out.append(Verdict.refuted("empty pieces", Witness({})))
+        return out
+
+    def describe(self) -> str:
+        lines = [f"{self.path}", self.representation.describe()]
+        if self.agrees is not None:
+            lines.append(self.agrees.describe().replace("function", f"agrees with {self.against}", 1))
+            lines.append(self.gradient.describe().replace("gradient", "gradient (associated vs autodiff)", 1))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        rc = self.representation
+        out = {"file": self.path, "disjoint": rc.disjoint.to_json(), "cover": rc.cover.to_json(),
+               "empty_pieces": rc.empty_pieces, "continuity": rc.continuity.to_json()}
+        if self.agrees is not None:
+            out["against"] = self.against
+            out["agrees"] = self.agrees.to_json()
+            out["gradient"] = self.gradient.to_json()
+        return out
+
+
+def check_file(path_or_rep, against=None, framework: str | None = None,
+               timeout_ms: int = DEFAULT_TIMEOUT_MS) -> FileCheck:
+    """Check a representation file: well-formed, and (``against``) equal to a program
+    with its associated gradient equal to the program's autodiff gradient."""
+    from .reprfile import load
+    rep = load(path_or_rep) if isinstance(path_or_rep, str) else path_or_rep
+    report = check_representation(rep, rep.domain, timeout_ms)
+    _renumber(report, rep.numbering)
+    result = FileCheck(rep.path or rep.label, report)
+    if against is not None:
+        from .compare import Source, as_source, compare
+        program = as_source(against, framework)
+        c = compare(Source(rep, rep.path), program, engine="direct", timeout_ms=timeout_ms)
+        result.against = program.label
+        result.agrees = _rename_question(c.function, "agrees", rep)
+        result.gradient = _rename_question(c.gradient, "gradient", rep)
+    return result
+
+
+def _renumber(report: RepresentationCheck, numbering: list[int]) -> None:
+    """Sub-piece indices (from splitting disjunctive conditions) to file piece numbers."""
+    report.empty_pieces = sorted({numbering[i - 1] for i in report.empty_pieces}
+                                 - {numbering[i] for i in range(len(numbering))
+                                    if i + 1 not in report.empty_pieces})
+    w = report.disjoint.witness
+    if w is not None and "pieces" in w.observed:
+        w.observed["pieces"] = [numbering[i - 1] if i <= len(numbering) else i for i in w.observed["pieces"]]
+        w.observed.pop("in", None)
+    w = report.continuity.witness
+    if w is not None:
+        renamed = {}
+        for key, value in w.observed.items():
+            m = key.rsplit(" ", 1)
+            renamed[f"{m[0]} {numbering[int(m[1]) - 1]}" if m[-1].isdigit() else key] = value
+        w.observed = renamed
+
+
+def _rename_question(v: Verdict, question: str, rep) -> Verdict:
+    v.question = question
+    if v.witness is not None:
+        point = {s: v.witness.point[str(s)] for s in rep.inputs if str(s) in v.witness.point}
+        if len(point) == len(rep.inputs):
+            for i, piece in enumerate(rep.pieces):
+                if piece.holds_at(point):
+                    v.witness.observed["piece"] = rep.numbering[i]
+                    break
+    return v

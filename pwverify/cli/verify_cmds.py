@@ -1,7 +1,112 @@
-"""Commands of this family are registered here."""
+"""``pwverify compare`` and ``pwverify check``: the verifier's commands."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import threading
+from typing import TextIO
+
+from .common import add_program_options, console, emit_json, load_program, parse_shapes
+
 
 def register(sub) -> None:
-    return None
+    p = sub.add_parser("compare", help="same function? same autodiff gradient? (proof or exact witness)",
+                       description="Compare two programs as functions and as autodiff gradients, everywhere. "
+                                   "Each answer is proved, refuted with an exact witness point, or unknown "
+                                   "with the reason.")
+    p.add_argument("a", metavar="PROGRAM_A")
+    p.add_argument("b", metavar="PROGRAM_B")
+    p.add_argument("--wrt", default=None, metavar="NAMES", help="compare gradients w.r.t. these inputs only (a,b)")
+    p.add_argument("--engine", choices=("auto", "direct", "pieces", "both"), default="auto",
+                   help="direct SMT encoding, piece decomposition, or both cross-checked (default: auto)")
+    p.add_argument("--no-disagreement", action="store_true", help="skip computing the disagreement set")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_program_options(p)
+    p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser("check", help="check a hand-written representation (TOML), optionally against a program",
+                       description="Check that the pieces of FILE are disjoint, cover the space (or its domain), "
+                                   "are not empty and join continuously; with --against, that each formula "
+                                   "equals the program on its piece and that the associated gradient equals "
+                                   "the program's autodiff gradient.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--against", default=None, metavar="PROGRAM")
+    p.add_argument("--json", action="store_true")
+    add_program_options(p)
+    p.set_defaults(handler=cmd_check)
+
+
+@contextlib.contextmanager
+def slow_status(err: TextIO, message: str, after: float = 1.0):
+    """A spinner on the terminal if the work takes more than ``after`` seconds."""
+    if not hasattr(err, "isatty") or not err.isatty():
+        yield
+        return
+    from rich.console import Console
+    status = Console(file=err).status(message)
+    timer = threading.Timer(after, status.start)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        status.stop()
+
+
+def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..compare import compare
+    a, b = load_program(args.a, args), load_program(args.b, args)
+    wrt = [w.strip() for w in args.wrt.split(",")] if args.wrt else None
+    with slow_status(err, "comparing..."):
+        result = compare(a, b, wrt=wrt, engine=args.engine, timeout_ms=int(args.timeout * 1000),
+                         disagreement=not args.no_disagreement)
+    if args.json:
+        emit_json(result.to_json(), out)
+    else:
+        console(out).print(result.describe())
+    return result.exit_code
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..verdicts import exit_code
+    from ..verify import check_file
+    against = load_program(args.against, args) if args.against else None
+    with slow_status(err, "checking..."):
+        result = check_file(args.file, against, timeout_ms=int(args.timeout * 1000))
+    if args.json:
+        emit_json(result.to_json(), out)
+    else:
+        _print_check(result, out)
+    return exit_code(result.verdicts())
+
+
+def _print_check(result, out: TextIO) -> None:
+    from rich.table import Table
+    rc = result.representation
+    table = Table(title=result.path, box=None, header_style="bold", show_header=True)
+    table.add_column("property")
+    table.add_column("verdict")
+    table.add_column("witness / reason")
+
+    def row(name, verdict):
+        detail = ""
+        if verdict.witness is not None:
+            detail = verdict.witness.point_str()
+            extra = {k: v for k, v in verdict.witness.observed.items()}
+            if extra:
+                from ..verdicts import _render
+                detail += "; " + "; ".join(f"{k} = {_render(v)}" for k, v in extra.items())
+        elif verdict.reason:
+            detail = verdict.reason
+        table.add_row(name, verdict.status, detail)
+
+    row("pieces disjoint", rc.disjoint)
+    row("pieces cover", rc.cover)
+    table.add_row("no empty piece", "proved" if not rc.empty_pieces else "refuted",
+                  "" if not rc.empty_pieces else "empty: " + ", ".join(map(str, rc.empty_pieces)))
+    row("continuous", rc.continuity)
+    if result.agrees is not None:
+        row(f"equals {result.against}", result.agrees)
+        row("gradient = autodiff's", result.gradient)
+    console(out).print(table)
