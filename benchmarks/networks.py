@@ -29,9 +29,14 @@ def relu_network_source(width: int, seed: int = 0, inputs: int = 2, layers: int 
     return "\n".join(lines) + "\n"
 
 
-def relu_network_unrolled_source(width: int, seed: int = 0, inputs: int = 2, layers: int = 2) -> str:
-    """The same network written with explicit loops and Python max instead of relu."""
-    text = relu_network_source(width, seed, inputs, layers).split("\n\ndef net")[0]
+def relu_network_unrolled_source(width: int, seed: int = 0, inputs: int = 2, layers: int = 2,
+                                 activation: str = "max(0.0, s)") -> str:
+    """The same network written with explicit loops and Python's max instead of relu.
+
+    ``max(0.0, s)`` keeps relu's tie rule (the first argument, 0, wins at s = 0, so the
+    derivative there is 0); ``max(s, 0.0)`` gives s the tie, a different gradient.
+    """
+    text = relu_network_source(width, seed, inputs, layers)
     body = [f'def net_loops(x: "float[{inputs}]"):', "    h = list(x)"]
     for k in range(layers):
         body += [f"    new = []",
@@ -39,7 +44,7 @@ def relu_network_unrolled_source(width: int, seed: int = 0, inputs: int = 2, lay
                  f"        s = b{k}[i]",
                  f"        for j in range(len(h)):",
                  f"            s = s + W{k}[i][j] * h[j]",
-                 f"        new.append(max(s, 0.0))",
+                 f"        new.append({activation})",
                  f"    h = new"]
     body += ["    out = 0.0", "    for i in range(len(h)):", "        out = out + w_out[i] * h[i]", "    return out"]
     return text + "\n\n" + "\n".join(body) + "\n"

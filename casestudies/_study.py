@@ -63,6 +63,7 @@ STUDIES = [
           tables=[Table("f", _T, [0, 0, 0, Fraction(-3, 2), 0, 0, 0], "seed 001, Table 2")]),
     Study("maxpool", "maxpool.py", "MaxPool1d(2, stride=1): the first entry of a tied window",
           "f(t) = maxpool(t, 4t) - maxpool(4t, t) is 0, yet f'(0) = -3 (seed 001, Table 3)",
+          compare=("pool_t_4t", "pool_4t_t"),
           tables=[Table("f", _T, [0, 0, 0, -3, 0, 0, 0], "seed 001, Table 3")]),
     Study("upwind", "upwind.py", "Upwind flux F(a, α, β) in two forms",
           "a·(α if a > 0 else β) = relu(a)α - relu(-a)β as functions; their autodiff gradients "

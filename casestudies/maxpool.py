@@ -18,6 +18,14 @@ def f(t: float):
     return pool(t, 4 * t) - pool(4 * t, t)
 
 
+def pool_t_4t(t: float):
+    return pool(t, 4 * t)
+
+
+def pool_4t_t(t: float):
+    return pool(4 * t, t)
+
+
 if __name__ == "__main__":
     from _study import run_study
 

@@ -62,10 +62,10 @@ class Source:
     def symbols(self) -> tuple[sympy.Symbol, ...]:
         return self.obj.symbols if self.is_program else tuple(self.obj.inputs)
 
-    def encode(self, smt: Smt, symbols):
+    def encode(self, smt: Smt, symbols, tangents: bool = True):
         from .encode import encode_program, encode_representation
         if self.is_program:
-            return encode_program(self.obj, smt, symbols=symbols)
+            return encode_program(self.obj, smt, tangents=tangents, symbols=symbols)
         return encode_representation(self.obj, smt, symbols)
 
     def representation(self, max_pieces: int | None = None) -> Representation:
@@ -184,11 +184,13 @@ def _grad(rows) -> str:
 # -- the entry point -------------------------------------------------------------------------------
 def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = None,
             engine: str = "auto", timeout_ms: int = DEFAULT_TIMEOUT_MS, disagreement: bool = True,
-            piece_budget: int = PIECE_BUDGET) -> Comparison:
+            piece_budget: int = PIECE_BUDGET, questions: Sequence[str] = ("function", "gradient")
+            ) -> Comparison:
     """Compare two programs (specs, ``Program`` or ``Representation``) as functions and as
     autodiff gradients. ``wrt``: compare gradients with respect to these inputs only.
     ``engine``: ``"auto"`` (direct verdicts, pieces for the disagreement set),
-    ``"direct"``, ``"pieces"``, or ``"both"`` (both, cross-checked).
+    ``"direct"``, ``"pieces"``, or ``"both"`` (both, cross-checked). ``questions``: ask
+    only ``("function",)`` or only ``("gradient",)``; the other verdict is then unknown.
     """
     if engine not in ("auto", "direct", "pieces", "both"):
         raise UsageError(f"unknown engine {engine!r}", hint="auto, direct, pieces, both")
@@ -200,13 +202,17 @@ def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = N
                         Verdict.unknown("gradient", "not run"), notes=notes)
     start = time.perf_counter()
     if engine in ("auto", "direct", "both"):
-        direct = _Direct(A, B, symbols, columns, timeout_ms)
-        result.function, result.gradient = direct.function(), direct.gradient()
+        direct = _Direct(A, B, symbols, columns, timeout_ms, tangents="gradient" in questions)
+        if "function" in questions:
+            result.function = direct.function()
+        if "gradient" in questions:
+            result.gradient = direct.gradient()
         result.stats["direct"] = {"solver_calls": direct.smt.stats.checks,
                                   "seconds": round(time.perf_counter() - start, 4)}
+    asked = [getattr(result, q) for q in questions]
     wants_pieces = engine in ("pieces", "both") or (
-        engine == "auto" and (disagreement and result.gradient.status != PROVED or
-                              UNKNOWN in (result.function.status, result.gradient.status)))
+        engine == "auto" and ("gradient" in questions and disagreement and result.gradient.status != PROVED
+                              or any(v.status == UNKNOWN for v in asked)))
     if wants_pieces:
         started = time.perf_counter()
         try:
@@ -226,8 +232,10 @@ def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = N
             if engine == "pieces":
                 result.function, result.gradient = fn, gr
             else:
-                result.function = _reconcile(result.function, fn, result)
-                result.gradient = _reconcile(result.gradient, gr, result)
+                if "function" in questions:
+                    result.function = _reconcile(result.function, fn, result)
+                if "gradient" in questions:
+                    result.gradient = _reconcile(result.gradient, gr, result)
     if result.function.status == PROVED and result.measure_zero is False:
         result.notes.append("the functions are equal but the gradients differ on a set of positive measure: "
                             "a rule on the way is not a selection derivative (Corollary 1 fails)")
@@ -272,11 +280,11 @@ def _columns(names: list[str], other: list[str], wrt) -> list[int]:
 
 # -- the direct engine -----------------------------------------------------------------------------
 class _Direct:
-    def __init__(self, A: Source, B: Source, symbols, columns, timeout_ms):
+    def __init__(self, A: Source, B: Source, symbols, columns, timeout_ms, tangents: bool = True):
         self.A, self.B, self.symbols, self.columns = A, B, symbols, columns
         self.smt = Smt(symbols, timeout_ms)
-        self.ea = A.encode(self.smt, symbols)
-        self.eb = B.encode(self.smt, symbols)
+        self.ea = A.encode(self.smt, symbols, tangents)
+        self.eb = B.encode(self.smt, symbols, tangents)
         self.side = self.ea.side + self.eb.side
         self.exact = self.ea.exact and self.eb.exact
 
@@ -299,7 +307,9 @@ class _Direct:
 
     def function(self) -> Verdict:
         ea, eb = self.ea, self.eb
-        status, reason = self._status([ea.defined != eb.defined])
+        status, reason = "unsat", None
+        if not (z3.is_true(z3.simplify(ea.defined)) and z3.is_true(z3.simplify(eb.defined))):
+            status, reason = self._status([ea.defined != eb.defined])
         if status == "sat":
             point, _ = self._points([ea.defined != eb.defined], self._confirm_domain)
             if point is not None:

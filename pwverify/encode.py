@@ -47,7 +47,7 @@ class Encoded:
 
     def tangent_term(self, k: int, j: int) -> z3.ArithRef:
         t = self.tangents[k][j]
-        return z3.RealVal(0) if isinstance(t, int) else t
+        return z3.RealVal(t) if isinstance(t, int) else t
 
 
 def _add(a, b):
@@ -110,6 +110,8 @@ class _Encoder:
         """(values, tangents, defined) of one primitive application."""
         special = _COMPACT.get(node.op)
         if special is not None:
+            if not self.with_tangents:
+                tangents = [[] for _ in tangents]
             return special(node.op.split("_")[0], args, tangents, defined)
         translate = self.translator(args)
         p = len(tangents[0]) if tangents else 0
@@ -169,9 +171,11 @@ def _tied_set(kind: str, args, tangents, defined):
     m = args[0]
     for a in args[1:]:
         m = z3.If(better(a, m), a, m)
+    p = len(tangents[0])
+    if p == 0:
+        return [m], [[]], z3.And(*defined) if defined else z3.BoolVal(True)
     tied = [a == m for a in args]
     count = z3.Sum([z3.If(t, 1, 0) for t in tied]) if len(args) > 1 else z3.IntVal(1)
-    p = len(tangents[0])
     out = []
     for j in range(p):
         total = 0

@@ -1,0 +1,5 @@
+"""``python -m pwverify``."""
+
+from .cli import run
+
+run()

@@ -1,0 +1,5 @@
+"""``python -m pwverify.cli``."""
+
+from . import run
+
+run()
