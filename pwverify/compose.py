@@ -90,7 +90,8 @@ class Step:
     pruned: int
     pieces_out: int
     merged: int
-    snapshot: list | None = None
+    snapshot: list | None = None   # (where, formulas, gradients) of the node on each piece after the step
+    events: list | None = None     # per incoming piece: its condition and what each branch became
 
 
 def compose(graph: Graph, inputs: Sequence[sympy.Symbol] | None = None, *,
@@ -132,6 +133,7 @@ class _Composer:
         states = [_State((), {})]
         for nid, node in enumerate(graph.nodes):
             before, pruned_before = len(states), self.stats.pruned
+            self._events = [] if self.record else None
             candidates = self._step(nid, node, states)
             states = candidates
             dead = [k for k in (states[0].env if states else {}) if last[k] <= nid]
@@ -148,7 +150,7 @@ class _Composer:
                 self.stats.steps.append(Step(
                     nid, node.op, graph.locations.get(nid), before, len(candidates) + (self.stats.pruned - pruned_before),
                     self.stats.pruned - pruned_before, len(states), merged,
-                    [self._snapshot(st, nid) for st in states] if self.record else None))
+                    [self._snapshot(st, nid) for st in states] if self.record else None, self._events))
         pieces, outside = [], []
         for st in states:
             outs = [self._value(st, o) for o in graph.outputs]
@@ -220,8 +222,10 @@ class _Composer:
         return tuple(out)
 
     def _snapshot(self, st: _State, nid: int):
-        value = self._value(st, nid)
-        return (st.where, value)
+        formulas, grads = self._value(st, nid)
+        if grads is None and all(f is not UNDEF for f in formulas):
+            grads = tuple(self._derived(f) for f in formulas)
+        return (st.where, formulas, grads)
 
     def _step(self, nid: int, node, states: list[_State]) -> list[_State]:
         if node.op == "input":
@@ -271,7 +275,10 @@ class _Composer:
         inside = self._domain_split(st, table, mapping, nid, n_out, out)
         if inside is None:
             return out
-        for branch, atoms, unsure in self._feasible(inside, table, mapping, values):
+        kept = self._feasible(inside, table, mapping, values)
+        if self._events is not None:
+            self._record(st, inside, table, mapping, values, kept)
+        for branch, atoms, unsure in kept:
             if any(v is UNDEF and ARGS[i] in f.free_symbols for f in branch.value for i, v in enumerate(values)):
                 formulas, grads = (UNDEF,) * n_out, None
             else:
@@ -281,6 +288,27 @@ class _Composer:
             out.append(self._child(inside, nid, formulas, ((nid, branch.order, branch.label),),
                                    inside.where + atoms, inside.possibly_empty or unsure, grads))
         return out
+
+    def _record(self, st: _State, inside: _State, table: PieceTable, mapping: dict, values: list, kept: list):
+        """For explain: what became of each branch of the node on this piece."""
+        chosen = {b.label: (atoms, unsure) for b, atoms, unsure in kept}
+        rows = []
+        branches = list(table.branches()) if table.count() <= 64 else [b for b, _, _ in kept]
+        for branch in branches:
+            raw = tuple(a.subs(mapping) for a in branch.where)
+            if branch.label in chosen:
+                atoms, unsure = chosen[branch.label]
+                outcome = "the whole piece" if not atoms and len(kept) == 1 else (
+                    "kept (emptiness undecided)" if unsure else "kept")
+            else:
+                atoms = self._subst_atoms(branch.where, mapping)
+                contradiction = atoms is None or conjoin(inside.where, atoms) is None
+                outcome = "pruned: contradicts the piece" if contradiction else "pruned: empty (solver)"
+            rows.append((branch, raw, outcome))
+        if table.count() > 64:
+            rows.append((None, (), f"the other {table.count() - len(kept)} branches: none feasible (solver)"))
+        self._events.append({"where": st.where, "arguments": tuple(values), "branches": rows,
+                             "domain": inside.where[len(st.where):] if inside is not st else ()})
 
     def _child(self, st: _State, nid: int, formulas: tuple, trace: tuple, where: tuple, unsure: bool,
                grads=None) -> _State:

@@ -66,12 +66,31 @@ def sign(value) -> int:
         approx = value.evalf(digits)
         if approx.is_Number and abs(approx) > sympy.Float(10) ** (-(digits // 2)):
             return 1 if approx > 0 else -1
-    if sympy.simplify(value) == 0 or value.equals(0):
+    if _is_zero_symbolically(value):
         return 0
     approx = value.evalf(1000)
     if approx.is_Number and abs(approx) > sympy.Float(10) ** -900:
         return 1 if approx > 0 else -1
     raise UndecidedSign(f"cannot decide the sign of {value}")
+
+
+def tidy(value):
+    """A canonical-ish form of an exact number: rationals untouched; otherwise
+    hyperbolic and trigonometric parts rewritten through exp, then cancelled."""
+    value = sympy.sympify(value)
+    if value.is_Rational:
+        return value
+    return sympy.cancel(sympy.together(value.rewrite(sympy.exp)))
+
+
+def _is_zero_symbolically(value) -> bool:
+    for attempt in (lambda v: v, tidy, sympy.simplify, lambda v: sympy.simplify(tidy(v))):
+        try:
+            if attempt(value) == 0:
+                return True
+        except (TypeError, ValueError, NotImplementedError):
+            continue
+    return bool(value.equals(0))
 
 
 def is_zero(value) -> bool:

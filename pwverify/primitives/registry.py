@@ -110,7 +110,7 @@ class ExplicitTable(PieceTable):
     def __init__(self, n_args: int, branches: Sequence[Branch], domain: Sequence[Atom] = (),
                  n_out: int | None = None):
         self.n_args = n_args
-        self._branches = tuple(b if b.order else Branch(b.where, b.value, b.label or str(i), (i,), b.jacobian)
+        self._branches = tuple(b if b.order else Branch(b.where, b.value, b.label or _row_label(b), (i,), b.jacobian)
                                for i, b in enumerate(branches))
         self.domain = tuple(domain)
         self.n_out = n_out if n_out is not None else len(self._branches[0].value)
@@ -120,6 +120,12 @@ class ExplicitTable(PieceTable):
 
     def count(self) -> int:
         return len(self._branches)
+
+
+def _row_label(branch: Branch) -> str:
+    """``a0 > 0 -> a0``: a branch described by its row of the table."""
+    formulas = ", ".join(sympy.sstr(v) for v in branch.value)
+    return f"{describe(branch.where, 'always')} -> {formulas}"
 
 
 def smooth(formula: Callable[..., Any], n_args: int = 1, domain: Callable[..., Iterable] = lambda *a: ()):
@@ -358,7 +364,8 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         _LOADED = True
-        from . import arith, transcendental, control, minmax, activations, pooling, sorting  # noqa: F401
+        from . import (arith, transcendental, control, minmax, activations, pooling, sorting,  # noqa: F401
+                       statistics, norms)
 
 
 
