@@ -364,8 +364,7 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         _LOADED = True
-        from . import (arith, transcendental, control, minmax, activations, pooling, sorting,  # noqa: F401
-                       statistics, norms)
+        from . import arith, transcendental, control, minmax, activations, pooling, sorting  # noqa: F401
 
 
 
