@@ -239,6 +239,19 @@ def check_file(path_or_rep, against=None, framework: str | None = None,
     return result
 
 
+def check_program(program, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> FileCheck:
+    """Check a program's own decomposition (disjoint, covering, no empty piece, continuous).
+
+    >>> from pwverify import parse
+    >>> print(check_program(parse("1 if t > 0 else 0 * t")).representation.continuity.describe())
+    continuity: refuted at t = 0
+      limit from piece 2 = [1]
+      value in piece 1 = [0]
+    """
+    rep = program.representation()
+    return FileCheck(program.label, check_representation(rep, timeout_ms=timeout_ms))
+
+
 def _renumber(report: RepresentationCheck, numbering: list[int]) -> None:
     """Sub-piece indices (from splitting disjunctive conditions) to file piece numbers."""
     report.empty_pieces = sorted({numbering[i - 1] for i in report.empty_pieces}

@@ -288,3 +288,12 @@ def test_every_gradient_witness_is_confirmed_by_torch(a, b, function, gradient, 
         own = dict(zip(program.inputs, w.point.values()))
         measured = run_torch(program, own).gradient
         assert measured == [[float(g) for g in row] for row in w.observed[key]]
+
+
+def test_cli_check_of_a_program_reports_a_jump_with_a_witness(cli):
+    code, out, _ = cli("check", "1 if t > 0 else 0 * t", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["continuity"]["verdict"] == "refuted"
+    assert data["continuity"]["witness"]["point"] == {"t": "0"}
+    code, out, _ = cli("check", case("minmod.py:minmod_relu"))
+    assert code == 0

@@ -25,12 +25,13 @@ def register(sub) -> None:
     add_program_options(p)
     p.set_defaults(handler=cmd_compare)
 
-    p = sub.add_parser("check", help="check a hand-written representation (TOML), optionally against a program",
-                       description="Check that the pieces of FILE are disjoint, cover the space (or its domain), "
-                                   "are not empty and join continuously; with --against, that each formula "
-                                   "equals the program on its piece and that the associated gradient equals "
-                                   "the program's autodiff gradient.")
-    p.add_argument("file", metavar="FILE")
+    p = sub.add_parser("check", help="check a representation (TOML file, or a program's own pieces)",
+                       description="Check that the pieces of FILE (a TOML representation, or a PROGRAM's own "
+                                   "decomposition) are disjoint, cover the space (or its domain), are not empty "
+                                   "and join continuously; with --against, that each formula equals the program "
+                                   "on its piece and that the associated gradient equals the program's autodiff "
+                                   "gradient.")
+    p.add_argument("file", metavar="FILE|PROGRAM")
     p.add_argument("--against", default=None, metavar="PROGRAM")
     p.add_argument("--json", action="store_true")
     add_program_options(p)
@@ -69,11 +70,18 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..errors import UsageError
     from ..verdicts import exit_code
-    from ..verify import check_file
+    from ..verify import check_file, check_program
     against = load_program(args.against, args) if args.against else None
     with slow_status(err, "checking..."):
-        result = check_file(args.file, against, timeout_ms=int(args.timeout * 1000))
+        if args.file.endswith(".toml"):
+            result = check_file(args.file, against, timeout_ms=int(args.timeout * 1000))
+        else:
+            if against is not None:
+                raise UsageError("--against needs a representation file", hint="check FILE.toml --against PROGRAM, "
+                                 "or compare PROGRAM_A PROGRAM_B")
+            result = check_program(load_program(args.file, args), timeout_ms=int(args.timeout * 1000))
     if args.json:
         emit_json(result.to_json(), out)
     else:
