@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import sympy
 import z3
 
-from .conditions import Atom
+from .conditions import Atom, is_linear, relaxed, strict
 from .convex import ConvexHull, Membership
 from .errors import DomainError, UsageError
 from .exact import UndecidedSign, sign
@@ -154,38 +154,23 @@ def index_closure(program, point) -> SetAtPoint:
     return SetAtPoint("index closure D_f", named, ConvexHull(grads), shape, used, autodiff=autodiff)
 
 
-def _strict(where):
-    return tuple(Atom(a.expr, {">=": ">", "<=": "<"}.get(a.rel, a.rel)) for a in where)
-
-
-def _relaxed(where):
-    return tuple(Atom(a.expr, {">": ">=", "<": "<="}.get(a.rel, a.rel)) for a in where if a.rel != "!=")
-
-
-def _linear(atom, symbols) -> bool:
-    try:
-        return sympy.Poly(atom.expr, *symbols).total_degree() <= 1
-    except sympy.PolynomialError:
-        return False
-
-
 def essentially_active(piece, pt: dict, smt: Smt) -> bool | None:
     """Has the piece a nonempty interior whose closure contains the point? (None: undecided)"""
-    strict = _strict(piece.where)
-    if any(a.rel == "==" for a in strict):
+    interior = strict(piece.where)
+    if any(a.rel == "==" for a in interior):
         return False
-    r = smt.check(strict)
+    r = smt.check(interior)
     if r.unsat:
         return False
-    if r.status == "unknown" or not (r.exact or all(a.holds_at(r.model) for a in strict)):
+    if r.status == "unknown" or not (r.exact or all(a.holds_at(r.model) for a in interior)):
         return None
-    if all(a.holds_at(pt) for a in strict):
+    if all(a.holds_at(pt) for a in interior):
         return True  # the point is interior
-    if not all(a.holds_at(pt) for a in _relaxed(piece.where)):
+    if not all(a.holds_at(pt) for a in relaxed(piece.where)):
         return False  # outside a closed superset of the piece
-    if all(_linear(a, smt.symbols) for a in piece.where):
+    if all(is_linear(a, smt.symbols) for a in piece.where):
         return True  # a nonempty polyhedron's closure is its relaxation
-    return _in_closure_by_elimination(strict, pt, smt)
+    return _in_closure_by_elimination(interior, pt, smt)
 
 
 def _in_closure_by_elimination(strict, pt: dict, smt: Smt) -> bool | None:
@@ -243,32 +228,32 @@ def clarke(program, point) -> SetAtPoint:
 
 
 # -- directional derivatives ---------------------------------------------------------------------
-def _eventual_sign(q: sympy.Expr, s: sympy.Symbol) -> int | None:
-    """The sign of q(s) for all small s > 0 (None when not decided)."""
-    q = sympy.expand(q)
-    if q.is_polynomial(s):
-        coeffs = sympy.Poly(q, s).all_coeffs()[::-1]
-        for c in coeffs:
-            try:
-                sg = sign(c)
-            except UndecidedSign:
-                return None
-            if sg:
-                return sg
-        return 0
-    try:
-        series = sympy.series(q, s, 0, 8).removeO()
-    except (ValueError, NotImplementedError):
-        return None
-    for k in range(8):
-        c = series.coeff(s, k) if k else series.subs(s, 0)
+def _first_sign(coefficients) -> int | None:
+    """The sign of the first nonzero coefficient (0 if all vanish, None if undecided)."""
+    for c in coefficients:
         try:
             sg = sign(c)
         except UndecidedSign:
             return None
         if sg:
             return sg
-    return 0 if sympy.simplify(q) == 0 else None
+    return 0
+
+
+def _eventual_sign(q: sympy.Expr, s: sympy.Symbol) -> int | None:
+    """The sign of q(s) for all small s > 0 (None when not decided): the sign of the
+    first nonzero Taylor coefficient at 0."""
+    q = sympy.expand(q)
+    if q.is_polynomial(s):
+        return _first_sign(sympy.Poly(q, s).all_coeffs()[::-1])
+    try:
+        series = sympy.series(q, s, 0, 8).removeO()
+    except (ValueError, NotImplementedError):
+        return None
+    found = _first_sign([series.subs(s, 0)] + [series.coeff(s, k) for k in range(1, 8)])
+    if found == 0 and sympy.simplify(q) != 0:
+        return None
+    return found
 
 
 def directional_derivative(program, point, direction) -> list:

@@ -32,7 +32,7 @@ import sympy
 import z3
 
 from .compose import DecompositionUnknown
-from .conditions import Atom, canonical, conjoin, describe
+from .conditions import Atom, canonical, conjoin, describe, strict
 from .errors import DomainError, PwverifyError, UsageError
 from .exact import UndecidedSign, sign
 from .pieces import Representation
@@ -592,8 +592,7 @@ def _measure_zero(smt: Smt, where: tuple[Atom, ...]) -> bool | None:
     function: it contains an equality, or its strict version (>= to >) is empty."""
     if any(a.rel == "==" for a in where):
         return True
-    strict = tuple(Atom(a.expr, {">=": ">", "<=": "<"}.get(a.rel, a.rel)) for a in where)
-    r = smt.check(strict, want_model=False)
+    r = smt.check(strict(where), want_model=False)
     if r.unsat:
         return True
     if r.sat and r.exact:

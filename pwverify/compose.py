@@ -376,21 +376,7 @@ class _Composer:
             return []
         if len(candidates) > SELECTOR_THRESHOLD:
             return self._enumerate_explicit(st, candidates)
-        kept = []
-        self.smt.push()
-        try:
-            self.smt.assert_atoms(st.where)
-            for i, (branch, atoms) in enumerate(candidates):
-                if i == len(candidates) - 1 and not kept:
-                    kept.append((branch, (), False))  # every other branch is empty: it is the piece
-                    break
-                r = self.smt.check(atoms, want_model=False)
-                if r.unsat:
-                    self.stats.pruned += 1
-                    continue
-                kept.append((branch, atoms, r.status == "unknown"))
-        finally:
-            self.smt.pop()
+        kept = self._check_each(st, candidates, covering=True)
         if len(kept) == 1 and not kept[0][2]:
             kept = [(kept[0][0], (), False)]
         return kept
@@ -412,19 +398,25 @@ class _Composer:
         finally:
             self.smt.pop()
         if not complete:
-            return self._fallback(st, candidates, reason)
+            return self._check_each(st, candidates)
         chosen = sorted(m.eval(selector, model_completion=True).as_long() for m in models)
         self.stats.pruned += len(candidates) - len(chosen)
         if len(chosen) == 1:
             return [(candidates[chosen[0]][0], (), False)]
         return [(candidates[i][0], candidates[i][1], False) for i in chosen]
 
-    def _fallback(self, st: _State, candidates: list, reason: str):
+    def _check_each(self, st: _State, candidates: list, covering: bool = False) -> list:
+        """One solver check per candidate branch on the piece. ``covering``: the
+        candidates cover the piece, so if all but the last are empty, the last is the
+        whole piece and needs no check."""
         kept = []
         self.smt.push()
         try:
             self.smt.assert_atoms(st.where)
-            for branch, atoms in candidates:
+            for i, (branch, atoms) in enumerate(candidates):
+                if covering and i == len(candidates) - 1 and not kept:
+                    kept.append((branch, (), False))
+                    break
                 r = self.smt.check(atoms, want_model=False)
                 if r.unsat:
                     self.stats.pruned += 1
@@ -455,7 +447,7 @@ class _Composer:
                 atoms = self._subst_atoms(branch.where, mapping)
                 if atoms is not None and conjoin(st.where, atoms) is not None:
                     candidates.append((branch, tuple(a for a in atoms if a not in st.where)))
-            return self._fallback(st, candidates, reason)
+            return self._check_each(st, candidates)
         self.stats.pruned += 1  # the final check that found no further branch
         if len(branches) == 1:
             return [(branches[0], (), False)]

@@ -173,31 +173,55 @@ def holds_at(conj: Iterable[Atom], point: Mapping) -> bool:
     return all(atom.holds_at(point) for atom in conj)
 
 
+def strict(conj: Iterable[Atom]) -> tuple[Atom, ...]:
+    """``>=`` to ``>``, ``<=`` to ``<``: an open set inside the region. The region has a
+    nonempty interior iff this is satisfiable (else it lies in zero sets of nonzero
+    analytic functions: measure zero)."""
+    return tuple(Atom(a.expr, {">=": ">", "<=": "<"}.get(a.rel, a.rel)) for a in conj)
+
+
+def relaxed(conj: Iterable[Atom]) -> tuple[Atom, ...]:
+    """``>`` to ``>=``, ``<`` to ``<=``, ``!=`` dropped: a closed set containing the region
+    (its closure, when the atoms are linear and the region is nonempty)."""
+    return tuple(Atom(a.expr, {">": ">=", "<": "<="}.get(a.rel, a.rel)) for a in conj if a.rel != "!=")
+
+
+def is_linear(atom: Atom, symbols) -> bool:
+    try:
+        return sympy.Poly(atom.expr, *symbols).total_degree() <= 1
+    except sympy.PolynomialError:
+        return False
+
+
 # -- boolean formulas over atoms ---------------------------------------------------
 # A formula is True, False, ("atom", Atom), ("not", f), ("and", (f, ...)) or
 # ("or", (f, ...)). The frontend builds them from Python conditions.
 Formula = Union[bool, tuple]
 
 
-def formula_atoms(formula: Formula) -> list[Atom]:
-    """The atoms of a formula, in order of first appearance."""
-    found: list[Atom] = []
+def formula_leaves(formula) -> list:
+    """The leaves of a boolean formula tree (anything but and/or/not), in order."""
+    found: list = []
 
     def walk(f):
         if isinstance(f, bool):
             return
         kind = f[0]
-        if kind == "atom":
-            if f[1] not in found:
-                found.append(f[1])
-        elif kind == "not":
+        if kind == "not":
             walk(f[1])
-        else:
+        elif kind in ("and", "or"):
             for g in f[1]:
                 walk(g)
+        else:
+            found.append(f)
 
     walk(formula)
     return found
+
+
+def formula_atoms(formula: Formula) -> list[Atom]:
+    """The atoms of a formula, in order of first appearance."""
+    return list(dict.fromkeys(leaf[1] for leaf in formula_leaves(formula) if leaf[0] == "atom"))
 
 
 def evaluate(formula: Formula, assignment: Mapping[Atom, bool]) -> "bool | None":

@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 import sympy
 
-from .conditions import Atom, canonical, conjoin
+from .conditions import Atom, canonical, conjoin, strict
 from .exact import UndecidedSign, sign
 from .pieces import Piece, Representation
 from .smt import Smt
@@ -187,10 +187,10 @@ def corollary_1(rep: Representation) -> Verdict:
     for i, piece in enumerate(rep.pieces, 1):
         if piece.consistent:
             continue
-        strict = tuple(Atom(a.expr, {">=": ">", "<=": "<"}.get(a.rel, a.rel)) for a in piece.where)
-        if any(a.rel == "==" for a in strict):
+        interior = strict(piece.where)
+        if any(a.rel == "==" for a in interior):
             continue
-        r = smt.check(strict)
+        r = smt.check(interior)
         if r.unsat:
             continue
         if r.status == "unknown":

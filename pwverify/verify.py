@@ -28,7 +28,7 @@ from typing import Sequence
 import sympy
 import z3
 
-from .conditions import Atom
+from .conditions import Atom, is_linear, relaxed
 from .smt import DEFAULT_TIMEOUT_MS, Smt
 from .verdicts import Verdict, Witness
 
@@ -55,22 +55,6 @@ class RepresentationCheck:
             if isinstance(v, Verdict):
                 lines.append(v.describe())
         return "\n".join(lines)
-
-
-def _is_linear(atom: Atom, symbols) -> bool:
-    try:
-        return sympy.Poly(atom.expr, *symbols).total_degree() <= 1
-    except sympy.PolynomialError:
-        return False
-
-
-def _relaxed(atoms: Sequence[Atom]) -> list[Atom]:
-    out = []
-    for a in atoms:
-        if a.rel == "!=":
-            continue
-        out.append(Atom(a.expr, {">": ">=", "<": "<="}.get(a.rel, a.rel)))
-    return out
 
 
 def _model_point(smt: Smt, model: z3.ModelRef) -> dict:
@@ -141,12 +125,12 @@ def _overlap_witness(smt: Smt, model, memberships, n_pieces) -> Witness:
 def _continuity(rep, pieces, smt: Smt, symbols, dom_term, side, exact: bool) -> Verdict:
     if len(pieces) < 2:
         return Verdict.proved("continuity", "a single smooth piece")
-    linear = all(_is_linear(a, symbols) for p in pieces for a in p.where)
+    linear = all(is_linear(a, symbols) for p in pieces for a in p.where)
     value_terms = [[smt.encode(v) for v in p.value] for p in pieces]
     defs = [c for row in value_terms for e in row for c in e.side]
     defined = [z3.And([c for e in row for c in e.domain]) for row in value_terms]
     member = [smt.conj(p.where)[0] for p in pieces]
-    closure = [smt.conj(_relaxed(p.where))[0] for p in pieces]
+    closure = [smt.conj(relaxed(p.where))[0] for p in pieces]
     jumps, holes = [], []
     for a in range(len(pieces)):
         for b in range(len(pieces)):

@@ -334,19 +334,10 @@ def cond_not(value: Any) -> Any:
 
 def cond_operands(formula: tuple) -> list[Any]:
     """The scalar operands of a condition's comparisons, in order of appearance."""
+    from ..conditions import formula_leaves
     found: list[Any] = []
-
-    def walk(f):
-        kind = f[0]
-        if kind == "cmp":
-            for x in f[2:]:
-                if x not in found:
-                    found.append(x)
-        elif kind == "not":
-            walk(f[1])
-        else:
-            for g in f[1]:
-                walk(g)
-
-    walk(formula)
+    for leaf in formula_leaves(formula):
+        for x in leaf[2:]:
+            if x not in found:
+                found.append(x)
     return found
