@@ -30,6 +30,10 @@ def f(t: float):
     return max1(x) - max2(x)
 
 
+def zero(t: float):
+    return 0 * t
+
+
 def max1_t(x: "float[4]"):
     return max1(x)
 
@@ -45,4 +49,4 @@ def torch_max4(x: "float[4]"):
 if __name__ == "__main__":
     from _study import run_study
 
-    run_study(__file__)
+    raise SystemExit(run_study(__file__))

@@ -29,4 +29,4 @@ def pool_4t_t(t: float):
 if __name__ == "__main__":
     from _study import run_study
 
-    run_study(__file__)
+    raise SystemExit(run_study(__file__))

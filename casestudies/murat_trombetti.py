@@ -8,6 +8,11 @@ max gives 1 + 0; torch.max of the stacked pair splits evenly).
 
 ``relu_w0`` is f(x) = relu(w0 x) with w0 = 0: relu'(0) never matters, f' = 0 for
 every choice relu'(0) = z.
+
+``max_pair`` and ``python_max_pair`` are S0 itself under two tie rules: on the tie
+line P^3 = {y1 = y2} their gradients (1/2, 1/2) and (1, 0) differ in the direction
+normal to P^3 and agree in the tangent direction (1, 1), which is all f' sees
+(Remark 1 of seed 001).
 """
 
 import torch
@@ -29,7 +34,15 @@ def relu_w0(x: float, w0=0.0):
     return torch.relu(w0 * x)
 
 
+def max_pair(y1: float, y2: float):
+    return torch.maximum(y1, y2)
+
+
+def python_max_pair(y1: float, y2: float):
+    return max(y1, y2)
+
+
 if __name__ == "__main__":
     from _study import run_study
 
-    run_study(__file__)
+    raise SystemExit(run_study(__file__))

@@ -20,4 +20,4 @@ def flux_relu(a: float, alpha: float, beta: float):
 if __name__ == "__main__":
     from _study import run_study
 
-    run_study(__file__)
+    raise SystemExit(run_study(__file__))
