@@ -25,13 +25,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 from .errors import UsageError
 
 FRAMEWORKS = ("torch", "jax", "tensorflow")
 
+#: The framework versions every rule was checked against (frameworks-measured.md, and the
+#: differential tests in tests/). ``pwverify crosscheck`` warns when another is installed.
+CHECKED_VERSIONS = {"torch": "2.13.0", "jax": "0.10.2", "tensorflow": "2.21.0"}
+
 # neutral name -> qualified name, per framework
-_NEUTRAL: dict[str, dict[str, str]] = {
+_NEUTRAL: dict[str, dict[str, str | None]] = {
     "relu": {"torch": "torch.relu", "jax": "jax.nn.relu", "tensorflow": "tensorflow.nn.relu"},
     "abs": {"torch": "torch.abs", "jax": "jax.numpy.abs", "tensorflow": "tensorflow.abs"},
     "maximum": {"torch": "torch.maximum", "jax": "jax.numpy.maximum", "tensorflow": "tensorflow.maximum"},
@@ -49,13 +54,36 @@ _NEUTRAL: dict[str, dict[str, str]] = {
     "amin": {"torch": "torch.amin", "jax": "jax.numpy.amin", "tensorflow": "tensorflow.reduce_min"},
     "sort": {"torch": "torch.sort", "jax": "jax.numpy.sort", "tensorflow": "tensorflow.sort"},
 }
+_NEUTRAL.update({
+    "sign": {"torch": "torch.sign", "jax": "jax.numpy.sign", "tensorflow": "tensorflow.sign"},
+    "fmax": {"torch": "torch.fmax", "jax": "jax.numpy.fmax", "tensorflow": None},
+    "fmin": {"torch": "torch.fmin", "jax": "jax.numpy.fmin", "tensorflow": None},
+    "elu": {"torch": "torch.nn.functional.elu", "jax": "jax.nn.elu", "tensorflow": "tensorflow.nn.elu"},
+    "selu": {"torch": "torch.nn.functional.selu", "jax": "jax.nn.selu", "tensorflow": "tensorflow.nn.selu"},
+    "hardtanh": {"torch": "torch.nn.functional.hardtanh", "jax": "jax.nn.hard_tanh", "tensorflow": None},
+    "hard_tanh": {"torch": "torch.nn.functional.hardtanh", "jax": "jax.nn.hard_tanh", "tensorflow": None},
+    "hardsigmoid": {"torch": "torch.nn.functional.hardsigmoid", "jax": "jax.nn.hard_sigmoid",
+                    "tensorflow": "keras.activations.hard_sigmoid"},
+    "hard_sigmoid": {"torch": "torch.nn.functional.hardsigmoid", "jax": "jax.nn.hard_sigmoid",
+                     "tensorflow": "keras.activations.hard_sigmoid"},
+    "hardswish": {"torch": "torch.nn.functional.hardswish", "jax": "jax.nn.hard_swish",
+                  "tensorflow": "keras.activations.hard_silu"},
+    "hard_swish": {"torch": "torch.nn.functional.hardswish", "jax": "jax.nn.hard_swish",
+                   "tensorflow": "keras.activations.hard_silu"},
+    "argmax": {"torch": "torch.argmax", "jax": "jax.numpy.argmax", "tensorflow": "tensorflow.argmax"},
+    "argmin": {"torch": "torch.argmin", "jax": "jax.numpy.argmin", "tensorflow": "tensorflow.argmin"},
+    "median": {"torch": "torch.median", "jax": "jax.numpy.median", "tensorflow": None},
+    "norm": {"torch": "torch.linalg.norm", "jax": "jax.numpy.linalg.norm", "tensorflow": "tensorflow.norm"},
+})
 for _fn in ("exp", "log", "sqrt", "sin", "cos", "tanh", "log1p", "expm1", "square"):
     _NEUTRAL[_fn] = {"torch": f"torch.{_fn}", "jax": f"jax.numpy.{_fn}", "tensorflow": f"tensorflow.math.{_fn}"}
 
 # Python's abs and numpy's spellings of the neutral names follow the profile too.
 _SPELLINGS = {"builtins.abs": "abs", "numpy.abs": "abs", "numpy.absolute": "abs",
               "numpy.maximum": "maximum", "numpy.minimum": "minimum", "numpy.clip": "clip",
-              "numpy.where": "where", "numpy.sort": "sort", "numpy.amax": "amax", "numpy.amin": "amin"}
+              "numpy.where": "where", "numpy.sort": "sort", "numpy.amax": "amax", "numpy.amin": "amin",
+              "numpy.sign": "sign", "numpy.fmax": "fmax", "numpy.fmin": "fmin", "numpy.argmax": "argmax",
+              "numpy.argmin": "argmin", "numpy.median": "median", "numpy.linalg.norm": "norm"}
 
 
 def resolve_name(name: str, framework: str) -> str | None:
@@ -63,6 +91,17 @@ def resolve_name(name: str, framework: str) -> str | None:
     neutral = _SPELLINGS.get(name, name)
     table = _NEUTRAL.get(neutral)
     return table.get(framework) if table else None
+
+
+def is_neutral(name: str) -> bool:
+    """Is ``name`` a framework-neutral spelling (whether or not the profile defines it)?"""
+    return _SPELLINGS.get(name, name) in _NEUTRAL
+
+
+def neutral_frameworks(name: str) -> list[str]:
+    """The frameworks that define a neutral name (``fmax``: torch and jax)."""
+    table = _NEUTRAL.get(_SPELLINGS.get(name, name), {})
+    return [fw for fw in FRAMEWORKS if table.get(fw)]
 
 
 def neutral_names() -> list[str]:
@@ -96,6 +135,18 @@ class Profile:
                                  hint=f"{key}=1/2") from None
         return Profile(framework, overrides, mode)
 
+    def substitute(self, prim: str, params: tuple) -> tuple[str, tuple]:
+        """The primitive (and parameters) this profile applies where ``prim`` is asked for.
+
+        >>> Profile.parse("torch", ["relu0=1"]).substitute("relu", ())
+        ('relu_custom', (Fraction(1, 1),))
+        """
+        for key, value in self.overrides.items():
+            rule = TIE_RULES[key]
+            if prim in rule.primitives:
+                return rule.replace(prim, value)
+        return prim, params
+
     @property
     def name(self) -> str:
         if not self.overrides:
@@ -104,9 +155,59 @@ class Profile:
         return f"custom({self.framework}; {rules})"
 
 
-#: Rules a custom profile may override: name -> (what it sets, the primitive whose calls
-#: it rewrites, the rewrite ``(builder, bound arguments, value) -> value``).
-TIE_RULES = {
-    "relu0": ("relu'(0): the derivative every relu call returns at 0 (seed 001 §4.1)", "relu",
-              lambda b, bound, z: b.map("relu_custom", bound["input"], params=(z,))),
+@dataclass(frozen=True)
+class TieRule:
+    """A tie rule a custom profile may set: which primitives it replaces, and by what."""
+
+    meaning: str
+    primitives: tuple[str, ...]
+    replace: Callable[[str, Fraction], tuple[str, tuple]]
+
+
+#: Rules a custom profile may override (``--tie relu0=1/2`` or a ``--ties FILE``). Every
+#: application of the listed primitives, wherever the program reaches them, is replaced.
+TIE_RULES: dict[str, TieRule] = {
+    "relu0": TieRule("relu'(0): the derivative every relu returns at 0 (seed 001 §4.1)", ("relu",),
+                     lambda prim, z: ("relu_custom", (z,))),
+    "abs0": TieRule("abs'(0): the derivative every abs returns at 0 (torch/tf 0, jax 1)",
+                    ("abs_sign0", "abs_nonneg"), lambda prim, z: ("abs_custom", (z,))),
+    "maxtie": TieRule("the share of a binary max/min tie given to the first argument "
+                      "(torch/jax 1/2, tf 1, jnp.fmax 0)",
+                      ("maximum_split", "maximum_first", "maximum_second",
+                       "minimum_split", "minimum_first", "minimum_second"),
+                      lambda prim, w: (prim.split("_")[0] + "_custom", (w,))),
 }
+
+
+def read_tie_file(path: str) -> list[str]:
+    """The rules of a TOML tie file, as ``["rule=value", ...]`` for :meth:`Profile.parse`.
+
+    The file sets single rules at its top level or in a ``[ties]`` table; values are
+    numbers or strings holding exact numbers::
+
+        # relu'(0) = 1/2, abs'(0) = 1
+        relu0 = "1/2"
+        abs0 = 1
+    """
+    import tomllib
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise UsageError(f"cannot read the tie file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})", hint='relu0 = "1/2"') from None
+    rules = dict(data.pop("ties", {}))
+    for key, value in data.items():
+        if isinstance(value, dict):
+            raise UsageError(f"{path}: unexpected table [{key}]", hint="rules at the top level or in [ties]")
+        rules[key] = value
+    out = []
+    for key, value in rules.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise UsageError(f"{path}: {key} must be a number, got {value!r}", hint=f'{key} = "1/2"')
+        if isinstance(value, float):
+            raise UsageError(f"{path}: write {key} as an exact number in quotes, not the float {value!r}",
+                             hint=f'{key} = "{value}"')
+        out.append(f"{key}={value}")
+    return out

@@ -56,20 +56,25 @@ def _expression_namespace(framework: str) -> dict:
     ns["abs"] = _resolve(_NEUTRAL["abs"][framework], modules)
     ns["max"], ns["min"], ns["sorted"] = builtins.max, builtins.min, builtins.sorted
 
+    import math
+    import numpy
+
     class _Neutral:
-        def __init__(self, prefix: str):
-            self.prefix = prefix
+        """numpy's and math's neutral names follow the framework; the rest (inf) is theirs."""
+
+        def __init__(self, prefix: str, module):
+            self.prefix, self.module = prefix, module
 
         def __getattr__(self, attr: str):
             spelled = f"{self.prefix}.{attr}"
             neutral = _SPELLINGS.get(spelled, attr)
             qualified = _NEUTRAL.get(neutral, {}).get(framework)
             if qualified is None:
-                raise AttributeError(spelled)
+                return getattr(self.module, attr)
             return _resolve(qualified, modules)
 
-    ns["np"] = ns["numpy"] = _Neutral("numpy")
-    ns["math"] = _Neutral("math")
+    ns["np"] = ns["numpy"] = _Neutral("numpy", numpy)
+    ns["math"] = _Neutral("math", math)
     return ns
 
 
@@ -84,8 +89,9 @@ def _framework_modules(framework: str) -> dict:
         jax.config.update("jax_enable_x64", True)
         return {"jax": jax, "jnp": jnp, "lax": jax.lax}
     if framework == "tensorflow":
+        import keras
         import tensorflow as tf
-        return {"tf": tf, "tensorflow": tf}
+        return {"tf": tf, "tensorflow": tf, "keras": keras}
     raise UsageError(f"unknown framework {framework!r}")
 
 
@@ -112,8 +118,46 @@ def program_callable(program) -> Callable:
     return call
 
 
+def installed_version(framework: str) -> str | None:
+    """The installed version of a framework (None when it is not installed)."""
+    from importlib import metadata
+    names = {"torch": ("torch",), "jax": ("jax",), "tensorflow": ("tensorflow-cpu", "tensorflow")}[framework]
+    for name in names:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _arguments(program, point: Mapping[str, Any], make: Callable) -> list:
+    """One float64 array per declared input, built by ``make(values, shape)``."""
+    parsed = program.parsed
+    flat = program.point(point)
+    return [make([float(flat[e]) for e in parsed.input_groups[name]], shape)
+            for name, shape in parsed.input_shapes.items()]
+
+
+def run(framework: str, program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
+    """Value and Jacobian that ``framework``'s autodiff returns at ``point`` (float64)."""
+    runner = {"torch": run_torch, "jax": run_jax, "tensorflow": run_tensorflow}.get(framework)
+    if runner is None:
+        raise UsageError(f"unknown framework {framework!r}")
+    return runner(program, point, mode)
+
+
 def run_torch(program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
     """Value and Jacobian that torch autograd returns at ``point`` (float64)."""
+    import torch
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # constants and module parameters in float64 too
+    try:
+        return _run_torch(program, point, mode)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _run_torch(program, point: Mapping[str, Any], mode: str) -> FrameworkResult:
     import torch
     fn = program_callable(program)
     parsed = program.parsed
@@ -153,3 +197,204 @@ def run_torch(program, point: Mapping[str, Any], mode: str = "reverse") -> Frame
                 columns.append(tangent.tolist() if tangent is not None else [0.0] * out.numel())
     rows = [list(r) for r in zip(*columns)]
     return FrameworkResult(value, rows)
+
+
+def run_jax(program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
+    """Value and Jacobian that jax returns at ``point`` (float64, x64 enabled).
+
+    Reverse mode is one ``jax.vjp`` pull per output, forward mode one ``jax.jvp`` per
+    input entry (no ``vmap``, as the rules were measured).
+    """
+    modules = _framework_modules("jax")
+    jax, jnp = modules["jax"], modules["jnp"]
+    fn = program_callable(program)
+    args = _arguments(program, point, lambda values, shape: jnp.asarray(values, dtype=jnp.float64).reshape(shape))
+
+    def flat(*xs):
+        return jnp.ravel(jnp.asarray(fn(*xs), dtype=jnp.float64))
+
+    if mode == "reverse":
+        out, pull = jax.vjp(flat, *args)
+        rows = []
+        for k in range(out.size):
+            grads = pull(jnp.zeros_like(out).at[k].set(1.0))
+            rows.append([float(v) for g in grads for v in jnp.ravel(g)])
+        return FrameworkResult([float(v) for v in out], rows)
+    columns, value = [], None
+    for which, a in enumerate(args):
+        for j in range(max(1, a.size)):
+            tangents = [jnp.zeros_like(b) for b in args]
+            tangents[which] = jnp.ravel(tangents[which]).at[j].set(1.0).reshape(a.shape)
+            primal, tangent = jax.jvp(flat, tuple(args), tuple(tangents))
+            value = [float(v) for v in primal]
+            columns.append([float(v) for v in tangent])
+    return FrameworkResult(value, [list(r) for r in zip(*columns)])
+
+
+def run_tensorflow(program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
+    """Value and Jacobian that tensorflow returns at ``point`` (float64).
+
+    Reverse mode is one ``GradientTape`` pull per output, forward mode one
+    ``ForwardAccumulator`` per input entry.
+    """
+    tf = _framework_modules("tensorflow")["tf"]
+    fn = program_callable(program)
+    args = _arguments(program, point, lambda values, shape: tf.reshape(tf.constant(values, dtype=tf.float64), shape))
+    zero = tf.UnconnectedGradients.ZERO
+
+    def flat(*xs):
+        return tf.reshape(tf.convert_to_tensor(fn(*xs), dtype=tf.float64), [-1])
+
+    if mode == "reverse":
+        with tf.GradientTape(persistent=True) as tape:
+            for a in args:
+                tape.watch(a)
+            out = flat(*args)
+        rows = []
+        for k in range(int(out.shape[0])):
+            seed = tf.one_hot(k, int(out.shape[0]), dtype=tf.float64)
+            grads = tape.gradient(out, args, output_gradients=seed, unconnected_gradients=zero)
+            rows.append([float(v) for g in grads for v in tf.reshape(g, [-1]).numpy()])
+        del tape
+        return FrameworkResult([float(v) for v in out.numpy()], rows)
+    columns, value = [], None
+    for which, a in enumerate(args):
+        size = max(1, int(tf.size(a)))
+        for j in range(size):
+            tangents = [tf.zeros_like(b) for b in args]
+            tangents[which] = tf.reshape(tf.one_hot(j, size, dtype=tf.float64), a.shape)
+            with tf.autodiff.ForwardAccumulator(args, tangents) as acc:
+                out = flat(*args)
+            tangent = acc.jvp(out, unconnected_gradients=zero)
+            value = [float(v) for v in out.numpy()]
+            columns.append([float(v) for v in tangent.numpy()])
+    return FrameworkResult(value, [list(r) for r in zip(*columns)])
+
+
+# -- comparing the prediction with the framework -----------------------------------------------
+#: Relative tolerance of a comparison in float64 (constants such as SELU's scale are
+#: exact rationals in pwverify and rounded doubles in the frameworks).
+RTOL = 1e-12
+
+
+@dataclass
+class Mismatch:
+    """A point where the framework and pwverify's prediction differ: a pwverify bug."""
+
+    point: dict
+    mode: str
+    what: str                 # "value" or "gradient"
+    predicted: list
+    measured: list
+    sites: list = None
+
+    def describe(self) -> str:
+        import sympy
+        coords = ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in self.point.items())
+        ties = "; ".join(s.describe() for s in self.sites or []) or "no tie"
+        return (f"{self.mode} mode at {coords} ({ties}): {self.what} predicted {self.predicted}, "
+                f"framework returned {self.measured}")
+
+
+@dataclass
+class CrosscheckReport:
+    """What :func:`crosscheck` compared, and every mismatch it found."""
+
+    framework: str
+    version: str | None
+    checked_version: str
+    modes: tuple
+    tie_points: int = 0
+    random_points: int = 0
+    comparisons: int = 0
+    outside_domain: int = 0
+    mismatches: list = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def to_json(self) -> dict:
+        import sympy
+        return {"framework": self.framework, "version": self.version, "checked_version": self.checked_version,
+                "modes": list(self.modes), "tie_points": self.tie_points, "random_points": self.random_points,
+                "comparisons": self.comparisons, "outside_domain": self.outside_domain,
+                "mismatches": [{"point": {k: sympy.sstr(v) for k, v in m.point.items()}, "mode": m.mode,
+                                "what": m.what, "predicted": m.predicted, "measured": m.measured}
+                               for m in self.mismatches or []]}
+
+
+def _close(predicted: list, measured: list) -> bool:
+    import math
+    if len(predicted) != len(measured):
+        return False
+    for p, m in zip(predicted, measured):
+        p = float(p)
+        if not math.isfinite(m) or abs(p - m) > RTOL * max(1.0, abs(m), abs(p)):
+            return False
+    return True
+
+
+def compare_at(program, framework: str, point: Mapping[str, Any], mode: str) -> Mismatch | None:
+    """Run ``framework`` at ``point`` and compare with the exact prediction.
+
+    Raises :class:`~pwverify.errors.DomainError` where the program is undefined.
+    """
+    predicted = program.ad(point, mode)
+    measured = run(framework, program, point, mode)
+    if not _close(predicted.value, measured.value):
+        return Mismatch(dict(program.point(point)), mode, "value", [str(v) for v in predicted.value],
+                        measured.value)
+    flat_p = [g for row in predicted.gradient for g in row]
+    flat_m = [g for row in measured.gradient for g in row]
+    if not _close(flat_p, flat_m):
+        return Mismatch(dict(program.point(point)), mode, "gradient",
+                        [[str(g) for g in row] for row in predicted.gradient], measured.gradient)
+    return None
+
+
+def in_mode(program, mode: str):
+    """The same program read again for ``mode`` (some rules depend on the autodiff mode)."""
+    from .program import parse
+    if program.profile.mode == mode:
+        return program
+    parsed = program.parsed
+    ties = [f"{k}={v}" for k, v in program.profile.overrides.items()]
+    return parse(parsed.label, framework=parsed.profile.framework, shapes=dict(parsed.input_shapes),
+                 ties=ties, mode=mode, timeout_ms=program.timeout_ms)
+
+
+def crosscheck(program, framework: str | None = None, count: int = 20, random_count: int = 10, seed: int = 0,
+               modes: tuple = ("reverse", "forward"), tie_points_: list | None = None) -> CrosscheckReport:
+    """**Runs the program** in ``framework`` at tie points and random points, in each
+    mode, and compares the framework's value and Jacobian with pwverify's prediction.
+
+    Any mismatch is a pwverify bug (the prediction is meant to be exactly what the
+    framework computes). Points where the program is undefined are skipped and counted.
+    """
+    from .conventions import CHECKED_VERSIONS
+    from .errors import DomainError
+    from .ties import random_points, tie_points, tie_sites
+    framework = framework or program.framework
+    if program.profile.overrides:
+        raise UsageError("crosscheck compares with a real framework, but the program uses a custom profile",
+                         hint="drop --tie/--ties")
+    report = CrosscheckReport(framework, installed_version(framework), CHECKED_VERSIONS[framework],
+                              tuple(modes), mismatches=[])
+    ties = tie_points_ if tie_points_ is not None else tie_points(program, count=count, seed=seed)
+    randoms = random_points(program, random_count, seed)
+    report.tie_points, report.random_points = len(ties), len(randoms)
+    points = [(t.point, t.sites) for t in ties] + [(p, None) for p in randoms]
+    for mode in modes:
+        moded = in_mode(program, mode)
+        for point, sites in points:
+            try:
+                found = compare_at(moded, framework, point, mode)
+            except DomainError:
+                report.outside_domain += 1
+                continue
+            report.comparisons += 1
+            if found is not None:
+                found.sites = sites if sites is not None else tie_sites(moded, point)
+                report.mismatches.append(found)
+    return report

@@ -13,15 +13,14 @@ import pytest
 import sympy
 
 import pwverify
-from pwverify.primitives import registry
 from pwverify.ties import points_in_pieces
 from conftest import requires_torch
+from framework_cases import check_case, missing_rows
 from torch_cases import TORCH_CASES
 
 
 def test_every_registered_torch_call_has_a_differential_case():
-    torch_calls = {name for name, call in registry.all_calls().items() if call.framework == "torch"}
-    missing = sorted(torch_calls - set(TORCH_CASES))
+    missing = missing_rows("torch", TORCH_CASES)
     assert not missing, f"add rows to tests/torch_cases.py for: {missing}"
 
 
@@ -46,16 +45,7 @@ def _close(predicted, measured):
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("call", sorted(TORCH_CASES))
 def test_prediction_equals_torch_autograd(call, mode):
-    from pwverify.runners import run_torch
-    text, shapes = TORCH_CASES[call]
-    program = pwverify.parse(text, shapes=shapes, mode=mode)
-    assert program.framework == "torch"
-    for point in _points(program):
-        predicted = program.ad(point)
-        measured = run_torch(program, point, mode)
-        assert _close(predicted.value, measured.value), (point, predicted.value, measured.value)
-        for row_p, row_m in zip(predicted.gradient, measured.gradient):
-            assert _close(row_p, row_m), (call, mode, point, predicted.gradient, measured.gradient)
+    check_case("torch", TORCH_CASES[call], mode)
 
 
 CASE_STUDIES = ["boustany.py:f", "maxpool.py:f", "minmod.py:minmod_relu", "minmod.py:minmod_branch",

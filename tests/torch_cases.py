@@ -1,8 +1,12 @@
 """One row per torch call pwverify models: a program using it, with its input shapes.
 
 The differential test runs each program through real torch autograd at an exact point
-of every piece (ties and kinks first) and at random points, in both modes.
+of every piece (ties and kinks first) and at random points, in both modes. A row with a
+third item ``REFUSED`` is a call pwverify refuses on purpose (no rule can be stated):
+the test checks that the refusal is a located error.
 """
+
+from framework_cases import REFUSED
 
 TORCH_CASES = {
     # elementwise kinks
@@ -79,4 +83,62 @@ TORCH_CASES = {
     "torch.true_divide": ("torch.true_divide(a, b * b + 1)", {}),
     "torch.neg": ("torch.neg(a)", {}),
     "torch.negative": ("torch.negative(a)", {}),
+    # activations
+    "torch.nn.functional.elu": ("F.elu(a, 2.0) + F.elu(b)", {}),
+    "torch.nn.ELU": ("torch.nn.ELU(alpha=0.5)(a)", {}),
+    "torch.nn.functional.selu": ("F.selu(a)", {}),
+    "torch.selu": ("torch.selu(a - b)", {}),
+    "torch.nn.SELU": ("torch.nn.SELU()(a)", {}),
+    "torch.nn.functional.celu": ("F.celu(a, 2.0)", {}),
+    "torch.nn.CELU": ("torch.nn.CELU()(a)", {}),
+    "torch.nn.functional.prelu": ("F.prelu(x, torch.tensor([0.25])).sum() + F.prelu(a, b)", {"x": 2}),
+    "torch.nn.PReLU": ("torch.nn.PReLU()(a)", {}),
+    "torch.nn.functional.rrelu": ("F.rrelu(a)", {}),
+    "torch.nn.LeakyReLU": ("torch.nn.LeakyReLU(0.5)(a)", {}),
+    "torch.nn.functional.threshold": ("F.threshold(a, 1.0, 1.0) + F.threshold(b, 0.0, 0.0)", {}),
+    "torch.nn.Threshold": ("torch.nn.Threshold(0.5, 0.5)(a)", {}),
+    "torch.nn.functional.hardshrink": ("F.hardshrink(a)", {}),
+    "torch.nn.Hardshrink": ("torch.nn.Hardshrink(1.0)(a)", {}),
+    "torch.nn.functional.softshrink": ("F.softshrink(a, 0.25)", {}),
+    "torch.nn.Softshrink": ("torch.nn.Softshrink()(a)", {}),
+    "torch.nn.functional.hardsigmoid": ("F.hardsigmoid(a)", {}),
+    "torch.nn.Hardsigmoid": ("torch.nn.Hardsigmoid()(a - b)", {}),
+    "torch.nn.functional.hardswish": ("F.hardswish(a)", {}),
+    "torch.nn.Hardswish": ("torch.nn.Hardswish()(a - b)", {}),
+    "torch.sign": ("a * torch.sign(a) + torch.sign(b)", {}),
+    "torch.sgn": ("a * torch.sgn(a - b)", {}),
+    "torch.Tensor.sign": ("a * a.sign()", {}),
+    "torch.Tensor.sgn": ("(a - b) * (a - b).sgn()", {}),
+    "torch.fmax": ("torch.fmax(a, b)", {}),
+    "torch.fmin": ("torch.fmin(a, b)", {}),
+    # index-carrying reductions
+    "torch.argmax": ("x[torch.argmax(x)]", {"x": 3}),
+    "torch.Tensor.argmax": ("x[x.argmax()] + y[x.argmax()]", {"x": 3, "y": 3}),
+    "torch.argmin": ("x[torch.argmin(x)]", {"x": 3}),
+    "torch.Tensor.argmin": ("x[x.argmin()]", {"x": 3}),
+    "torch.gather": ("torch.gather(X, 1, X.argmax(1, keepdim=True)).sum()", {"X": (2, 2)}),
+    "torch.topk": ("(torch.topk(x, 2).values * torch.tensor([1.0, 3.0])).sum()", {"x": 3}),
+    "torch.Tensor.topk": ("x.topk(1, largest=False).values.sum() + x.topk(2)[0][1]", {"x": 3}),
+    # medians and quantiles
+    "torch.median": ("torch.median(x)", {"x": 4}),
+    "torch.Tensor.median": ("x.median()", {"x": 3}),
+    "torch.nanmedian": ("torch.nanmedian(x)", {"x": 4}),
+    "torch.Tensor.nanmedian": ("x.nanmedian()", {"x": 3}),
+    "torch.quantile": ("torch.quantile(x, 0.5) + torch.quantile(x, 0.25)", {"x": 4}),
+    "torch.Tensor.quantile": ("x.quantile(0.5)", {"x": 3}),
+    "torch.kthvalue": ("torch.kthvalue(x, 2).values", {"x": 3}, REFUSED),
+    "torch.mode": ("torch.mode(x).values", {"x": 3}, REFUSED),
+    "torch.cummax": ("torch.cummax(x, 0).values[-1]", {"x": 3}, REFUSED),
+    # norms
+    "torch.norm": ("torch.norm(x) + torch.norm(x, p=1)", {"x": 2}),
+    "torch.Tensor.norm": ("x.norm(p=float('inf'))", {"x": 3}),
+    "torch.linalg.norm": ("torch.linalg.norm(x)", {"x": 3}),
+    "torch.linalg.vector_norm": ("torch.linalg.vector_norm(x, ord=math.inf) + torch.linalg.vector_norm(x)",
+                                 {"x": 2}),
+    "torch.dist": ("torch.dist(x, y)", {"x": 2, "y": 2}),
+    # pooling
+    "torch.nn.functional.adaptive_max_pool1d": ("F.adaptive_max_pool1d(x.unsqueeze(0), 2).sum()", {"x": 3}),
+    "torch.nn.AdaptiveMaxPool1d": ("torch.nn.AdaptiveMaxPool1d(1)(x.unsqueeze(0)).sum()", {"x": 3}),
+    "torch.nn.functional.adaptive_max_pool2d": ("F.adaptive_max_pool2d(X.unsqueeze(0), 1).sum()", {"X": (2, 2)}),
+    "torch.nn.AdaptiveMaxPool2d": ("torch.nn.AdaptiveMaxPool2d((1, 2))(X.unsqueeze(0)).sum()", {"X": (2, 2)}),
 }

@@ -16,6 +16,8 @@ def add_program_options(p: argparse.ArgumentParser, *, mode: bool = True) -> Non
                    help="declare a vector input of an expression (or override an annotation), e.g. x=4")
     p.add_argument("--tie", action="append", default=[], metavar="RULE=VALUE",
                    help="custom profile: override a tie rule, e.g. relu0=1/2 (relu'(0) = 1/2)")
+    p.add_argument("--ties", default=None, metavar="FILE",
+                   help="custom profile: a TOML file of tie rules (relu0 = \"1/2\", abs0, maxtie)")
     if mode:
         p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                        help="autodiff mode where a framework's two modes differ (default: reverse)")
@@ -39,7 +41,9 @@ def parse_shapes(items: list[str]) -> dict[str, tuple]:
 
 def load_program(spec: str, args: argparse.Namespace):
     from ..program import parse
-    return parse(spec, framework=args.framework, shapes=parse_shapes(args.shape), ties=args.tie,
+    from ..conventions import read_tie_file
+    ties = list(args.tie) + (read_tie_file(args.ties) if getattr(args, "ties", None) else [])
+    return parse(spec, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
                  mode=getattr(args, "mode", "reverse"), timeout_ms=int(args.timeout * 1000))
 
 

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conventions import FRAMEWORKS, Profile, resolve_name
+from ..conventions import FRAMEWORKS, Profile, is_neutral
 from ..errors import (Location, ProgramSyntaxError, PwverifyError, UnsupportedError, UsageError)
 from ..ir import Graph
 from .builder import Builder
@@ -278,7 +278,7 @@ def _free_names(tree: ast.Expression, framework: str) -> list[tuple[str, ast.Nam
             continue
         seen.add(name)
         known = (name in _BUILTINS or name in DEFAULT_ALIASES or
-                 resolve_name(name, framework) is not None or name in ("True", "False", "None"))
+                 is_neutral(name) or name in ("True", "False", "None"))
         if known or name in called:
             continue
         out.append((name, n))

@@ -47,6 +47,21 @@ class IndexedResult:
         builder.fail(f"{self.what} has no attribute {name!r}", "values")
 
 
+@dataclass(frozen=True)
+class ArgIndex:
+    """What ``argmax``/``argmin`` return: an index used to gather, never a number.
+
+    ``x[x.argmax()]``, ``jnp.take_along_axis(x, jnp.argmax(x, axis, keepdims=True), axis)``,
+    ``torch.gather(x, dim, x.argmax(dim, keepdim=True))`` and ``tf.gather(x, tf.argmax(x))``
+    read the entry at the first extremal key (frameworks-measured.md §3, §5).
+    """
+
+    keys: Array
+    kind: str                 # "max" or "min"
+    dim: int | None           # None: over all entries
+    keepdim: bool
+
+
 def _fraction(value: sympy.Expr) -> Fraction | None:
     value = sympy.nsimplify(value) if not value.is_Rational else value
     if isinstance(value, sympy.Rational):
@@ -124,6 +139,7 @@ class Builder:
 
     def apply_multi(self, prim: str, operands: Sequence[Any], params: tuple = ()) -> list[Any]:
         operands = [self.scalar(x) for x in operands]
+        prim, params = self.profile.substitute(prim, tuple(params))
         primitive = registry.get(prim)
         try:
             tbl = primitive.table(len(operands), tuple(params))
@@ -200,6 +216,48 @@ class Builder:
 
     def indexed_result(self, values: Any, kind: str, *_: Any) -> IndexedResult:
         return IndexedResult(values, f"torch.{kind}(x, dim)")
+
+    def arg_index(self, value: Any, kind: str, dim: Any = None, keepdim: bool = False) -> ArgIndex:
+        arr = self.to_array(value)
+        if arr.size == 0:
+            self.fail(f"arg{kind} of an empty tensor")
+        if dim is not None:
+            try:
+                dim = arr._dim(int(dim))
+            except ShapeError as exc:
+                self.fail(str(exc))
+        return ArgIndex(arr, kind, dim, keepdim)
+
+    def gather(self, values: Any, index: Any, dim: Any = None) -> Any:
+        """The entries of ``values`` at an :class:`ArgIndex` (see there)."""
+        if not isinstance(index, ArgIndex):
+            self.fail("only the result of argmax/argmin can be used as an index that depends on the "
+                      "inputs", "x[x.argmax()], take_along_axis(x, argmax(x, axis, keepdims=True), axis)")
+        arr = self.to_array(values)
+        keys = index.keys
+        if arr.shape != keys.shape:
+            self.fail(f"gathering from a tensor of shape {arr.shape} with the arg{index.kind} of a tensor of "
+                      f"shape {keys.shape}", "tensors of the same shape")
+        if dim is not None and index.dim is not None and arr._dim(int(dim)) != index.dim:
+            self.fail(f"gathering along dim {dim} with an arg{index.kind} taken along dim {index.dim}",
+                      "the same dim for both")
+        if index.dim is None:
+            if dim is not None and arr.ndim > 1:
+                self.fail(f"gathering along dim {dim} with the arg{index.kind} of all entries",
+                          f"x[x.arg{index.kind}()]")
+            return self._gather_lane(index.kind, list(keys.items), list(arr.items))
+        if dim is None and not index.keepdim and arr.ndim > 1:
+            self.fail(f"indexing with the arg{index.kind} along a dim is not supported",
+                      "take_along_axis / gather with keepdims=True")
+        outer, key_lanes = keys.lanes(index.dim)
+        _, value_lanes = arr.lanes(index.dim)
+        results = [self._gather_lane(index.kind, k, v) for k, v in zip(key_lanes, value_lanes)]
+        return arr.stack_lanes(results, outer, index.dim, keepdim=index.keepdim or dim is not None)
+
+    def _gather_lane(self, kind: str, keys: list, values: list) -> Any:
+        if all(_same(k, v) for k, v in zip(keys, values)):
+            return self.apply(f"{kind}_first", keys)
+        return self.apply(f"gather_{kind}_first", keys + values)
 
     def sort(self, value: Any, dim: Any, descending: bool, ties: str) -> Any:
         arr = self.to_array(value)
@@ -329,4 +387,4 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-__all__ = ["Builder", "Module", "IndexedResult", "broadcast_shapes", "broadcast_to"]
+__all__ = ["ArgIndex", "Builder", "Module", "IndexedResult", "broadcast_shapes", "broadcast_to"]

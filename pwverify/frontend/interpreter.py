@@ -23,14 +23,17 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..conventions import TIE_RULES, resolve_name
-from ..errors import (ArityError, Location, PwverifyError, UnknownNameError, UnsupportedError)
+from ..conventions import is_neutral, neutral_frameworks, resolve_name
+from ..errors import (ArityError, FrameworkError, Location, PwverifyError, UnknownNameError, UnsupportedError)
 from ..primitives import registry
-from .builder import Builder, IndexedResult, Module
-from .values import (Array, Cond, ShapeError, Sym, cond_and, cond_not, cond_or, elementwise,
+from ..primitives.arith import power_params
+from .builder import ArgIndex, Builder, IndexedResult, Module
+from .values import (Array, Cond, Infinity, ShapeError, Sym, cond_and, cond_not, cond_or, elementwise,
                      is_number, is_scalar)
 
 MAX_UNROLL = 100_000
+#: Names of +infinity (allowed only as a parameter: a reduction's initial value, a norm's order).
+_INFINITY = {"math.inf", "numpy.inf", "jax.numpy.inf", "torch.inf"}
 MAX_INLINE_DEPTH = 64
 
 #: Import aliases understood without an import statement (expression programs).
@@ -185,7 +188,7 @@ class Interpreter:
             return Builtin(name)
         if name in DEFAULT_ALIASES:
             return QualName(DEFAULT_ALIASES[name])
-        if resolve_name(name, self.b.profile.framework) is not None:
+        if is_neutral(name):
             return QualName(name)
         self.fail(node, f"unknown name {name!r}",
                   "inputs, local variables, functions of this file, framework namespaces "
@@ -576,7 +579,8 @@ class Interpreter:
 
     def attribute(self, value: Any, attr: str, node: ast.AST) -> Any:
         if isinstance(value, QualName):
-            return QualName(_canonical(f"{value.name}.{attr}"))
+            name = _canonical(f"{value.name}.{attr}")
+            return Infinity(1) if name in _INFINITY else QualName(name)
         if isinstance(value, IndexedResult):
             return value.field(attr, self.b)
         if isinstance(value, (Array, Sym)) or is_number(value):
@@ -606,6 +610,8 @@ class Interpreter:
         return self.eval(node, state)
 
     def subscript(self, container: Any, key: Any, node: ast.AST) -> Any:
+        if isinstance(key, ArgIndex):
+            return self.b.gather(container, key)
         if isinstance(container, IndexedResult):
             if key == 0:
                 return container.values
@@ -707,7 +713,8 @@ class Interpreter:
                       "x ** n for a constant integer n, x ** 0.5, exp(y * log(x))")
         e = Fraction(exponent)
         if e.denominator == 1:
-            return self.b.apply("pow", [base], (int(e),))
+            return self.b.apply("pow", [base], power_params(int(e), self.b.profile.framework,
+                                                            isinstance(exponent, int)))
         if e == Fraction(1, 2):
             return self.b.apply("sqrt", [base])
         if e == Fraction(-1, 2):
@@ -746,7 +753,7 @@ class Interpreter:
         if isinstance(node.op, ast.UAdd):
             return value
         if isinstance(node.op, ast.USub):
-            if is_number(value):
+            if is_number(value) or isinstance(value, Infinity):
                 return -value
             if isinstance(value, (list, tuple)):
                 self.fail(node, "negation of a list", "a tensor")
@@ -904,15 +911,16 @@ class Interpreter:
             if neutral is not None:
                 call = registry.resolve(neutral)
                 name = neutral
+        if call is None and is_neutral(spelled):
+            fw = self.b.profile.framework
+            self.fail(node, f"{spelled} has no rule under the {fw} profile: {fw} has no such function",
+                      f"one of the frameworks that define it ({', '.join(neutral_frameworks(spelled))}), "
+                      f"or a {fw} spelling", kind=FrameworkError)
         if call is None:
             self.fail(node, f"unknown function {spelled}",
                       "see `pwverify primitives` for the functions pwverify models", kind=UnknownNameError)
         self.b.note_framework(call.framework, spelled)
         bound = self.b.bind(call.signature, positional, keywords, spelled)
-        for rule, value in self.b.profile.overrides.items():
-            primitive, rewrite = TIE_RULES[rule][1:]
-            if call.primitive == primitive:
-                return rewrite(self.b, bound, value)
         return call.build(self.b, bound)
 
     def call_method(self, method: BoundMethod, positional: list, keywords: dict, node: ast.AST) -> Any:
@@ -1110,8 +1118,13 @@ def _b_float(it: Interpreter, pos, kw, node):
         return Fraction(0)
     value = pos[0]
     if isinstance(value, str):
-        if value.strip().lower() in ("inf", "-inf", "+inf", "nan", "infinity", "-infinity"):
-            it.fail(node, "infinite and NaN constants are not supported", "finite numbers")
+        text = value.strip().lower()
+        if text in ("inf", "+inf", "infinity", "+infinity"):
+            return Infinity(1)
+        if text in ("-inf", "-infinity"):
+            return Infinity(-1)
+        if text == "nan":
+            it.fail(node, "NaN constants are not supported", "finite numbers")
         return Fraction(value.strip())
     if is_number(value):
         return Fraction(value)
@@ -1184,6 +1197,12 @@ def _cat(framework: str):
     return build
 
 
+def _reshape_fn(it: Interpreter, pos, kw, node):
+    if len(pos) != 2:
+        it.fail(node, "reshape(tensor, shape)", kind=ArityError)
+    return _m_reshape(it, it.b.to_array(pos[0]), pos[0], [tuple(pos[1])], {}, node)
+
+
 def _sum_fn(it: Interpreter, pos, kw, node):
     x = it.b.to_array(pos[0])
     dim = pos[1] if len(pos) > 1 else kw.get("dim", kw.get("axis"))
@@ -1217,6 +1236,7 @@ for _fw, _ns in (("torch", "torch"), ("jax", "jax.numpy"), ("tensorflow", "tenso
     _STRUCTURAL[f"{_ns}.stack"] = _stack(_fw)
     _STRUCTURAL[f"{_ns}.sum"] = _sum_fn
     _STRUCTURAL[f"{_ns}.mean"] = _mean_fn
+    _STRUCTURAL[f"{_ns}.reshape"] = _reshape_fn
 _STRUCTURAL.update({
     "torch.tensor": _tensor("torch"), "torch.as_tensor": _tensor("torch"), "torch.Tensor": _tensor("torch"),
     "jax.numpy.array": _tensor("jax"), "jax.numpy.asarray": _tensor("jax"),

@@ -49,6 +49,17 @@ class ShapeError(ValueError):
 
 
 @dataclass(frozen=True)
+class Infinity:
+    """``math.inf``, ``float("inf")``, ``-jnp.inf``: only a parameter of some calls (the
+    initial value of ``lax.reduce_window``, the order of a norm), never a value."""
+
+    sign: int = 1
+
+    def __neg__(self) -> "Infinity":
+        return Infinity(-self.sign)
+
+
+@dataclass(frozen=True)
 class Array:
     """An n-dimensional array of scalars in row-major order (a tensor's entries).
 

@@ -43,12 +43,27 @@ register(Primitive(
     measured=_SAME_EVERYWHERE))
 
 
-def _pow_table(n: int):
-    return smooth(lambda a: a ** n, 1, domain=lambda a: [ne(a, 0)] if n < 0 else [])
+def _pow_table(n: int, undefined_at_zero: bool = False):
+    return smooth(lambda a: a ** n, 1, domain=lambda a: [ne(a, 0)] if n < 0 or undefined_at_zero else [])
+
+
+def power_params(n: int, framework: str, integer_exponent: bool) -> tuple:
+    """The parameters of ``x ** n`` under a framework: ``x ** 0`` at 0 has derivative 0 in
+    torch (special-cased) and for jax's integer exponents (``lax.integer_pow``), but nan
+    for jax's float exponents (``x ** 0.``) and in tensorflow (frameworks-measured.md §1,
+    §8.8; measured on jax 0.10.2 and tensorflow 2.21.0): there 0 is outside the domain.
+
+    >>> power_params(0, "torch", False), power_params(0, "jax", True), power_params(0, "jax", False)
+    ((0,), (0,), (0, True))
+    """
+    if n == 0 and (framework == "tensorflow" or framework == "jax" and not integer_exponent):
+        return (0, True)
+    return (n,)
 
 
 register(Primitive(
-    "pow", _pow_table, "a0 ** n for a fixed integer n (params: n); a0 != 0 when n < 0.",
+    "pow", _pow_table, "a0 ** n for a fixed integer n (params: n, undefined_at_zero); a0 != 0 when "
+    "n < 0, and for x ** 0 where a framework returns nan at 0 (see power_params).",
     smooth=True,
     calls=calls({"torch": ["torch.square"], "jax": ["jax.numpy.square"],
                  "tensorflow": ["tensorflow.square", "tensorflow.math.square"], None: ["numpy.square"]},

@@ -25,7 +25,7 @@ import sympy
 import z3
 
 from ..exact import sign
-from .registry import (ARGS, Branch, ExplicitTable, PieceTable, Primitive, Signature, Call,
+from .registry import (ARGS, Branch, ExplicitTable, PieceTable, Primitive, Signature, Call, add_call,
                        calls, elementwise, eq, ge, gt, le, lt, register, table)
 
 _MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (frameworks-measured.md §2-3)"
@@ -137,6 +137,59 @@ def _torch_max(kind: str):
     return build
 
 
+def _custom_binary(kind: str, weight):
+    """Binary max/min giving ``weight`` of a tie to the first argument (custom profile)."""
+    a, b = ARGS[0], ARGS[1]
+    better = gt if kind == "max" else lt
+    w = sympy.Rational(weight.numerator, weight.denominator)
+    return table(2, [([better(a, b)], a), ([better(b, a)], b), ([eq(a, b)], w * a + (1 - w) * b)])
+
+
+def gather_first(n: int, kind: str = "max") -> ExplicitTable:
+    """``values[argmax(keys)]`` over ``n`` keys then ``n`` values: the entry of the first
+    extremal key (argmax and argmin return the first index in every framework)."""
+    rows = first_wins(n, kind).branches()
+    return table(2 * n, [(b.where, ARGS[n + i]) for i, b in enumerate(rows)])
+
+
+def _argmax(kind: str, none_axis: int | None = None):
+    """``argmax``/``argmin``: an index that can only be used to gather (``x[i]``,
+    ``take_along_axis``, ``gather``). ``none_axis``: what ``axis=None`` means (tf: 0)."""
+    def build(b, bound):
+        dim = bound.get("dim")
+        if dim is None:
+            dim = none_axis
+        return b.arg_index(bound["input"], kind, dim, bool(bound.get("keepdim")))
+    return build
+
+
+def _take_along(b, bound):
+    return b.gather(bound["input"], bound["index"], bound.get("dim"))
+
+
+def _jax_reduce(kind: str):
+    """``jnp.max(a, axis, keepdims, initial)``: ``initial`` joins by the binary tie split."""
+    def build(b, bound):
+        out = b.reduce(f"{kind}_even", bound["input"], bound.get("dim"), bool(bound.get("keepdim")))
+        if bound.get("initial") is not None:
+            out = b.map(f"{'maximum' if kind == 'max' else 'minimum'}_split", out, bound["initial"])
+        return out
+    return build
+
+
+def _lax_reduce(kind: str):
+    """``lax.reduce_max(operand, axes)``: all axes, or one."""
+    def build(b, bound):
+        x = b.to_array(bound["input"])
+        axes = sorted(int(a) % max(x.ndim, 1) for a in bound["axes"])
+        if axes == list(range(x.ndim)):
+            return b.reduce(f"{kind}_even", x, None, False)
+        if len(axes) != 1:
+            b.fail("reductions over several (but not all) axes are not supported", "one axis, or all")
+        return b.reduce(f"{kind}_even", x, axes[0], False)
+    return build
+
+
 def _python_max(kind: str):
     """Python's ``max``/``min``: one iterable, or several arguments; first wins."""
     def build(b, bound):
@@ -181,7 +234,53 @@ for _kind in ("max", "min"):
                 "input, dim=None, keepdim=False", _reduce(_kind))
         + calls({"jax": [f"jax.numpy.{_kind}", f"jax.numpy.a{_kind}", f"jax.Array.{_kind}"],
                  None: [f"numpy.{_kind}", f"numpy.a{_kind}"]},
-                "a:input, axis:dim=None, out=None, keepdims:keepdim=False", _reduce(_kind))
+                "a:input, axis:dim=None, out=None, keepdims:keepdim=False, initial=None", _jax_reduce(_kind))
         + calls({"tensorflow": [f"tensorflow.reduce_{_kind}", f"tensorflow.math.reduce_{_kind}"]},
                 "input_tensor:input, axis:dim=None, keepdims:keepdim=False", _reduce(_kind)),
         measured=(_MEASURED,)))
+
+
+for _kind in ("max", "min"):
+    _other = "maximum" if _kind == "max" else "minimum"
+    register(Primitive(
+        f"{_other}_second", lambda k=_kind: _binary(k, "second"),
+        f"Binary {_kind}; on a tie the second argument gets everything: jnp.f{_kind}, and "
+        f"torch.f{_kind} in forward mode when it is fmax (frameworks-measured.md §2).", arity=2,
+        calls=calls({"jax": [f"jax.numpy.f{_kind}"]}, "x1:input, x2:other",
+                    elementwise(f"{_other}_second", "input", "other")),
+        measured=(_MEASURED,)))
+    register(Primitive(
+        f"{_other}_custom", lambda w, k=_kind: _custom_binary(k, w),
+        f"Binary {_kind} with a chosen weight w of a tie to the first argument (params: w); "
+        f"the custom profile's maxtie rule.", arity=2, measured=("a teaching profile, not a framework",)))
+    register(Primitive(
+        f"gather_{_kind}_first", lambda n, k=_kind: gather_first(n // 2, k),
+        f"values[arg{_kind}(keys)]: the value at the first extremal key (x[x.arg{_kind}()], "
+        f"take_along_axis, gather; frameworks-measured.md §3, §5).", arity=None,
+        calls=calls({"torch": [f"torch.arg{_kind}", f"torch.Tensor.arg{_kind}"]},
+                    "input, dim=None, keepdim=False", _argmax(_kind))
+        + calls({"jax": [f"jax.numpy.arg{_kind}", f"jax.Array.arg{_kind}"]},
+                "a:input, axis:dim=None, out=None, keepdims:keepdim=False", _argmax(_kind))
+        + calls({"tensorflow": [f"tensorflow.arg{_kind}", f"tensorflow.math.arg{_kind}"]},
+                "input, axis:dim=None, output_type=None, name=None", _argmax(_kind, none_axis=0)),
+        measured=(_MEASURED,)))
+
+# torch.fmax: reverse mode gives a tie to a (a >= b), forward mode to b (a > b): FWD≠REV
+# (frameworks-measured.md §2, §8.9). torch.fmin gives it to a in both modes.
+add_call(Call("torch.fmax", "torch", Signature.parse("input, other"),
+              lambda b, bd: b.map("maximum_second" if b.profile.mode == "forward" else "maximum_first",
+                                  bd["input"], bd["other"])), "maximum_first")
+add_call(Call("torch.fmin", "torch", Signature.parse("input, other"),
+              elementwise("minimum_first", "input", "other")), "minimum_first")
+for _name in ("torch.gather",):
+    add_call(Call(_name, "torch", Signature.parse("input, dim, index, sparse_grad=False"), _take_along),
+             "gather_max_first")
+add_call(Call("jax.numpy.take_along_axis", "jax",
+              Signature.parse("arr:input, indices:index, axis:dim=-1, mode=None, fill_value=None"),
+              _take_along), "gather_max_first")
+add_call(Call("tensorflow.gather", "tensorflow",
+              Signature.parse("params:input, indices:index, validate_indices=None, axis:dim=None, "
+                              "batch_dims=0, name=None"), _take_along), "gather_max_first")
+for _kind in ("max", "min"):
+    add_call(Call(f"jax.lax.reduce_{_kind}", "jax", Signature.parse("operand:input, axes"), _lax_reduce(_kind)),
+             f"{_kind}_even")

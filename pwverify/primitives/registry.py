@@ -364,7 +364,8 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         _LOADED = True
-        from . import arith, transcendental, control, minmax, activations, pooling, sorting  # noqa: F401
+        from . import (arith, transcendental, control, minmax, activations, pooling, sorting,  # noqa: F401
+                       statistics, norms)
 
 
 

@@ -36,7 +36,9 @@ def _smooth_unary(name: str, formula, doc: str, spec: dict, domain=lambda a: ())
 
 
 _smooth_unary("exp", sympy.exp, "exp(a0).", _names("exp"))
-_smooth_unary("log", sympy.log, "log(a0), defined for a0 > 0.", _names("log"), lambda a: [gt(a, 0)])
+# tensorflow 2.21 has log, log1p and expm1 in tf.math only
+_smooth_unary("log", sympy.log, "log(a0), defined for a0 > 0.", _names("log", tf_ns=("tensorflow.math",)),
+              lambda a: [gt(a, 0)])
 _smooth_unary("sqrt", sympy.sqrt, "sqrt(a0), differentiable for a0 > 0 (inf derivative at 0 in every framework).",
               _names("sqrt"), lambda a: [gt(a, 0)])
 _smooth_unary("sin", sympy.sin, "sin(a0).", _names("sin"))
@@ -45,8 +47,8 @@ _smooth_unary("tanh", sympy.tanh, "tanh(a0).",
               {**_names("tanh"), "jax": ["jax.numpy.tanh", "jax.nn.tanh"],
                "tensorflow": ["tensorflow.tanh", "tensorflow.math.tanh", "tensorflow.nn.tanh"]})
 _smooth_unary("log1p", lambda a: sympy.log(1 + a), "log(1 + a0), defined for a0 > -1.",
-              _names("log1p"), lambda a: [gt(a, -1)])
-_smooth_unary("expm1", lambda a: sympy.exp(a) - 1, "exp(a0) - 1.", _names("expm1"))
+              _names("log1p", tf_ns=("tensorflow.math",)), lambda a: [gt(a, -1)])
+_smooth_unary("expm1", lambda a: sympy.exp(a) - 1, "exp(a0) - 1.", _names("expm1", tf_ns=("tensorflow.math",)))
 _smooth_unary("sigmoid", lambda a: 1 / (1 + sympy.exp(-a)), "1 / (1 + exp(-a0)).",
               {"torch": ["torch.sigmoid", "torch.Tensor.sigmoid", "torch.nn.functional.sigmoid"],
                "jax": ["jax.nn.sigmoid"], "tensorflow": ["tensorflow.sigmoid", "tensorflow.math.sigmoid",

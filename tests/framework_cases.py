@@ -1,0 +1,54 @@
+"""The differential harness shared by the per-framework case tables.
+
+A case is a program (an expression) and its input shapes. The harness runs it through
+the real framework in float64 at an exact point of every piece (thin pieces first), at
+every kink (:func:`pwverify.ties.tie_points`) and at random points, and requires the
+framework's value and Jacobian to be exactly pwverify's prediction (up to float64
+rounding of constants). A case with a third item ``REFUSED`` is a call pwverify refuses
+on purpose; the harness checks that the refusal is a located error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import pwverify
+from pwverify.errors import PwverifyError
+from pwverify.runners import compare_at, in_mode
+from pwverify.ties import float_exact, points_in_pieces, random_points, tie_points
+
+REFUSED = "refused"
+
+
+def case_points(program, seed: int = 0) -> list[dict]:
+    """Piece points, kink points and random points, all exact in float64."""
+    rep = program.representation()
+    points = [p.point for p in points_in_pieces(rep) if float_exact(p.point)]
+    points += [tp.point for tp in tie_points(program, rep=rep)]
+    return points + random_points(program, 4, seed)
+
+
+def check_case(framework: str, row: tuple, mode: str) -> None:
+    text, shapes = row[0], row[1]
+    if len(row) > 2 and row[2] == REFUSED:
+        with pytest.raises(PwverifyError) as info:
+            pwverify.parse(text, framework=framework, shapes=shapes, mode=mode)
+        assert info.value.location is not None, str(info.value)
+        return
+    program = pwverify.parse(text, framework=framework, shapes=shapes, mode=mode)
+    assert program.framework == framework
+    checked = 0
+    for point in case_points(program):
+        try:
+            mismatch = compare_at(in_mode(program, mode), framework, point, mode)
+        except pwverify.PwverifyError:
+            continue  # outside the domain (a nan/inf gradient in the framework)
+        checked += 1
+        assert mismatch is None, mismatch.describe()
+    assert checked, "no point was compared"
+
+
+def missing_rows(framework: str, cases: dict) -> list[str]:
+    from pwverify.primitives import registry
+    calls = {name for name, call in registry.all_calls().items() if call.framework == framework}
+    return sorted(calls - set(cases))

@@ -1,0 +1,90 @@
+"""One row per tensorflow call pwverify models: a program using it, with its input shapes.
+
+Run by ``tests/test_frameworks_differential.py`` through real tensorflow (float64) at
+every piece, every kink and random points, with ``GradientTape`` (reverse) and
+``ForwardAccumulator`` (forward).
+"""
+
+from framework_cases import REFUSED  # noqa: F401 - rows may use it
+
+TF_CASES = {
+    # elementwise kinks
+    "tensorflow.nn.relu": ("tf.nn.relu(a - b)", {}),
+    "keras.activations.relu": ("keras.activations.relu(a)", {}),
+    "tensorflow.nn.relu6": ("tf.nn.relu6(a)", {}),
+    "keras.activations.relu6": ("keras.activations.relu6(a)", {}),
+    "tensorflow.nn.leaky_relu": ("tf.nn.leaky_relu(a) + tf.nn.leaky_relu(b, alpha=0.1)", {}),
+    "tensorflow.nn.elu": ("tf.nn.elu(a)", {}),
+    "tensorflow.nn.selu": ("tf.nn.selu(a - b)", {}),
+    "keras.activations.hard_sigmoid": ("keras.activations.hard_sigmoid(a)", {}),
+    "keras.activations.hard_silu": ("keras.activations.hard_silu(a)", {}),
+    "keras.activations.hard_swish": ("keras.activations.hard_swish(a - b)", {}),
+    "tensorflow.abs": ("tf.abs(a - b)", {}),
+    "tensorflow.math.abs": ("tf.math.abs(a) + (a + b + tf.abs(a - b)) / 2", {}),
+    "tensorflow.sign": ("a * tf.sign(a) + tf.sign(b)", {}),
+    "tensorflow.math.sign": ("a * tf.math.sign(a - b)", {}),
+    "tensorflow.clip_by_value": ("tf.clip_by_value(a, b, c) + tf.clip_by_value(a, -1.0, 1.0)", {}),
+    # binary max/min
+    "tensorflow.maximum": ("tf.maximum(a, b) + tf.maximum(a, 0.0)", {}),
+    "tensorflow.math.maximum": ("tf.math.maximum(a, b)", {}),
+    "tensorflow.minimum": ("tf.minimum(a, b)", {}),
+    "tensorflow.math.minimum": ("tf.math.minimum(a, b)", {}),
+    # value-only reductions
+    "tensorflow.reduce_max": ("tf.reduce_max(x)", {"x": 3}),
+    "tensorflow.math.reduce_max": ("tf.reduce_sum(tf.math.reduce_max(X, axis=0))", {"X": (2, 2)}),
+    "tensorflow.reduce_min": ("tf.reduce_min(x)", {"x": 3}),
+    "tensorflow.math.reduce_min": ("tf.math.reduce_min(x, axis=0)", {"x": 3}),
+    # index-carrying reductions
+    "tensorflow.argmax": ("tf.gather(x, tf.argmax(x))", {"x": 3}),
+    "tensorflow.math.argmax": ("tf.gather(y, tf.math.argmax(x))", {"x": 3, "y": 3}),
+    "tensorflow.argmin": ("tf.gather(x, tf.argmin(x))", {"x": 3}),
+    "tensorflow.math.argmin": ("tf.gather(x, tf.math.argmin(x))", {"x": 3}),
+    "tensorflow.gather": ("tf.gather(x, tf.argmax(x)) + tf.gather(x, tf.argmin(x))", {"x": 3}),
+    "tensorflow.math.top_k": ("tf.reduce_sum(tf.math.top_k(x, 2).values * [1.0, 3.0])", {"x": 3}),
+    "tensorflow.nn.top_k": ("tf.nn.top_k(x, 1).values[0]", {"x": 3}),
+    # sorting
+    "tensorflow.sort": ("tf.reduce_sum(tf.sort(x, direction='DESCENDING') * [1.0, 2.0, 3.0])"
+                        " + tf.reduce_sum(tf.sort(x) * [1.0, 5.0, 7.0])", {"x": 3}),
+    # norms
+    "tensorflow.norm": ("tf.norm(x) + tf.norm(x, ord=1) + tf.norm(x, ord=np.inf)", {"x": 2}),
+    "tensorflow.linalg.norm": ("tf.linalg.norm(x, ord=1)", {"x": 3}),
+    # pooling
+    "tensorflow.nn.max_pool1d": ("tf.reduce_sum(tf.nn.max_pool1d(tf.reshape(x, [1, 4, 1]), 2, 1, 'VALID'))"
+                                 " + tf.reduce_sum(tf.nn.max_pool1d(tf.reshape(x, [1, 4, 1]), 3, 2, 'SAME'))",
+                                 {"x": 4}),
+    "tensorflow.nn.max_pool2d": ("tf.reduce_sum(tf.nn.max_pool2d(tf.reshape(X, [1, 3, 3, 1]), 2, 1, 'VALID'))",
+                                 {"X": (3, 3)}),
+    # selection
+    "tensorflow.where": ("tf.where(a > b, a, b) + tf.where(a >= b, a, 2.0 * b)", {}),
+    # smooth
+    "tensorflow.sigmoid": ("tf.sigmoid(a)", {}),
+    "tensorflow.math.sigmoid": ("tf.math.sigmoid(a)", {}),
+    "tensorflow.nn.sigmoid": ("tf.nn.sigmoid(a)", {}),
+    "tensorflow.tanh": ("tf.tanh(a)", {}),
+    "tensorflow.math.tanh": ("tf.math.tanh(a)", {}),
+    "tensorflow.nn.tanh": ("tf.nn.tanh(a)", {}),
+    "tensorflow.exp": ("tf.exp(a - b)", {}),
+    "tensorflow.math.exp": ("tf.math.exp(a)", {}),
+    "tensorflow.math.expm1": ("tf.math.expm1(a)", {}),
+    "tensorflow.math.log": ("tf.math.log(a * a + 1.0)", {}),
+    "tensorflow.math.log1p": ("tf.math.log1p(a * a)", {}),
+    "tensorflow.sqrt": ("tf.sqrt(a * a + 1.0)", {}),
+    "tensorflow.math.sqrt": ("tf.math.sqrt(a * a + 1.0)", {}),
+    "tensorflow.sin": ("tf.sin(a)", {}),
+    "tensorflow.math.sin": ("tf.math.sin(a)", {}),
+    "tensorflow.cos": ("tf.cos(a)", {}),
+    "tensorflow.math.cos": ("tf.math.cos(a)", {}),
+    "tensorflow.square": ("tf.square(a) + a ** 0", {}),
+    "tensorflow.math.square": ("tf.math.square(a)", {}),
+    "tensorflow.add": ("tf.add(a, b)", {}),
+    "tensorflow.math.add": ("tf.math.add(a, b)", {}),
+    "tensorflow.subtract": ("tf.subtract(a, b)", {}),
+    "tensorflow.math.subtract": ("tf.math.subtract(a, b)", {}),
+    "tensorflow.multiply": ("tf.multiply(a, b)", {}),
+    "tensorflow.math.multiply": ("tf.math.multiply(a, b)", {}),
+    "tensorflow.divide": ("tf.divide(a, b * b + 1.0)", {}),
+    "tensorflow.math.divide": ("tf.math.divide(a, b * b + 1.0)", {}),
+    "tensorflow.truediv": ("tf.truediv(a, b * b + 1.0)", {}),
+    "tensorflow.negative": ("tf.negative(a)", {}),
+    "tensorflow.math.negative": ("tf.math.negative(a)", {}),
+}
