@@ -72,6 +72,8 @@ def plot(programs: Sequence[Any], path: str | None = None, *, vary: Sequence[str
     the programs' own). One-input programs may be drawn up to five at once, in one panel.
     Returns the matplotlib ``Figure``.
     """
+    if path and not path.lower().endswith((".png", ".svg", ".pdf")):
+        raise UsageError(f"cannot write {path!r}", hint="a .png, .svg or .pdf file")
     sources = [_source(p, framework) for p in programs]
     if any(len(s.names) != len(sources[0].names) for s in sources):
         raise UsageError("the programs have different numbers of inputs")
