@@ -117,6 +117,17 @@ class Comparison:
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
+    def to_markdown(self) -> str:
+        from .report import comparison_markdown
+        return comparison_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        from .report import comparison_latex
+        return "$$" + comparison_latex(self) + "$$"
+
     def to_json(self) -> dict:
         function = self.function.to_json()
         gradient = self.gradient.to_json()

@@ -20,14 +20,13 @@ backend), so they work headless, in CI and in notebooks alike.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sympy
 
-from .conditions import Atom
+from .conditions import relaxed
 from .errors import UsageError
 
 #: Colours of the pieces (full-dimensional regions) and of the programs (curves).
@@ -35,7 +34,6 @@ REGION_COLOURS = ("#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc", "#fff2cc", "#d0e0e
                   "#d9d2e9", "#e6e6e6", "#c9daf8", "#f9cb9c", "#b6d7a8")
 CURVE_COLOURS = ("#1f5fa8", "#d2691e", "#2e8b57", "#8b2fa8", "#b22222")
 DISAGREE = "#d62728"
-_RELAX = {">": ">=", "<": "<="}
 _COMPARE = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal,
             "==": np.equal, "!=": np.not_equal}
 
@@ -122,20 +120,12 @@ def _vectorised(symbols, expr):
     return call
 
 
-def _mask(atoms, symbols, cols, relax: bool = False) -> np.ndarray:
-    """Where a conjunction holds on a grid (float comparisons; ``relax``: its closure)."""
+def _mask(atoms, symbols, cols) -> np.ndarray:
+    """Where a conjunction holds on a grid (float comparisons)."""
     m = np.ones(cols[0].shape, dtype=bool)
     for atom in atoms:
-        rel = _RELAX.get(atom.rel, atom.rel) if relax else atom.rel
-        if relax and rel == "!=":
-            continue
-        m &= _COMPARE[rel](_vectorised(symbols, atom.expr)(*cols), 0.0)
+        m &= _COMPARE[atom.rel](_vectorised(symbols, atom.expr)(*cols), 0.0)
     return m
-
-
-def _closure_holds(atoms, point) -> bool:
-    """Does the closure of a conjunction of atoms contain ``point`` (exactly)?"""
-    return all(Atom(a.expr, _RELAX.get(a.rel, a.rel)).holds_at(point) for a in atoms if a.rel != "!=")
 
 
 def _thin(piece) -> bool:
@@ -145,21 +135,6 @@ def _thin(piece) -> bool:
 def _short(expr, limit: int = 28) -> str:
     text = sympy.sstr(expr)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def regions_of(texts: Sequence[str], names: Sequence[str]) -> list[tuple[Atom, ...]]:
-    """Conditions as printed by pwverify (``"x0 == x1 and x2 > x0"``) back to atoms.
-
-    >>> [str(a) for a in regions_of(["a == b"], ["a", "b"])[0]]
-    ['a == b']
-    """
-    if not texts:
-        return []
-    from .reprfile import load_text
-    toml = f"inputs = {json.dumps(list(names))}\n" + "".join(
-        f"[[piece]]\nwhere = {json.dumps(t)}\nvalue = \"0\"\n" for t in texts)
-    rep = load_text(toml, "<regions>")
-    return [p.where for p in rep.pieces]
 
 
 # -- one input ------------------------------------------------------------------------------
@@ -195,7 +170,7 @@ def kink_points(rep, output: int = 0) -> list[dict]:
         value = sympy.nsimplify(piece.value[output].xreplace(point))
         limits = []
         for other in rep.pieces:
-            if other is piece or _thin(other) or not _closure_holds(other.where, point):
+            if other is piece or _thin(other) or not all(a.holds_at(point) for a in relaxed(other.where)):
                 continue
             lim = sympy.nsimplify(other.gradient[output][0].xreplace(point))
             if lim.is_finite and lim != derivative and lim not in limits:
@@ -325,7 +300,7 @@ def _draw_thin(ax, atoms, axes, X, Y, colour, lw, zorder) -> bool:
     others = [a for a in atoms if a.rel != "=="]
     if len(eqs) == 1:
         E = _vectorised(axes, eqs[0].expr)(X, Y)
-        keep = _mask(others, axes, [X, Y], relax=True)
+        keep = _mask(relaxed(others), axes, [X, Y])
         if not keep.any() or np.nanmin(E[keep]) > 0 or np.nanmax(E[keep]) < 0:
             return False
         cs = ax.contour(X, Y, np.ma.array(E, mask=~keep), levels=[0], colors=[colour], linewidths=lw,
@@ -353,6 +328,7 @@ def _plot_2d(fig, sources, comparison, vary, at, window, output) -> None:
     xlo, xhi, ylo, yhi = _window_2d(window)
     grid = np.meshgrid(np.linspace(xlo, xhi, 321), np.linspace(ylo, yhi, 321))
     X, Y = grid
+    from .report import regions_of
     regions = regions_of(comparison.disagreement, comparison.inputs) if comparison is not None else []
     for ax, src in zip(axs, sources):
         axes, fix, pieces = _slice(src.rep, src.names, vary, at, output)

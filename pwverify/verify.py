@@ -47,6 +47,13 @@ class RepresentationCheck:
         return [self.disjoint, self.cover, self.continuity] + [
             v for v in self.extra.values() if isinstance(v, Verdict)]
 
+    def to_markdown(self) -> str:
+        from .report import check_markdown
+        return check_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
     def describe(self) -> str:
         lines = [self.disjoint.describe(), self.cover.describe()]
         lines.append("empty pieces: " + (", ".join(map(str, self.empty_pieces)) or "none"))
@@ -192,6 +199,13 @@ class FileCheck:
             lines.append(self.agrees.describe().replace("function", f"agrees with {self.against}", 1))
             lines.append(self.gradient.describe().replace("gradient", "gradient (associated vs autodiff)", 1))
         return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        from .report import check_markdown
+        return check_markdown(self, self.path)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
 
     def to_json(self) -> dict:
         rc = self.representation
