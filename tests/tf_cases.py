@@ -52,8 +52,8 @@ TF_CASES = {
     "tensorflow.nn.max_pool1d": ("tf.reduce_sum(tf.nn.max_pool1d(tf.reshape(x, [1, 4, 1]), 2, 1, 'VALID'))"
                                  " + tf.reduce_sum(tf.nn.max_pool1d(tf.reshape(x, [1, 4, 1]), 3, 2, 'SAME'))",
                                  {"x": 4}),
-    "tensorflow.nn.max_pool2d": ("tf.reduce_sum(tf.nn.max_pool2d(tf.reshape(X, [1, 3, 3, 1]), 2, 1, 'VALID'))",
-                                 {"X": (3, 3)}),
+    "tensorflow.nn.max_pool2d": ("tf.reduce_sum(tf.nn.max_pool2d(tf.reshape(X, [1, 2, 3, 1]), 2, 1, 'VALID'))",
+                                 {"X": (2, 3)}),
     # selection
     "tensorflow.where": ("tf.where(a > b, a, b) + tf.where(a >= b, a, 2.0 * b)", {}),
     # smooth
