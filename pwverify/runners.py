@@ -398,3 +398,75 @@ def crosscheck(program, framework: str | None = None, count: int = 20, random_co
                 found.sites = sites if sites is not None else tie_sites(moded, point)
                 report.mismatches.append(found)
     return report
+
+
+# -- composed programs, for cross-checking the rules together ------------------------------------
+#: Per framework: unary forms, binary forms and reductions of the vector ``V`` (shape 3),
+#: with ``{}`` for the operands. The composed programs of :func:`composed_program` use
+#: them; every call is one the differential tests check on its own.
+GRAMMAR = {
+    "torch": {
+        "unary": ["torch.relu({})", "torch.abs({})", "F.relu6({})", "F.leaky_relu({}, 0.25)", "F.hardtanh({})",
+                  "F.hardswish({})", "F.elu({})", "torch.clamp({}, -1.0, 1.0)", "({0}) * torch.sign({0})",
+                  "F.hardsigmoid({})"],
+        "binary": ["({}) + ({})", "({}) - ({})", "torch.maximum({}, {})", "torch.minimum({}, {})",
+                   "torch.fmax({}, {})", "torch.clamp({}, min={})", "torch.where(({0}) > ({1}), {0}, {1})"],
+        "reduce": ["torch.max({})", "torch.max({}, dim=0).values", "torch.amin({})", "torch.median({})",
+                   "torch.sort({}).values[1]", "F.max_pool1d(({}).unsqueeze(0), 2, stride=1).sum()",
+                   "torch.norm({}, p=1)", "torch.topk({}, 2).values.sum()"],
+    },
+    "jax": {
+        "unary": ["jax.nn.relu({})", "jnp.abs({})", "jax.nn.relu6({})", "jax.nn.leaky_relu({}, 0.25)",
+                  "jax.nn.hard_tanh({})", "jax.nn.hard_swish({})", "jax.nn.elu({})", "jnp.clip({}, -1.0, 1.0)",
+                  "lax.clamp(-1.0, {}, 1.0)", "({0}) * jnp.sign({0})"],
+        "binary": ["({}) + ({})", "({}) - ({})", "jnp.maximum({}, {})", "jnp.minimum({}, {})", "jnp.fmax({}, {})",
+                   "jnp.clip({}, min={})", "jnp.where(({0}) > ({1}), {0}, {1})"],
+        "reduce": ["jnp.max({})", "jnp.min({})", "jnp.median({})", "jnp.sort({}, descending=True)[1]",
+                   "lax.reduce_window({}, -jnp.inf, lax.max, (2,), (1,), 'VALID').sum()",
+                   "jnp.linalg.norm({}, ord=1)", "lax.top_k({}, 2)[0].sum()"],
+    },
+    "tensorflow": {
+        "unary": ["tf.nn.relu({})", "tf.abs({})", "tf.nn.relu6({})", "tf.nn.leaky_relu({}, alpha=0.25)",
+                  "tf.nn.elu({})", "tf.nn.selu({})", "tf.clip_by_value({}, -1.0, 1.0)", "({0}) * tf.sign({0})",
+                  "keras.activations.hard_silu({})"],
+        "binary": ["({}) + ({})", "({}) - ({})", "tf.maximum({}, {})", "tf.minimum({}, {})",
+                   "tf.clip_by_value({}, {}, 4.0)", "tf.where(({0}) > ({1}), {0}, {1})"],
+        "reduce": ["tf.reduce_max({})", "tf.reduce_min({})", "tf.sort({})[1]", "tf.norm({}, ord=1)",
+                   "tf.reduce_sum(tf.nn.max_pool1d(tf.reshape({}, [1, 3, 1]), 2, 1, 'VALID'))",
+                   "tf.reduce_sum(tf.math.top_k({}, 2).values)"],
+    },
+}
+_LEAVES = ["a", "b", "c", "x[0]", "x[1]"]
+_SHIFTS = ["({}) - 1.0", "({}) + 0.5", "2.0 * ({})", "-({})"]
+#: Vectors fed to the reductions. None of them can hold a negative zero (inputs are +0.0
+#: at 0): jax sorts by a total order that puts -0.0 before 0.0 (see sorting.py), an IEEE
+#: effect outside pwverify's real-number semantics.
+_VECTORS = {"torch": ["x", "x - a", "torch.relu(x)", "x + b"], "jax": ["x", "x - a", "jax.nn.relu(x)", "x + b"],
+            "tensorflow": ["x", "x - a", "tf.nn.relu(x)", "x + b"]}
+
+
+def composed_program(framework: str, rng, depth: int = 2) -> tuple[str, dict]:
+    """A random expression over scalars ``a, b, c`` and a vector ``x`` of 3 entries, built
+    from :data:`GRAMMAR` (``rng``: a ``random.Random`` or a hypothesis ``randoms()``).
+
+    >>> import random
+    >>> composed_program("torch", random.Random(3))[0]
+    '(x[1]) * torch.sign(x[1])'
+    """
+    grammar = GRAMMAR[framework]
+
+    def scalar(d: int, top: bool = False) -> str:
+        roll = 0.15 + 0.85 * rng.random() if top else rng.random()
+        if d == 0 or roll < 0.15:
+            return rng.choice(_LEAVES)
+        if roll < 0.35:
+            return rng.choice(grammar["reduce"]).format(rng.choice(_VECTORS[framework]))
+        if roll < 0.45:
+            return rng.choice(grammar["unary"]).format(scalar(d - 1))
+        if roll < 0.6:
+            return rng.choice(_SHIFTS).format(scalar(d - 1))
+        return rng.choice(grammar["binary"]).format(scalar(d - 1), scalar(d - 1))
+
+    import re
+    text = scalar(depth, top=True)
+    return text, ({"x": 3} if re.search(r"\bx\b", text) else {})

@@ -227,7 +227,7 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
 
     >>> from pwverify import parse
     >>> [tp.point for tp in tie_points(parse("torch.maximum(a, b)"), count=3, seed=1)]
-    [{'a': 0, 'b': 0}, {'a': -2, 'b': -2}, {'a': -6, 'b': -6}]
+    [{'a': 0, 'b': 0}, {'a': 2, 'b': 2}, {'a': -3, 'b': -3}]
     """
     rep = rep if rep is not None else program.representation()
     smt = Smt(rep.inputs, program.timeout_ms)
@@ -242,9 +242,11 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
         for k, (i, atoms) in enumerate(kinks):
             if k in dead:
                 continue
-            prefer = _SIMPLE if rounds == 0 else tuple(rng.sample(_MORE, len(_MORE)))
             constraints = [c for enc in smt.formula(atoms) for c in (enc.term, *enc.constraints)]
-            model = smt.simplest_model(constraints, prefer=prefer, avoid=tried.setdefault(k, []))
+            if rounds == 0:
+                model = smt.simplest_model(constraints, prefer=_SIMPLE, avoid=tried.setdefault(k, []))
+            else:
+                model = _random_model(smt, constraints, rng, tried[k])
             if model is None:
                 dead.add(k)
                 continue
@@ -267,6 +269,33 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
         if count is None:
             break
     return out
+
+
+def _random_model(smt: Smt, constraints: list, rng: random.Random, avoid: list[dict]) -> dict | None:
+    """A model of ``constraints`` other than the ``avoid`` points, with the coordinates
+    (in random order) set to random small dyadic numbers wherever the solver allows."""
+    import z3
+    from .smt import z3_to_sympy
+    solver = z3.Solver()
+    solver.set("timeout", min(smt.timeout_ms, 2000))
+    solver.add(*constraints)
+    for point in avoid:
+        solver.add(z3.Or([smt.vars[s] != z3.RealVal(str(v)) for s, v in point.items()]))
+    if solver.check() != z3.sat:
+        return None
+    for sym in rng.sample(smt.symbols, len(smt.symbols)):
+        for value in rng.sample(_MORE, 3):
+            solver.push()
+            solver.add(smt.vars[sym] == z3.RealVal(str(value)))
+            if solver.check() == z3.sat:
+                solver.pop()
+                solver.add(smt.vars[sym] == z3.RealVal(str(value)))
+                break
+            solver.pop()
+    if solver.check() != z3.sat:
+        return None
+    model = solver.model()
+    return {s: z3_to_sympy(model.eval(smt.vars[s], model_completion=True)) for s in smt.symbols}
 
 
 def random_points(program, count: int, seed: int = 0, scale: int = 4) -> list[dict]:

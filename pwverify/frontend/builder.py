@@ -20,7 +20,7 @@ from ..errors import ArityError, FrameworkError, Location, UnsupportedError
 from ..ir import Graph
 from ..primitives import registry
 from ..primitives.registry import ARGS
-from .values import (Array, Cond, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
+from .values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
                      elementwise, is_number, is_scalar)
 
 
@@ -378,6 +378,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, Infinity):
+        return "an infinite constant (allowed only as a norm's order or the initial value of reduce_window)"
+    if isinstance(value, ArgIndex):
+        return "the result of argmax/argmin (usable only as an index: x[x.argmax()])"
     if isinstance(value, Array):
         return f"a tensor of shape {value.shape}"
     if isinstance(value, Cond):

@@ -9,6 +9,12 @@ sorts keep input order in torch and tensorflow (and Python's ``sorted(reverse=Tr
 but reverse it in jax. Top-k is the first k entries of the descending sort that keeps
 input order (``topk``, ``lax.top_k``, ``tf.math.top_k``: "first index first").
 
+pwverify works over the reals, where -0 = 0. jax's ``sort`` and ``top_k`` order floats
+by a total order that puts -0.0 before 0.0, so where entries tie at zero with different
+signs (``x * b`` at ``b = 0`` with a negative ``x``), jax's order, and its gradient,
+differ from the real-number prediction (found by ``benchmarks/bench_frameworks.py`` on
+jax 0.10.2; torch and tensorflow compare -0.0 == 0.0).
+
 Up to :data:`EXPLICIT_UP_TO` entries the table is listed; beyond, it is implicit: the
 solver proposes the orders that are feasible on a piece (:class:`SortTable`).
 """
