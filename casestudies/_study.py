@@ -272,11 +272,7 @@ class Outcome:
     def verdicts_ok(self) -> bool:
         s = self.study
         ok = (self.function.status == s.expect["function"] and self.gradient.status == s.expect["gradient"])
-        if s.witness is not None:
-            w = self.gradient.witness
-            ok = ok and w is not None and {k: Fraction(str(v)) for k, v in w.point.items()} == \
-                {k: Fraction(v) for k, v in s.witness.items()}
-        return ok
+        return ok and (s.witness is None or _at(self.gradient.witness, s.witness))
 
     @property
     def ok(self) -> bool:
@@ -336,6 +332,12 @@ class Outcome:
             lines.append("")
             lines += [f"figure: {path}" for path in self.figures]
         return "\n".join(lines)
+
+
+def _at(witness, point: dict) -> bool:
+    """Is ``witness`` (a Witness or None) exactly at ``point``?"""
+    return witness is not None and {k: Fraction(str(v)) for k, v in witness.point.items()} == \
+        {k: Fraction(v) for k, v in point.items()}
 
 
 def _same(got, expected) -> bool:
@@ -429,11 +431,8 @@ def check_compare(study, outcome, a, b, expect, witness) -> CheckOutcome:
     from pwverify.compare import compare
     c = compare(study.program(a), study.program(b))
     c.a, c.b = study.label(a), study.label(b)
-    ok = c.function.status == expect["function"] and c.gradient.status == expect["gradient"]
-    if witness is not None:
-        w = c.gradient.witness
-        ok = ok and w is not None and {k: Fraction(str(v)) for k, v in w.point.items()} == \
-            {k: Fraction(v) for k, v in witness.items()}
+    ok = c.function.status == expect["function"] and c.gradient.status == expect["gradient"] and (
+        witness is None or _at(c.gradient.witness, witness))
     lines = c.describe().splitlines()
     return CheckOutcome(f"compare {c.a} {c.b}", ok, "; ".join(line.strip() for line in lines[:2]))
 
