@@ -106,7 +106,7 @@ def save(fig, path: str) -> str:
     """Write ``fig`` as PNG or SVG (chosen by the suffix) and return the path."""
     if not path.lower().endswith((".png", ".svg", ".pdf")):
         raise UsageError(f"cannot write {path!r}", hint="a .png, .svg or .pdf file")
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=130, bbox_inches="tight")
     return path
 
 
@@ -219,7 +219,7 @@ def _plot_1d(fig, sources, comparison, window, output) -> None:
                 ax_d.plot([x], [float(lim)], "o", mfc="white", mec=colour, mew=1.8, ms=8, zorder=4)
             ax_d.plot([x], [float(p["derivative"])], "o", color=colour, ms=8, zorder=5)
             ax_d.annotate(f"{p['derivative']}", (x, float(p["derivative"])), textcoords="offset points",
-                          xytext=(8, -4 - 12 * k), color=colour, fontsize=9)
+                          xytext=(12, -4), color=colour, fontsize=9)
     if comparison is not None and comparison.gradient.witness is not None:
         w = float(list(comparison.gradient.witness.point.values())[0])
         ax_d.axvline(w, color=DISAGREE, lw=1, ls=":", zorder=1)
@@ -244,7 +244,7 @@ def _dot_offsets(n: int, span: float) -> list[float]:
     """Small horizontal shifts so that the dots of several programs do not hide each other."""
     if n == 1:
         return [0.0]
-    step = span / 150
+    step = span / 100
     return [(k - (n - 1) / 2) * step for k in range(n)]
 
 
