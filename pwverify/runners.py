@@ -73,6 +73,8 @@ def _expression_namespace(framework: str) -> dict:
                 return getattr(self.module, attr)
             return _resolve(qualified, modules)
 
+    import functools
+    ns["functools"] = functools
     ns["np"] = ns["numpy"] = _Neutral("numpy", numpy)
     ns["math"] = _Neutral("math", math)
     return ns

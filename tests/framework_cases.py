@@ -22,13 +22,29 @@ from pwverify.ties import float_exact, points_in_pieces, random_points, tie_poin
 REFUSED = "refused"
 
 
+#: Points per case (keeps the default suite fast; the benchmark and the long run check
+#: every kink of every case, and many more points).
+MAX_POINTS = 6
+
+
 def case_points(program, seed: int = 0) -> list[dict]:
-    """Kink points, one point per piece, and two random points: distinct, exact in float64."""
+    """Kink points covering every (node, branch) tie site of the case first, then one point
+    per piece, then a random point, up to :data:`MAX_POINTS`: distinct, exact in float64."""
     rep = program.representation()
-    points = [tp.point for tp in tie_points(program, rep=rep)]
-    points += [p.point for p in points_in_pieces(rep) if float_exact(p.point)]
-    points += random_points(program, 2, seed)
-    unique = {tuple(sorted(p.items())): p for p in points}
+    unique: dict = {}
+    covered: set = set()
+    for tp in tie_points(program, rep=rep):
+        sites = {(s.node, s.branch) for s in tp.sites}
+        if not sites <= covered:
+            covered |= sites
+            unique.setdefault(tuple(sorted(tp.point.items())), tp.point)
+    for p in points_in_pieces(rep):
+        if len(unique) >= MAX_POINTS:
+            break
+        if float_exact(p.point):
+            unique.setdefault(tuple(sorted(p.point.items())), p.point)
+    for p in random_points(program, 1, seed):
+        unique.setdefault(tuple(sorted(p.items())), p)
     return list(unique.values())
 
 

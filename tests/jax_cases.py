@@ -83,4 +83,9 @@ JAX_CASES = {
     "jax.numpy.divide": ("jnp.divide(a, b * b + 1.0)", {}),
     "jax.numpy.true_divide": ("jnp.true_divide(a, b * b + 1.0)", {}),
     "jax.numpy.negative": ("jnp.negative(a)", {}),
+    # Python's own max/min/sorted and functools.reduce, on jax arrays
+    "builtins.max": ("max(a, b) + max(x) + max(x[0], x[1], a)", {"x": 3}),
+    "builtins.min": ("min(a, b) + min(x)", {"x": 3}),
+    "builtins.sorted": ("sorted(x)[1] + 2 * sorted(x, reverse=True)[0]", {"x": 3}),
+    "functools.reduce": ("functools.reduce(jnp.maximum, x)", {"x": 4}),
 }

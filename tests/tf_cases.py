@@ -87,4 +87,8 @@ TF_CASES = {
     "tensorflow.truediv": ("tf.truediv(a, b * b + 1.0)", {}),
     "tensorflow.negative": ("tf.negative(a)", {}),
     "tensorflow.math.negative": ("tf.math.negative(a)", {}),
+    # Python's own max/min/sorted and functools.reduce, on tensorflow tensors
+    "builtins.max": ("max(a, b) + max(x[0], x[1], a)", {"x": 3}),
+    "builtins.min": ("min(a, b) + min(x[0], x[2])", {"x": 3}),
+    "functools.reduce": ("functools.reduce(tf.maximum, [x[0], x[1], x[2], x[3]])", {"x": 4}),
 }

@@ -141,4 +141,9 @@ TORCH_CASES = {
     "torch.nn.AdaptiveMaxPool1d": ("torch.nn.AdaptiveMaxPool1d(1)(x.unsqueeze(0)).sum()", {"x": 3}),
     "torch.nn.functional.adaptive_max_pool2d": ("F.adaptive_max_pool2d(X.unsqueeze(0), 1).sum()", {"X": (2, 2)}),
     "torch.nn.AdaptiveMaxPool2d": ("torch.nn.AdaptiveMaxPool2d((1, 2))(X.unsqueeze(0)).sum()", {"X": (2, 2)}),
+    # Python's own max/min/sorted and functools.reduce, on torch tensors
+    "builtins.max": ("max(a, b) + max(x) + max(x[0], x[1], a)", {"x": 3}),
+    "builtins.min": ("min(a, b) + min(x)", {"x": 3}),
+    "builtins.sorted": ("sorted(x)[1] + 2 * sorted(x, reverse=True)[0]", {"x": 3}),
+    "functools.reduce": ("functools.reduce(torch.maximum, x)", {"x": 4}),
 }
