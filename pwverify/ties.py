@@ -58,25 +58,12 @@ def simplest_model(smt: Smt, atoms: tuple[Atom, ...], symbols, prefer=_SIMPLE) -
     Returns ``{symbol: exact number}`` (re-checked exactly), or None when the solver
     finds no model (or only an inexact one that fails the re-check).
     """
-    first = smt.check(atoms)
-    if not first.sat:
+    term, side, _ = smt.conj(atoms)
+    model = smt.simplest_model([term] + side, prefer=prefer)
+    if model is None:
         return None
-    fixed: list[Atom] = []
-    for sym in symbols:
-        for value in prefer:
-            trial = Atom.make(sym, "==", value)
-            if trial is True:
-                break
-            r = smt.check(tuple(atoms) + tuple(fixed) + (trial,), want_model=False, timeout_ms=2000)
-            if r.sat:
-                fixed.append(trial)
-                break
-    final = smt.check(tuple(atoms) + tuple(fixed))
-    model = final.model if final.sat else first.model
     point = {s: model[s] for s in symbols}
-    if all(a.holds_at(point) for a in atoms):
-        return point
-    return None
+    return point if all(a.holds_at(point) for a in atoms) else None
 
 
 def points_in_pieces(rep, thin_first: bool = True) -> list[PiecePoint]:

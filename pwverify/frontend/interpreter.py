@@ -458,11 +458,7 @@ class Interpreter:
         try:
             for item in items:
                 self.assign(stmt.target, item, state)
-                try:
-                    self.exec_block(stmt.body, state)
-                except _Continue:
-                    pass
-                if state.returned is True:
+                if self._iteration(stmt.body, state):
                     break
         except _Break:
             pass
@@ -479,13 +475,7 @@ class Interpreter:
                 if not isinstance(test, bool):
                     self.fail(stmt, "while loops whose condition depends on the inputs are not supported",
                               "for i in range(N) with a constant N")
-                if not test:
-                    return
-                try:
-                    self.exec_block(stmt.body, state)
-                except _Continue:
-                    pass
-                if state.returned is True:
+                if not test or self._iteration(stmt.body, state):
                     return
             self.fail(stmt, f"the while loop did not stop within {MAX_UNROLL} iterations",
                       "a loop with a constant bound")
@@ -493,6 +483,14 @@ class Interpreter:
             pass
         finally:
             self.loop_depths.pop()
+
+    def _iteration(self, body: list[ast.stmt], state: State) -> bool:
+        """Run one loop iteration (``continue`` ends it); True when the function returned."""
+        try:
+            self.exec_block(body, state)
+        except _Continue:
+            pass
+        return state.returned is True
 
     def _loop_control(self, stmt: ast.stmt, exc: type) -> None:
         if not self.loop_depths:

@@ -308,33 +308,28 @@ class Cond:
         return Cond(("not", self.formula))
 
 
-def cond_and(parts: Sequence[Any]) -> Any:
-    """``and`` of truth values that may be Python bools or Conds."""
+def _junction(kind: str, parts: Sequence[Any]) -> Any:
+    """``and``/``or`` of truth values that may be Python bools or Conds."""
+    absorbing = kind == "or"  # True absorbs an `or`, False an `and`
     live = []
     for p in parts:
-        if p is False:
-            return False
-        if p is not True:
+        if p is absorbing:
+            return absorbing
+        if p is not (not absorbing):
             live.append(p)
     if not live:
-        return True
+        return not absorbing
     if len(live) == 1:
         return live[0]
-    return Cond(("and", tuple(c.formula for c in live)))
+    return Cond((kind, tuple(c.formula for c in live)))
+
+
+def cond_and(parts: Sequence[Any]) -> Any:
+    return _junction("and", parts)
 
 
 def cond_or(parts: Sequence[Any]) -> Any:
-    live = []
-    for p in parts:
-        if p is True:
-            return True
-        if p is not False:
-            live.append(p)
-    if not live:
-        return False
-    if len(live) == 1:
-        return live[0]
-    return Cond(("or", tuple(c.formula for c in live)))
+    return _junction("or", parts)
 
 
 def cond_not(value: Any) -> Any:
