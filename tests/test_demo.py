@@ -3,15 +3,12 @@
 import json
 import os
 import shutil
-import time
 
 from conftest import CASES
 
 
 def test_demo_runs_every_study_and_writes_the_figures(cli, tmp_path):
-    start = time.perf_counter()
     code, out, err = cli("demo", "--json", "--out", str(tmp_path))
-    seconds = time.perf_counter() - start
     assert code == 0, err
     data = json.loads(out)
     assert data["ok"] and len(data["studies"]) == 10
@@ -23,7 +20,6 @@ def test_demo_runs_every_study_and_writes_the_figures(cli, tmp_path):
     figures = sorted(os.listdir(tmp_path))
     assert len(figures) == sum(len(row["figures"]) for row in data["studies"]) >= 10
     assert all(name.endswith(".png") for name in figures)
-    assert seconds < 90, f"the demo took {seconds:.0f} s"
 
 
 def test_demo_table(cli):

@@ -24,6 +24,8 @@ a0 <= 0: 0
 
 from __future__ import annotations
 
+import abc
+
 import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -67,21 +69,24 @@ class Branch:
         return tuple(tuple(sympy.diff(f, ARGS[i]) for i in range(n_args)) for f in self.value)
 
 
-class PieceTable:
+class PieceTable(abc.ABC):
     """The branches of one primitive at one arity (and parameter values).
 
-    Subclasses with very many branches (``torch.max`` over n entries has 2**n - 1)
-    enumerate them lazily and override :meth:`branch_at` and :meth:`feasible`.
+    Subclasses with very many branches (``torch.max`` over n entries has 2**n - 1) set
+    ``implicit``, list their branches lazily, and override :meth:`branch_at` and
+    :meth:`encode_choice`, so the composition lets the solver propose only the
+    branches that are feasible on a piece.
     """
 
     n_args: int
     n_out: int = 1
     domain: tuple[Atom, ...] = ()
-    #: True when the lazy enumeration in :meth:`feasible` should be used.
+    #: True when the composition should enumerate branches with :meth:`encode_choice`.
     implicit: bool = False
 
+    @abc.abstractmethod
     def branches(self) -> Iterable[Branch]:
-        raise NotImplementedError
+        """Every branch, in the table's order."""
 
     def count(self) -> int:
         return sum(1 for _ in self.branches())
@@ -94,14 +99,14 @@ class PieceTable:
                 return branch
         raise ValueError(f"no branch of the table holds at {list(values)}")
 
-    def encode_choice(self, terms: Sequence, smt) -> tuple[list, Callable]:
-        """z3 constraints whose models are the branches holding at ``terms``.
+    def encode_choice(self, terms: Sequence, fresh: Callable[[str], Any]) -> tuple[list, list, Callable]:
+        """z3 constraints whose models are the branches holding at the argument terms.
 
-        Returns ``(constraints, decode)``; ``decode(model)`` gives ``(branch, keys)``
-        where ``keys`` are z3 terms whose values identify the branch (for blocking).
-        Only implicit tables need this.
+        ``fresh(stem)`` makes a fresh z3 real. Returns ``(constraints, keys, decode)``:
+        ``keys`` are z3 terms whose values identify a branch (the enumeration blocks
+        them), ``decode(model)`` is the branch of a model. Implicit tables only.
         """
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} lists its branches; it has no implicit encoding")
 
 
 class ExplicitTable(PieceTable):
