@@ -72,3 +72,7 @@ class DomainError(PwverifyError):
 
 class RepresentationFileError(PwverifyError):
     """A malformed hand-written representation file."""
+
+
+class ProgramRunError(PwverifyError):
+    """The analysed program raised when run in a real framework (``crosscheck``)."""

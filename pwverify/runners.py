@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .conventions import _NEUTRAL, _SPELLINGS
-from .errors import UsageError
+from .errors import Location, ProgramRunError, PwverifyError, UsageError
 
 _MODULE_COUNTER = itertools.count()
 
@@ -141,11 +141,33 @@ def _arguments(program, point: Mapping[str, Any], make: Callable) -> list:
 
 
 def run(framework: str, program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
-    """Value and Jacobian that ``framework``'s autodiff returns at ``point`` (float64)."""
+    """Value and Jacobian that ``framework``'s autodiff returns at ``point`` (float64).
+
+    An exception raised by the program itself (it calls numpy on tensors, say) is
+    reported as a :class:`~pwverify.errors.ProgramRunError` naming the program.
+    """
     runner = {"torch": run_torch, "jax": run_jax, "tensorflow": run_tensorflow}.get(framework)
     if runner is None:
         raise UsageError(f"unknown framework {framework!r}")
-    return runner(program, point, mode)
+    try:
+        return runner(program, point, mode)
+    except PwverifyError:
+        raise
+    except Exception as exc:  # the user's code, run for real
+        raise ProgramRunError(f"running {program.label} under {framework} raised {type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}", _definition(program),
+                              f"a program written with {framework} operations (crosscheck runs it on "
+                              f"{framework} tensors)") from None
+
+
+def _definition(program) -> Location:
+    """Where the program's function is defined (line 1 for an expression)."""
+    parsed = program.parsed
+    if parsed.function:
+        for number, line in enumerate(parsed.source.splitlines(), 1):
+            if line.lstrip().startswith(f"def {parsed.function}("):
+                return Location(parsed.filename, number, line.index("def") + 1)
+    return Location(parsed.filename, 1, 1)
 
 
 def run_torch(program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:

@@ -122,3 +122,12 @@ def test_a_point_outside_the_domain(cli):
 def test_every_user_error_is_a_pwverify_error():
     for kind in (ArityError, FrameworkError, ProgramSyntaxError, UnknownNameError, UnsupportedError, UsageError):
         assert issubclass(kind, PwverifyError)
+
+
+def test_a_program_that_fails_under_the_framework_is_reported_not_crashed(tmp_path, cli):
+    pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[torch]'")
+    path = tmp_path / "np_model.py"
+    path.write_text("import numpy as np\n\n\ndef f(x, y):\n    return np.maximum(x, y) + np.asarray(x).sum()\n")
+    code, out, err = cli("crosscheck", f"{path}:f", "--framework", "torch", "--count", "2")
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"{path}:4:1: error: running") and "under torch raised" in err
