@@ -33,7 +33,7 @@ import z3
 
 from .compose import DecompositionUnknown
 from .conditions import Atom, canonical, conjoin, describe, strict
-from .errors import DomainError, PwverifyError, UsageError
+from .errors import DomainError, UsageError
 from .exact import UndecidedSign, sign
 from .pieces import Representation
 from .smt import DEFAULT_TIMEOUT_MS, Smt
@@ -357,43 +357,47 @@ class _Direct:
                                            f"({len(tried)} tried) are not real ones")
 
     # exact confirmation at a candidate point
-    def _own(self, source: Source, model: dict) -> dict:
-        return {name: model[s] for name, s in zip(source.names, self.symbols)}
-
-    def _named(self, model: dict) -> dict:
-        return {str(s): model[s] for s in self.symbols}
-
     def _confirm_values(self, model) -> Witness | None:
-        try:
-            va = self.A.value_at(self._own(self.A, model))
-            vb = self.B.value_at(self._own(self.B, model))
-        except (DomainError, UndecidedSign):
-            return None
-        if _differ(va, vb):
-            return Witness(self._named(model), {"value_a": va, "value_b": vb})
-        return None
+        return confirm(self.A, self.B, self.symbols, self.columns, model, "values")
+
+    def _confirm_gradients(self, model) -> Witness | None:
+        return confirm(self.A, self.B, self.symbols, self.columns, model, "gradients")
 
     def _confirm_domain(self, model) -> Witness | None:
         defined = []
         for source in (self.A, self.B):
             try:
-                source.value_at(self._own(source, model))
+                source.value_at(_own(source, self.symbols, model))
                 defined.append(True)
             except DomainError:
                 defined.append(False)
         if defined[0] != defined[1]:
-            return Witness(self._named(model), {"defined_a": defined[0], "defined_b": defined[1]})
+            return Witness(_named(self.symbols, model), {"defined_a": defined[0], "defined_b": defined[1]})
         return None
 
-    def _confirm_gradients(self, model) -> Witness | None:
-        try:
-            ga = self.A.gradient_at(self._own(self.A, model))
-            gb = self.B.gradient_at(self._own(self.B, model))
-        except (DomainError, UndecidedSign):
-            return None
-        if any(_differ([ra[j] for j in self.columns], [rb[j] for j in self.columns]) for ra, rb in zip(ga, gb)):
-            return Witness(self._named(model), {"gradient_a": ga, "gradient_b": gb})
+
+def _own(source: Source, symbols, model: dict) -> dict:
+    """A point in a source's own input names (inputs are matched by position)."""
+    return {name: model[s] for name, s in zip(source.names, symbols)}
+
+
+def _named(symbols, model: dict) -> dict:
+    return {str(s): model[s] for s in symbols}
+
+
+def confirm(A: Source, B: Source, symbols, columns, model: dict, what: str) -> Witness | None:
+    """Evaluate both sources exactly at a candidate point; a witness if their values
+    (``what="values"``) or gradients (``"gradients"``, on ``columns``) really differ."""
+    try:
+        if what == "values":
+            va, vb = A.value_at(_own(A, symbols, model)), B.value_at(_own(B, symbols, model))
+            return Witness(_named(symbols, model), {"value_a": va, "value_b": vb}) if _differ(va, vb) else None
+        ga, gb = A.gradient_at(_own(A, symbols, model)), B.gradient_at(_own(B, symbols, model))
+    except (DomainError, UndecidedSign):
         return None
+    if any(_differ([ra[j] for j in columns], [rb[j] for j in columns]) for ra, rb in zip(ga, gb)):
+        return Witness(_named(symbols, model), {"gradient_a": ga, "gradient_b": gb})
+    return None
 
 
 def _differ(xs, ys) -> bool:
@@ -526,19 +530,7 @@ class _Pieces:
         return Verdict.proved("gradient", "by exact algebra on some pieces" if algebra else None)
 
     def _witness(self, point, values: bool) -> Witness | None:
-        own_a = {n: point[s] for n, s in zip(self.A.names, self.symbols)}
-        own_b = {n: point[s] for n, s in zip(self.B.names, self.symbols)}
-        named = {str(s): point[s] for s in self.symbols}
-        try:
-            if values:
-                va, vb = self.A.value_at(own_a), self.B.value_at(own_b)
-                return Witness(named, {"value_a": va, "value_b": vb}) if _differ(va, vb) else None
-            ga, gb = self.A.gradient_at(own_a), self.B.gradient_at(own_b)
-        except (DomainError, UndecidedSign):
-            return None
-        if any(_differ([ra[j] for j in self.columns], [rb[j] for j in self.columns]) for ra, rb in zip(ga, gb)):
-            return Witness(named, {"gradient_a": ga, "gradient_b": gb})
-        return None
+        return confirm(self.A, self.B, self.symbols, self.columns, point, "values" if values else "gradients")
 
     def _add_region(self, where: tuple[Atom, ...]) -> None:
         where = _simplified(self.smt, where)

@@ -126,9 +126,6 @@ class Atom:
         return f"{sympy.latex(lhs)} {rel} {sympy.latex(rhs)}"
 
 
-Conjunction = tuple  # tuple[Atom, ...]
-
-
 _SIGNS = {">": frozenset("+"), ">=": frozenset("+0"), "<": frozenset("-"), "<=": frozenset("-0"),
           "==": frozenset("0"), "!=": frozenset("+-")}
 _FROM_SIGNS = {v: k for k, v in _SIGNS.items()}

@@ -45,14 +45,6 @@ def parse_number(text: str) -> sympy.Rational:
     return value
 
 
-def to_fraction(value) -> Fraction:
-    """The exact Fraction of a rational sympy number (raises ValueError otherwise)."""
-    value = sympy.nsimplify(value) if not isinstance(value, sympy.Rational) else value
-    if not isinstance(value, sympy.Rational):
-        raise ValueError(f"{value} is not rational")
-    return Fraction(int(value.p), int(value.q))
-
-
 def sign(value) -> int:
     """The exact sign (-1, 0, 1) of a real number given as a sympy expression."""
     value = sympy.sympify(value)
@@ -91,10 +83,6 @@ def _is_zero_symbolically(value) -> bool:
         except (TypeError, ValueError, NotImplementedError):
             continue
     return bool(value.equals(0))
-
-
-def is_zero(value) -> bool:
-    return sign(value) == 0
 
 
 def format_number(value) -> str:

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import sympy
 
 from .errors import DomainError
-from .exact import UndecidedSign, sign
+from .exact import UndecidedSign
 from .ir import Graph
 from .primitives import registry
 from .primitives.registry import ARGS, Branch, PieceTable
@@ -216,10 +216,4 @@ def _backward(graph: Graph, local: dict, names: list[str]) -> list[list[Any]]:
     return out
 
 
-def branches_taken(graph: Graph, point: Mapping[str, Any]) -> dict[int, str]:
-    """The branch every selection node takes at ``point`` (for explanations)."""
-    _, taken = evaluate(graph, point)
-    return {nid: b.label for nid, (b, _) in taken.items()}
-
-
-__all__ = ["ADResult", "UNDEF", "ad", "evaluate", "value", "branches_taken"]
+__all__ = ["ADResult", "UNDEF", "ad", "evaluate", "value"]

@@ -11,7 +11,6 @@ A point names every scalar input. Vector inputs may be given whole
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping, Sequence
 
 import sympy
@@ -110,9 +109,3 @@ def _number(value: Any, name: str) -> sympy.Expr:
     except ValueError:
         raise UsageError(f"{name}: {value!r} is not an exact number", hint="3, -0.5, 2/3") from None
 
-
-def format_point(point: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in point.items())
-
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -29,8 +29,8 @@ That abstraction is an over-approximation, which fixes how results are read:
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 import sympy
 import z3
@@ -478,8 +478,3 @@ def _monotonicity(encoded: Iterable[_Encoded]) -> list[z3.BoolRef]:
             lemmas.append(z3.Implies(v < u, fv < fu))
             lemmas.append(z3.Implies(u == v, fu == fv))
     return lemmas
-
-
-def point_check(atoms: Iterable[Atom], point: Mapping) -> bool:
-    """Exact truth of a conjunction at a point (no solver involved)."""
-    return all(a.holds_at(point) for a in atoms)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator
 
 import sympy
 
@@ -81,11 +80,6 @@ def points_in_pieces(rep, thin_first: bool = True) -> list[PiecePoint]:
         thin = any(a.rel == "==" for a in piece.where)
         out.append(PiecePoint(i + 1, {str(s): v for s, v in point.items()}, thin, describe(piece.where)))
     return out
-
-
-def iter_tie_points(rep) -> Iterator[PiecePoint]:
-    """The points of :func:`points_in_pieces` that lie on thin pieces."""
-    return (p for p in points_in_pieces(rep) if p.thin)
 
 
 # -- kinks and the primitives they exercise ------------------------------------------------
