@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import z3  # noqa: E402
 
 import pwverify  # noqa: E402
-from pwverify.compare import compare  # noqa: E402
+from pwverify.questions.compare import compare  # noqa: E402
 from networks import relu_network_source, relu_network_unrolled_source  # noqa: E402
 
 MAX_PROGRAMS = '''import torch

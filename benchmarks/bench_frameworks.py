@@ -5,7 +5,7 @@ framework, in float64, in reverse and forward mode:
 
 1. every row of its case table (``tests/*_cases.py``: one program per registered call),
    at an exact point on each of its kinks;
-2. random composed programs (``pwverify.runners.GRAMMAR``) at generated tie points, until
+2. random composed programs (``pwverify.frameworks.crosscheck.GRAMMAR``) at generated tie points, until
    at least ``--tie-points`` (default 1,000) tie points have been checked.
 
 It prints one row per framework: cases, composed programs, tie points checked,
@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 import pwverify  # noqa: E402
-from pwverify.runners import composed_program, crosscheck, installed_version  # noqa: E402
+from pwverify.frameworks.crosscheck import composed_program, crosscheck, installed_version  # noqa: E402
 
 TABLES = {"torch": ("torch_cases", "TORCH_CASES"), "jax": ("jax_cases", "JAX_CASES"),
           "tensorflow": ("tf_cases", "TF_CASES")}

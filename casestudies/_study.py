@@ -46,7 +46,7 @@ class Table:
 
 @dataclass
 class Figure:
-    """A figure of the study: ``programs`` (references), for ``pwverify.plot.plot``."""
+    """A figure of the study: ``programs`` (references), for ``pwverify.output.plot.plot``."""
 
     name: str
     programs: tuple[str, ...]
@@ -375,7 +375,7 @@ def _run_table(study: Study, table: Table) -> TableOutcome:
 
 def run(study: Study, figures: str | None = DEFAULT_FIGURES) -> Outcome:
     """Run one study; figures are written to the folder ``figures`` (None: none)."""
-    from pwverify.compare import compare
+    from pwverify.questions.compare import compare
     start = time.perf_counter()
     outcome = Outcome(study)
     comparison = None
@@ -408,7 +408,7 @@ def run_all(figures: str | None = DEFAULT_FIGURES, keys=None) -> list[Outcome]:
 
 def draw(study: Study, figure: Figure, folder: str, comparison=None) -> str:
     """Write one figure of a study as PNG; returns its path."""
-    from pwverify.plot import plot
+    from pwverify.output.plot import plot
     programs = [study.program(r) for r in figure.programs]
     if not figure.compare or len(programs) != 2:
         comparison = False
@@ -421,14 +421,14 @@ def draw(study: Study, figure: Figure, folder: str, comparison=None) -> str:
 
 
 def _check_file(study: Study, toml: str, against: str):
-    from pwverify.verify import check_file
+    from pwverify.questions.wellformed import check_file
     return check_file(os.path.join(HERE, toml), against=study.program(against))
 
 
 # -- further claims ---------------------------------------------------------------------------------
 def check_compare(study, outcome, a, b, expect, witness) -> CheckOutcome:
     """Another comparison of the study, with its expected verdicts (and witness)."""
-    from pwverify.compare import compare
+    from pwverify.questions.compare import compare
     c = compare(study.program(a), study.program(b))
     c.a, c.b = study.label(a), study.label(b)
     ok = c.function.status == expect["function"] and c.gradient.status == expect["gradient"] and (
@@ -449,7 +449,7 @@ def check_table_file(study, outcome, toml, against) -> CheckOutcome:
 def check_pieces(study, outcome, reference, expected) -> CheckOutcome:
     """The number of pieces of a representation file or of a program's decomposition."""
     if reference.endswith(".toml"):
-        from pwverify.reprfile import load
+        from pwverify.model.reprfile import load
         n = len(set(load(os.path.join(HERE, reference)).numbering))
     else:
         n = len(study.program(reference).representation())
@@ -458,7 +458,7 @@ def check_pieces(study, outcome, reference, expected) -> CheckOutcome:
 
 def check_well_formed(study, outcome, reference) -> CheckOutcome:
     """The decomposition of a program is a representation: disjoint, covering, continuous."""
-    from pwverify.verify import check_representation
+    from pwverify.questions.wellformed import check_representation
     rep = study.program(reference).representation()
     report = check_representation(rep)
     statuses = {v.question: v.status for v in report.verdicts()}
@@ -481,7 +481,7 @@ def check_in_clarke(study, outcome, *references) -> CheckOutcome:
     Jacobian J autodiff returns for each program lies in D_F(x) = conv{P permutation :
     Px = F(x)}: J is doubly stochastic and J_ij > 0 only where x_j = F(x)_i (then every
     permutation of its Birkhoff decomposition sorts x)."""
-    from pwverify.ties import points_in_pieces
+    from pwverify.questions.tie_points import points_in_pieces
     programs = [study.program(r) for r in references]
     names = programs[0].inputs
     points = []

@@ -20,9 +20,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "parse": "pwverify.program",
     "Program": "pwverify.program",
-    "PwverifyError": "pwverify.errors",
-    "Representation": "pwverify.pieces",
-    "Piece": "pwverify.pieces",
+    "PwverifyError": "pwverify.core.errors",
+    "Representation": "pwverify.model.representation",
+    "Piece": "pwverify.model.representation",
 }
 __all__ = sorted(_LAZY) + ["__version__"]
 

@@ -21,11 +21,11 @@ from typing import Any, Mapping, Sequence
 import sympy
 
 from .frontend import ParsedProgram, parse_program
-from .ir import Graph
-from .oracle import ADResult, ad
-from .pieces import Representation
-from .points import normalize_point, parse_point
-from .smt import DEFAULT_TIMEOUT_MS
+from .ir.graph import Graph
+from .engines.pointwise import ADResult, ad
+from .model.representation import Representation
+from .core.points import normalize_point, parse_point
+from .solver.smt import DEFAULT_TIMEOUT_MS
 
 
 class Program:
@@ -81,7 +81,7 @@ class Program:
 
     def value_at(self, point) -> list[Any]:
         """The exact value at ``point`` (DomainError where the program is undefined)."""
-        from .oracle import value
+        from .engines.pointwise import value
         return value(self.graph, self.point(point))
 
     def gradient_at(self, point, mode: str | None = None) -> list[list[Any]]:
@@ -96,7 +96,7 @@ class Program:
 
         ``max_pieces``: raise ``DecompositionTooLarge`` beyond that many pieces.
         """
-        from .compose import compose
+        from .engines.pieces import compose
         return compose(self.graph, self.symbols, timeout_ms=self.timeout_ms, merge=merge,
                        simplify=simplify, record=record, output_shape=self.output_shape,
                        groups=self.parsed.input_groups, label=self.label, max_pieces=max_pieces)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .compare import Comparison, compare
+from .questions.compare import Comparison, compare
 
 
 def _check(result: Comparison, which: str, extra: Sequence[str] = ()) -> None:

@@ -2,7 +2,7 @@
 
 A case is a program (an expression) and its input shapes. The harness runs it through
 the real framework in float64 at an exact point of every piece (thin pieces first), at
-every kink (:func:`pwverify.ties.tie_points`) and at random points, and requires the
+every kink (:func:`pwverify.questions.tie_points.tie_points`) and at random points, and requires the
 framework's value and Jacobian to be exactly pwverify's prediction (up to float64
 rounding of constants). A case with a third item ``REFUSED`` is a call pwverify refuses
 on purpose; the harness checks that the refusal is a located error.
@@ -15,9 +15,9 @@ import functools
 import pytest
 
 import pwverify
-from pwverify.errors import PwverifyError
-from pwverify.runners import compare_at
-from pwverify.ties import float_exact, points_in_pieces, random_points, tie_points
+from pwverify.core.errors import PwverifyError
+from pwverify.frameworks.crosscheck import compare_at
+from pwverify.questions.tie_points import float_exact, points_in_pieces, random_points, tie_points
 
 REFUSED = "refused"
 

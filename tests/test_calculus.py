@@ -9,9 +9,9 @@ import sympy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pwverify
-from pwverify.calculus import (classify, clarke, critical_points, directional_derivative, index_closure)
-from pwverify.explain import explain
-from pwverify.lemmas import associativity, compose, corollary_1, integrate_along_segment
+from pwverify.questions.calculus import (classify, clarke, critical_points, directional_derivative, index_closure)
+from pwverify.output.explain import explain
+from pwverify.questions.lemmas import associativity, compose, corollary_1, integrate_along_segment
 from conftest import case
 
 R = sympy.Rational

@@ -16,7 +16,7 @@ from fractions import Fraction
 import pytest
 
 import pwverify
-from pwverify.compare import compare
+from pwverify.questions.compare import compare
 
 from conftest import CASES, HAS_JAX, HAS_TF, case, requires_torch
 

@@ -13,8 +13,8 @@ import sympy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pwverify
-from pwverify.ties import points_in_pieces
-from pwverify.verify import check_representation
+from pwverify.questions.tie_points import points_in_pieces
+from pwverify.questions.wellformed import check_representation
 from conftest import case
 
 R = sympy.Rational

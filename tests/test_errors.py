@@ -5,7 +5,7 @@ import re
 import pytest
 
 import pwverify
-from pwverify.errors import (ArityError, FrameworkError, ProgramSyntaxError, PwverifyError,
+from pwverify.core.errors import (ArityError, FrameworkError, ProgramSyntaxError, PwverifyError,
                              UnknownNameError, UnsupportedError, UsageError)
 
 LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): error: ")

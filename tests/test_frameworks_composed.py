@@ -1,6 +1,6 @@
 """Composed programs against the real frameworks, at generated tie points, both modes.
 
-Random programs are drawn from ``pwverify.runners.GRAMMAR`` (every call in it has its own
+Random programs are drawn from ``pwverify.frameworks.crosscheck.GRAMMAR`` (every call in it has its own
 differential case); each is cross-checked at exact points on its kinks and at random
 points. The default run draws a few programs per framework with hypothesis; the long
 run (``PWVERIFY_SLOW=1``, also ``benchmarks/bench_frameworks.py``) checks at least 1,000
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pwverify
 from conftest import HAS_JAX, HAS_TF, HAS_TORCH
-from pwverify.runners import composed_program, crosscheck
+from pwverify.frameworks.crosscheck import composed_program, crosscheck
 
 FRAMEWORKS = [
     pytest.param("torch", marks=pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")),

@@ -7,7 +7,7 @@ import sympy
 
 import pwverify
 from conftest import requires_torch
-from pwverify.errors import DomainError, FrameworkError, UnsupportedError, UsageError
+from pwverify.core.errors import DomainError, FrameworkError, UnsupportedError, UsageError
 
 R = sympy.Rational
 
@@ -171,7 +171,7 @@ def test_crosscheck_command_reports_no_mismatch(cli):
 
 @requires_torch
 def test_crosscheck_warns_about_another_installed_version(cli, monkeypatch):
-    from pwverify import conventions
+    from pwverify.primitives import conventions
     monkeypatch.setitem(conventions.CHECKED_VERSIONS, "torch", "1.0.0")
     code, _, err = cli("crosscheck", "relu(t)", "--count", "1", "--random", "0", "--mode", "reverse")
     assert code == 0 and "warning: torch" in err and "1.0.0" in err
@@ -179,7 +179,7 @@ def test_crosscheck_warns_about_another_installed_version(cli, monkeypatch):
 
 @requires_torch
 def test_crosscheck_reports_a_mismatch_as_a_pwverify_bug(cli, monkeypatch):
-    from pwverify import runners
+    from pwverify.frameworks import crosscheck as runners
     real = runners.run
 
     def off_by_one(framework, program, point, mode="reverse"):

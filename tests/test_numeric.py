@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 import pwverify
-from pwverify.ties import points_in_pieces
+from pwverify.questions.tie_points import points_in_pieces
 from conftest import case, requires_torch
 
 PROGRAMS = [case("boustany.py:f"), case("maxpool.py:f"), case("boustany.py:torch_max4"),
@@ -47,7 +47,7 @@ def test_vectorised_over_many_points():
 @requires_torch
 @pytest.mark.parametrize("spec", PROGRAMS[:5])
 def test_compiled_gradient_equals_torch_at_ties(spec):
-    from pwverify.runners import run_torch
+    from pwverify.frameworks.crosscheck import run_torch
     program = pwverify.parse(spec)
     points = _dyadic_points(program)
     matrix = np.array([[float(pt[n]) for n in program.inputs] for pt in points])

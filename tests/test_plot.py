@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import pwverify
-from pwverify.plot import kink_points, plot
+from pwverify.output.plot import kink_points, plot
 
 from conftest import case
 
@@ -84,7 +84,7 @@ def test_plotting_is_headless_and_the_cli_stays_light():
             "print(sorted(m for m in ('sympy', 'z3', 'matplotlib', 'numpy') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert r.stdout.strip() == "[]", r.stderr
-    code = ("import sys, tempfile, os; from pwverify.plot import plot; "
+    code = ("import sys, tempfile, os; from pwverify.output.plot import plot; "
             "plot(['relu(t)'], os.path.join(tempfile.mkdtemp(), 'r.png')); "
             "print('matplotlib.pyplot' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)

@@ -8,7 +8,7 @@ import sympy
 
 import pwverify
 from conftest import requires_torch
-from pwverify.ties import float_exact, tie_points, tie_sites
+from pwverify.questions.tie_points import float_exact, tie_points, tie_sites
 
 
 def test_the_kink_of_a_relu_on_a_fat_piece_is_found_and_labelled():

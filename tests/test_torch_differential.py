@@ -13,7 +13,7 @@ import pytest
 import sympy
 
 import pwverify
-from pwverify.ties import points_in_pieces
+from pwverify.questions.tie_points import points_in_pieces
 from conftest import requires_torch
 from framework_cases import check_case, missing_rows
 from torch_cases import TORCH_CASES
@@ -59,7 +59,7 @@ CASE_STUDIES = ["boustany.py:f", "maxpool.py:f", "minmod.py:minmod_relu", "minmo
 @pytest.mark.parametrize("spec", CASE_STUDIES)
 def test_case_study_programs_match_torch(spec):
     from conftest import case
-    from pwverify.runners import run_torch
+    from pwverify.frameworks.crosscheck import run_torch
     program = pwverify.parse(case(spec))
     for point in _points(program):
         for mode in ("reverse", "forward"):

@@ -6,10 +6,10 @@ import pytest
 import sympy
 
 import pwverify
-from pwverify.compare import compare
-from pwverify.errors import RepresentationFileError
-from pwverify.reprfile import load_text
-from pwverify.verify import check_file
+from pwverify.questions.compare import compare
+from pwverify.core.errors import RepresentationFileError
+from pwverify.model.reprfile import load_text
+from pwverify.questions.wellformed import check_file
 from conftest import case, requires_torch
 
 R = sympy.Rational
@@ -280,7 +280,7 @@ def test_cli_check_file_errors(cli, tmp_path):
 @requires_torch
 @pytest.mark.parametrize("a, b, function, gradient, point, disagreement", [p for p in SEED_PAIRS if p[3] == "refuted"])
 def test_every_gradient_witness_is_confirmed_by_torch(a, b, function, gradient, point, disagreement):
-    from pwverify.runners import run_torch
+    from pwverify.frameworks.crosscheck import run_torch
     r = compare(a, b)
     w = r.gradient.witness
     for spec, key in ((a, "gradient_a"), (b, "gradient_b")):

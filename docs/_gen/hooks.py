@@ -105,7 +105,7 @@ _TIE_CASES = [
 
 def _tie_value(expr, point, shapes, framework) -> str:
     import pwverify
-    from pwverify.report import exact_str
+    from pwverify.output.report import exact_str
     try:
         row = pwverify.parse(expr, framework=framework, shapes=shapes).gradient_at(point)[0]
     except pwverify.PwverifyError:
@@ -115,7 +115,7 @@ def _tie_value(expr, point, shapes, framework) -> str:
 
 
 def _conventions() -> str:
-    from pwverify.conventions import FRAMEWORKS
+    from pwverify.primitives.conventions import FRAMEWORKS
     from pwverify.primitives import registry
     lines = ["| tie | " + " | ".join(FRAMEWORKS) + " |", "|---|" + "---|" * len(FRAMEWORKS)]
     for title, expr, point, shapes in _TIE_CASES:

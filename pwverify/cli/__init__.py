@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as pwverify errors (exit code 2)."""
 
     def error(self, message: str):  # pragma: no cover - exercised through main()
-        from ..errors import UsageError
+        from ..core.errors import UsageError
         raise UsageError(f"{message}", hint=f"see '{self.prog} --help'")
 
 
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
-    from ..errors import PwverifyError
+    from ..core.errors import PwverifyError
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return EXIT_USAGE
         return args.handler(args, out, err)
     except PwverifyError as exc:
-        from ..compose import DecompositionUnknown
+        from ..engines.pieces import DecompositionUnknown
         print(str(exc), file=err)
         return EXIT_UNKNOWN if isinstance(exc, DecompositionUnknown) else EXIT_USAGE
     except KeyboardInterrupt:

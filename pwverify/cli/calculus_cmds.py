@@ -56,7 +56,7 @@ def register(sub) -> None:
 
 
 def _interval(hull) -> str:
-    from ..report import exact_str
+    from ..output.report import exact_str
     vs = hull.vertices
     if len(vs[0]) == 1:
         values = sorted((v[0] for v in vs), key=float)
@@ -68,13 +68,13 @@ def _interval(hull) -> str:
 def _vector(text: str | None):
     if text is None:
         return None
-    from ..exact import parse_number
+    from ..core.exact import parse_number
     return [parse_number(x) for x in text.split(",")]
 
 
 def cmd_clarke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..calculus import clarke, index_closure
-    from ..report import exact_str
+    from ..questions.calculus import clarke, index_closure
+    from ..output.report import exact_str
     program = load_program(args.program, args)
     point = program.point(args.at)
     c = clarke(program, point)
@@ -112,8 +112,8 @@ def cmd_clarke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _box(text: str | None) -> dict | None:
     if not text:
         return None
-    from ..errors import UsageError
-    from ..exact import parse_number
+    from ..core.errors import UsageError
+    from ..core.exact import parse_number
     box = {}
     for item in text.split(","):
         name, _, span = item.partition("=")
@@ -126,7 +126,7 @@ def _box(text: str | None) -> dict | None:
 
 
 def cmd_critical(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..calculus import CriticalReport, classify, critical_points
+    from ..questions.calculus import CriticalReport, classify, critical_points
     program = load_program(args.program, args)
     if args.at:
         report = CriticalReport([classify(program, program.point(args.at))])
@@ -140,8 +140,8 @@ def cmd_critical(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_directional(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..calculus import directional_derivative
-    from ..report import exact_str, point_json
+    from ..questions.calculus import directional_derivative
+    from ..output.report import exact_str, point_json
     program = load_program(args.program, args)
     point = program.point(args.at)
     direction = program.point(args.direction)
@@ -155,7 +155,7 @@ def cmd_directional(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..explain import explain
+    from ..output.explain import explain
     program = load_program(args.program, args)
     e = explain(program)
     if args.markdown:

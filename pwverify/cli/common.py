@@ -26,7 +26,7 @@ def add_program_options(p: argparse.ArgumentParser, *, mode: bool = True) -> Non
 
 
 def parse_shapes(items: list[str]) -> dict[str, tuple]:
-    from ..errors import UsageError
+    from ..core.errors import UsageError
     shapes = {}
     for item in items:
         name, _, dims = item.partition("=")
@@ -41,7 +41,7 @@ def parse_shapes(items: list[str]) -> dict[str, tuple]:
 
 def load_program(spec: str, args: argparse.Namespace):
     from ..program import parse
-    from ..conventions import read_tie_file
+    from ..primitives.conventions import read_tie_file
     ties = list(args.tie) + (read_tie_file(args.ties) if getattr(args, "ties", None) else [])
     return parse(spec, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
                  mode=getattr(args, "mode", "reverse"), timeout_ms=int(args.timeout * 1000))

@@ -27,7 +27,7 @@ def register(sub) -> None:
 
 def find_studies(folder: str | None = None):
     """Import the study definitions (``casestudies/_study.py``, which runs no analysed code)."""
-    from ..errors import UsageError
+    from ..core.errors import UsageError
     candidates = [folder] if folder else [
         os.path.join(os.getcwd(), "casestudies"),
         os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "casestudies"),
@@ -45,7 +45,7 @@ def find_studies(folder: str | None = None):
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..errors import UsageError
+    from ..core.errors import UsageError
     studies = find_studies(args.studies)
     keys = [k.strip() for k in args.only.split(",")] if args.only else None
     known = {s.key for s in studies.STUDIES}

@@ -15,7 +15,7 @@ def register(sub) -> None:
                                    "its piece and the primitives whose tie it exercises. Coordinates are dyadic, "
                                    "so they are exact in float64: feed them to torch.autograd.gradcheck, "
                                    "jax.test_util.check_grads or your own tests (Python API: "
-                                   "pwverify.ties.tie_points).")
+                                   "pwverify.questions.tie_points.tie_points).")
     p.add_argument("program", metavar="PROGRAM")
     p.add_argument("--count", type=int, default=None, metavar="N",
                    help="how many points (default: one per kink); more are drawn with --seed")
@@ -42,13 +42,13 @@ def register(sub) -> None:
 
 
 def _positive(value, name: str) -> None:
-    from ..errors import UsageError
+    from ..core.errors import UsageError
     if value is not None and value < 0:
         raise UsageError(f"--{name} must be at least 0, got {value}")
 
 
 def cmd_ties(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..ties import tie_points
+    from ..questions.tie_points import tie_points
     _positive(args.count, "count")
     program = load_program(args.program, args)
     points = tie_points(program, count=args.count, seed=args.seed)
@@ -71,9 +71,9 @@ def cmd_ties(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_crosscheck(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..conventions import CHECKED_VERSIONS
-    from ..errors import UsageError
-    from ..runners import crosscheck, installed_version
+    from ..primitives.conventions import CHECKED_VERSIONS
+    from ..core.errors import UsageError
+    from ..frameworks.crosscheck import crosscheck, installed_version
     _positive(args.count, "count")
     _positive(args.random, "random")
     program = load_program(args.program, args)

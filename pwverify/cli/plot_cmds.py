@@ -27,8 +27,8 @@ def register(sub) -> None:
 
 
 def _fixed(text: str) -> dict:
-    from ..errors import UsageError
-    from ..exact import parse_number
+    from ..core.errors import UsageError
+    from ..core.exact import parse_number
     values = {}
     for item in filter(None, (s.strip() for s in text.split(","))):
         name, sep, value = item.partition("=")
@@ -42,7 +42,7 @@ def _fixed(text: str) -> dict:
 
 
 def _window(text: str | None):
-    from ..errors import UsageError
+    from ..core.errors import UsageError
     if text is None:
         return None
     try:
@@ -55,7 +55,7 @@ def _window(text: str | None):
 
 
 def cmd_plot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..plot import plot
+    from ..output.plot import plot
     programs = [load_program(spec, args) for spec in args.programs]
     vary = [v.strip() for v in args.vary.split(",")] if args.vary else None
     fig = plot(programs, args.out, vary=vary, at=_fixed(args.at), window=_window(args.window),

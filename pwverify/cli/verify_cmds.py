@@ -56,7 +56,7 @@ def slow_status(err: TextIO, message: str, after: float = 1.0):
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..compare import compare
+    from ..questions.compare import compare
     a, b = load_program(args.a, args), load_program(args.b, args)
     wrt = [w.strip() for w in args.wrt.split(",")] if args.wrt else None
     with slow_status(err, "comparing..."):
@@ -70,9 +70,9 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..errors import UsageError
-    from ..verdicts import exit_code
-    from ..verify import check_file, check_program
+    from ..core.errors import UsageError
+    from ..model.verdicts import exit_code
+    from ..questions.wellformed import check_file, check_program
     against = load_program(args.against, args) if args.against else None
     with slow_status(err, "checking..."):
         if args.file.endswith(".toml"):
@@ -103,7 +103,7 @@ def _print_check(result, out: TextIO) -> None:
             detail = verdict.witness.point_str()
             extra = {k: v for k, v in verdict.witness.observed.items()}
             if extra:
-                from ..verdicts import _render
+                from ..model.verdicts import _render
                 detail += "; " + "; ".join(f"{k} = {_render(v)}" for k, v in extra.items())
         elif verdict.reason:
             detail = verdict.reason

@@ -30,12 +30,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conventions import FRAMEWORKS, Profile, is_neutral
-from ..errors import (Location, ProgramSyntaxError, PwverifyError, UnsupportedError, UsageError)
-from ..ir import Graph
+from ..primitives.conventions import FRAMEWORKS, Profile, is_neutral
+from ..core.errors import (Location, ProgramSyntaxError, PwverifyError, UnsupportedError, UsageError)
+from ..ir.graph import Graph
 from .builder import Builder
 from .interpreter import (DEFAULT_ALIASES, _BUILTINS, Function, Interpreter, State, _canonical)
-from .values import Array, Cond, Sym, is_number
+from ..ir.values import Array, Cond, Sym, is_number
 
 _PROGRAM_FILE = re.compile(r"^(?P<path>.+?\.py)(?::(?P<func>[A-Za-z_][A-Za-z0-9_]*))?$")
 
@@ -209,7 +209,7 @@ def _syms(value: Any) -> list[Sym]:
 
 
 def _set_outputs(value: Any, builder: Builder, loc: Location) -> tuple:
-    from .values import is_scalar
+    from ..ir.values import is_scalar
     if isinstance(value, (list, tuple)) and not isinstance(value, Array):
         try:
             value = builder.to_array(list(value))
@@ -306,14 +306,14 @@ def _choose_framework(tree: ast.AST, requested: str | None, filename: str) -> st
         raise UsageError(f"unknown framework {requested!r}", hint=", ".join(FRAMEWORKS))
     if len(used) > 1:
         (fw1, n1), (fw2, n2) = list(used.items())[:2]
-        from ..errors import FrameworkError
+        from ..core.errors import FrameworkError
         raise FrameworkError(f"the program uses both {fw1} and {fw2}",
                              Location(filename, n2.lineno, n2.col_offset + 1), "one framework per program")
     if used:
         found = next(iter(used))
         if requested is not None and requested != found:
             node = used[found]
-            from ..errors import FrameworkError
+            from ..core.errors import FrameworkError
             raise FrameworkError(f"the program calls {found} functions but --framework {requested} was asked",
                                  Location(filename, node.lineno, node.col_offset + 1),
                                  f"--framework {found}, or framework-neutral names (relu, abs, max, np.*)")

@@ -14,13 +14,13 @@ from typing import Any, Callable, NoReturn, Sequence
 
 import sympy
 
-from ..conditions import Atom
-from ..conventions import Profile
-from ..errors import ArityError, FrameworkError, Location, UnsupportedError
-from ..ir import Graph
+from ..core.atoms import Atom
+from ..primitives.conventions import Profile
+from ..core.errors import ArityError, FrameworkError, Location, UnsupportedError
+from ..ir.graph import Graph
 from ..primitives import registry
 from ..primitives.registry import ARGS
-from .values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
+from ..ir.values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
                      elementwise, is_number, is_scalar)
 
 

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..conventions import is_neutral, neutral_frameworks, resolve_name
-from ..errors import (ArityError, FrameworkError, Location, PwverifyError, UnknownNameError, UnsupportedError)
+from ..primitives.conventions import is_neutral, neutral_frameworks, resolve_name
+from ..core.errors import (ArityError, FrameworkError, Location, PwverifyError, UnknownNameError, UnsupportedError)
 from ..primitives import registry
 from ..primitives.arith import power_params
 from .builder import ArgIndex, Builder, IndexedResult, Module
-from .values import (Array, Cond, Infinity, ShapeError, Sym, cond_and, cond_not, cond_or, elementwise,
+from ..ir.values import (Array, Cond, Infinity, ShapeError, Sym, cond_and, cond_not, cond_or, elementwise,
                      is_number, is_scalar)
 
 MAX_UNROLL = 100_000

@@ -5,7 +5,7 @@ boolean formula over comparisons of its first ``m`` arguments, and the number ``
 of values it chooses between; its arguments are ``m`` condition operands, then the
 ``k`` values of the true branch, then the ``k`` values of the false branch. The
 condition is split into disjoint conjunctions (Shannon expansion, see
-:func:`pwverify.conditions.cubes`), one branch each. The gradient flows to the
+:func:`pwverify.core.atoms.cubes`), one branch each. The gradient flows to the
 selected values only, in every framework (``where(a > b, a, b)`` gives (0, 1) at a
 tie in torch, jax and tensorflow: frameworks-measured.md §2).
 
@@ -19,7 +19,7 @@ gradient of ``where``), while in an ``if`` it does not.
 
 from __future__ import annotations
 
-from ..conditions import cubes
+from ..core.atoms import cubes
 from .registry import ARGS, Branch, ExplicitTable, Primitive, Signature, Call, register, smooth
 
 

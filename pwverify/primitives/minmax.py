@@ -24,7 +24,7 @@ from typing import Sequence
 import sympy
 import z3
 
-from ..exact import sign
+from ..core.exact import sign
 from .registry import (ARGS, Branch, ExplicitTable, PieceTable, Primitive, Signature, Call, add_call,
                        calls, elementwise, eq, ge, gt, le, lt, register, table)
 

@@ -22,7 +22,7 @@ from fractions import Fraction
 import sympy
 
 from .registry import ARGS, Call, Primitive, Signature, add_call, eq, ne, register, table
-from ..frontend.values import Infinity
+from ..ir.values import Infinity
 
 _MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (frameworks-measured.md §6)"
 

@@ -19,7 +19,7 @@ import itertools
 
 from .registry import Call, Signature, add_call
 from .activations import _module_call
-from ..frontend.values import Infinity
+from ..ir.values import Infinity
 
 
 def _pair(value, n: int = 1) -> tuple[int, ...]:

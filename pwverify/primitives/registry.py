@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import sympy
 
-from ..conditions import Atom, conjoin, describe
+from ..core.atoms import Atom, conjoin, describe
 
 #: The formal arguments of every piece table.
 ARGS = tuple(sympy.Symbol(f"a{i}") for i in range(512))

@@ -26,7 +26,7 @@ import itertools
 import math
 from typing import Sequence
 
-from ..exact import sign
+from ..core.exact import sign
 from .registry import (ARGS, Branch, Call, ExplicitTable, PieceTable, Primitive, Signature, ge, gt, le,
                        lt, register)
 

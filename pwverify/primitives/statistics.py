@@ -24,7 +24,7 @@ from typing import Sequence
 import sympy
 import z3
 
-from ..exact import sign
+from ..core.exact import sign
 from .registry import ARGS, Branch, Call, PieceTable, Primitive, Signature, eq, gt, lt, register
 
 _MEASURED = "torch 2.13.0, jax 0.10.2 (frameworks-measured.md §5)"

@@ -29,12 +29,12 @@ from typing import Any, Sequence
 import sympy
 import z3
 
-from .conditions import Atom, is_linear, relaxed, strict
+from ..core.atoms import Atom, is_linear, relaxed, strict
 from .convex import ConvexHull, Membership
-from .errors import DomainError, UsageError
-from .exact import UndecidedSign, sign
-from .smt import Smt
-from .verdicts import PROVED, REFUTED, UNKNOWN
+from ..core.errors import DomainError, UsageError
+from ..core.exact import UndecidedSign, sign
+from ..solver.smt import Smt
+from ..model.verdicts import PROVED, REFUTED, UNKNOWN
 
 
 def _flat(rows) -> tuple:
@@ -76,7 +76,7 @@ class SetAtPoint:
         return Containment(v, UNKNOWN, inside, f"pieces {self.undecided} may also be essentially active")
 
     def to_json(self, vector=None) -> dict:
-        from .report import exact_str
+        from ..output.report import exact_str
         c = self.contains(vector)
         out = {"point": {k: exact_str(v) for k, v in self.point.items()},
                "set": self.name,
@@ -298,7 +298,7 @@ class CriticalReport:
     unknown: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        from .report import exact_str
+        from ..output.report import exact_str
         return {"points": [{"point": {k: exact_str(v) for k, v in p.point.items()},
                             "autodiff_gradient": [exact_str(g) for g in p.autodiff_gradient],
                             "kind": p.kind, "found_by": p.reason, "region": p.region,
@@ -308,7 +308,7 @@ class CriticalReport:
                 "unknown": self.unknown}
 
     def describe(self) -> str:
-        from .report import exact_str
+        from ..output.report import exact_str
         lines = []
         for p in self.points:
             where = ", ".join(f"{k} = {exact_str(v)}" for k, v in p.point.items())
@@ -411,7 +411,7 @@ def _models(smt: Smt, atoms, symbols, piece, grads, how_many: int) -> list[dict]
 
 def _zero_in_index_closure(program, rep, smt: Smt, limits, count: int, add, report) -> None:
     """Points where a convex combination of coinciding formulas' gradients vanishes."""
-    from .encode import encode_representation
+    from ..engines.direct import encode_representation
     if len(rep.pieces) < 2:
         return
     enc = encode_representation(rep, smt)

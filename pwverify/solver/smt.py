@@ -14,7 +14,7 @@ That abstraction is an over-approximation, which fixes how results are read:
 * ``unknown`` keeps z3's reason (timeout, incomplete theory).
 
 >>> import sympy
->>> from pwverify.conditions import Atom
+>>> from pwverify.core.atoms import Atom
 >>> t = sympy.Symbol("t")
 >>> smt = Smt([t])
 >>> smt.check([Atom.make(t, ">", 0), Atom.make(t, "<", 0)]).status
@@ -35,7 +35,7 @@ from typing import Iterable, Sequence
 import sympy
 import z3
 
-from .conditions import Atom
+from ..core.atoms import Atom
 
 DEFAULT_TIMEOUT_MS = 10_000
 

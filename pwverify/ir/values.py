@@ -340,7 +340,7 @@ def cond_not(value: Any) -> Any:
 
 def cond_operands(formula: tuple) -> list[Any]:
     """The scalar operands of a condition's comparisons, in order of appearance."""
-    from ..conditions import formula_leaves
+    from ..core.atoms import formula_leaves
     found: list[Any] = []
     for leaf in formula_leaves(formula):
         for x in leaf[2:]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import sympy
 
-from .conditions import Atom, describe
+from ..core.atoms import Atom, describe
 
 _LEMMA_1 = "Lemma 1: each piece meets the {n} branches of {op}"
 _SMOOTH = "smooth: on each piece the formula is updated (no split)"

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import sympy
 
-from .conditions import Atom, describe
+from ..core.atoms import Atom, describe
 
 
 def exact_str(value: Any) -> str:
@@ -220,7 +220,7 @@ def _witness_md(verdict) -> str:
     w = verdict.witness
     if w is None:
         return _md_escape(verdict.reason or "")
-    from .verdicts import _render
+    from ..model.verdicts import _render
     parts = [w.point_str()] + [f"{k} = {_render(v)}" for k, v in w.observed.items()]
     return _md_escape("; ".join(parts))
 
@@ -234,9 +234,9 @@ def verdicts_markdown(rows) -> str:
 
 
 def comparison_markdown(c) -> str:
-    """A :class:`~pwverify.compare.Comparison` as Markdown (the notebook display).
+    """A :class:`~pwverify.questions.compare.Comparison` as Markdown (the notebook display).
 
-    >>> from pwverify.compare import compare
+    >>> from pwverify.questions.compare import compare
     >>> print(compare("relu(t)", "relu(-t) + t").to_markdown())
     **relu(t)** vs **relu(-t) + t**
     <BLANKLINE>
@@ -270,7 +270,7 @@ def regions_of(texts: Sequence[str], names: Sequence[str]) -> list[tuple[Atom, .
     """
     if not texts:
         return []
-    from .reprfile import load_text
+    from ..model.reprfile import load_text
     toml = f"inputs = {json.dumps(list(names))}\n" + "".join(
         f"[[piece]]\nwhere = {json.dumps(t)}\nvalue = \"0\"\n" for t in texts)
     rep = load_text(toml, "<regions>")
@@ -293,7 +293,7 @@ def comparison_latex(c) -> str:
 
 
 def check_markdown(report, title: str = "") -> str:
-    """A :class:`~pwverify.verify.RepresentationCheck` or ``FileCheck`` as Markdown."""
+    """A :class:`~pwverify.questions.wellformed.RepresentationCheck` or ``FileCheck`` as Markdown."""
     rc = getattr(report, "representation", report)
     rows = [("pieces disjoint", rc.disjoint), ("pieces cover", rc.cover), ("continuous", rc.continuity)]
     agrees = getattr(report, "agrees", None)

@@ -32,13 +32,13 @@ from typing import Any, Sequence
 import sympy
 import z3
 
-from .conditions import Atom, canonical, conjoin
-from .errors import PwverifyError
-from .ir import Graph
-from .pieces import CompositionStats, Piece, Representation
-from .primitives import registry
-from .primitives.registry import ARGS, PieceTable
-from .smt import DEFAULT_TIMEOUT_MS, Smt
+from ..core.atoms import Atom, canonical, conjoin
+from ..core.errors import PwverifyError
+from ..ir.graph import Graph
+from ..model.representation import CompositionStats, Piece, Representation
+from ..primitives import registry
+from ..primitives.registry import ARGS, PieceTable
+from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
 
 
 class _Undefined:

@@ -21,11 +21,11 @@ from typing import Any, Mapping
 
 import sympy
 
-from .errors import DomainError
-from .exact import UndecidedSign
-from .ir import Graph
-from .primitives import registry
-from .primitives.registry import ARGS, Branch, PieceTable
+from ..core.errors import DomainError
+from ..core.exact import UndecidedSign
+from ..ir.graph import Graph
+from ..primitives import registry
+from ..primitives.registry import ARGS, Branch, PieceTable
 
 
 class _Undef:

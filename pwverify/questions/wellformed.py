@@ -28,9 +28,9 @@ from typing import Sequence
 import sympy
 import z3
 
-from .conditions import Atom, is_linear, relaxed
-from .smt import DEFAULT_TIMEOUT_MS, Smt
-from .verdicts import Verdict, Witness
+from ..core.atoms import Atom, is_linear, relaxed
+from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
+from ..model.verdicts import Verdict, Witness
 
 
 @dataclass
@@ -48,7 +48,7 @@ class RepresentationCheck:
             v for v in self.extra.values() if isinstance(v, Verdict)]
 
     def to_markdown(self) -> str:
-        from .report import check_markdown
+        from ..output.report import check_markdown
         return check_markdown(self)
 
     def _repr_markdown_(self) -> str:
@@ -201,7 +201,7 @@ class FileCheck:
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
-        from .report import check_markdown
+        from ..output.report import check_markdown
         return check_markdown(self, self.path)
 
     def _repr_markdown_(self) -> str:
@@ -222,7 +222,7 @@ def check_file(path_or_rep, against=None, framework: str | None = None,
                timeout_ms: int = DEFAULT_TIMEOUT_MS) -> FileCheck:
     """Check a representation file: well-formed, and (``against``) equal to a program
     with its associated gradient equal to the program's autodiff gradient."""
-    from .reprfile import load
+    from ..model.reprfile import load
     rep = load(path_or_rep) if isinstance(path_or_rep, str) else path_or_rep
     report = check_representation(rep, rep.domain, timeout_ms)
     _renumber(report, rep.numbering)

@@ -26,8 +26,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy
 
-from .conditions import relaxed
-from .errors import UsageError
+from ..core.atoms import relaxed
+from ..core.errors import UsageError
 
 #: Colours of the pieces (full-dimensional regions) and of the programs (curves).
 REGION_COLOURS = ("#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc", "#fff2cc", "#d0e0e3", "#f4cccc",
@@ -47,9 +47,9 @@ class _Source:
 
 
 def _source(obj, framework: str | None) -> _Source:
-    from .pieces import Representation
+    from ..model.representation import Representation
     if isinstance(obj, str):
-        from .program import parse
+        from ..program import parse
         obj = parse(obj, framework=framework)
     if isinstance(obj, Representation):
         return _Source(obj.label or "representation", obj, obj.input_names, obj)
@@ -65,7 +65,7 @@ def plot(programs: Sequence[Any], path: str | None = None, *, vary: Sequence[str
     ``vary``: the two inputs spanning a 2-D figure (default: the first two); ``at``: exact
     values of the other inputs (default 0). ``output``: which output of a vector-valued
     program. ``window``: ``(lo, hi)`` for one input, ``(xlo, xhi, ylo, yhi)`` for two.
-    ``comparison``: a :class:`~pwverify.compare.Comparison` of the two programs (computed
+    ``comparison``: a :class:`~pwverify.questions.compare.Comparison` of the two programs (computed
     when two programs are given and it is not; ``False``: none). ``labels``: names for the legend (default:
     the programs' own). One-input programs may be drawn up to five at once, in one panel.
     Returns the matplotlib ``Figure``.
@@ -82,7 +82,7 @@ def plot(programs: Sequence[Any], path: str | None = None, *, vary: Sequence[str
     if comparison is False:
         comparison = None
     elif len(sources) == 2 and comparison is None:
-        from .compare import compare
+        from ..questions.compare import compare
         comparison = compare(sources[0].obj, sources[1].obj)
     n_out = sources[0].rep.n_outputs
     if not 0 <= output < max(n_out, 1):
@@ -148,7 +148,7 @@ def kink_points(rep, output: int = 0) -> list[dict]:
     >>> [(p["t"], p["derivative"], p["limits"]) for p in kink_points(parse("casestudies/boustany.py:f").representation())]
     [(0, -3/2, [0])]
     """
-    from .errors import DomainError
+    from ..core.errors import DomainError
     symbol = rep.inputs[0]
     candidates = set()
     for piece in rep.pieces:
@@ -257,7 +257,7 @@ def _pad_ylim(ax) -> None:
 # -- two inputs (a slice) -----------------------------------------------------------------------
 def _slice(rep, names, vary, at, output):
     """The pieces restricted to the plane spanned by ``vary`` (other inputs fixed by ``at``)."""
-    from .points import normalize_point
+    from ..core.points import normalize_point
     symbols = list(rep.inputs)
     if vary is None:
         vary = names[:2]

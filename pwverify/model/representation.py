@@ -28,9 +28,9 @@ from typing import Any, Mapping, Sequence
 
 import sympy
 
-from .conditions import Atom, canonical, describe as describe_conj
-from .errors import DomainError
-from .points import normalize_point
+from ..core.atoms import Atom, canonical, describe as describe_conj
+from ..core.errors import DomainError
+from ..core.points import normalize_point
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Representation:
     # -- numeric ------------------------------------------------------------------------
     @functools.cached_property
     def _compiled(self):
-        from .numeric import compile_representation
+        from ..engines.numeric import compile_representation
         return compile_representation(self)
 
     def evaluate(self, points):
@@ -152,19 +152,19 @@ class Representation:
 
     # -- rendering ----------------------------------------------------------------------
     def describe(self) -> str:
-        from .report import describe_representation
+        from ..output.report import describe_representation
         return describe_representation(self)
 
     def to_json(self) -> dict:
-        from .report import representation_json
+        from ..output.report import representation_json
         return representation_json(self)
 
     def to_markdown(self) -> str:
-        from .report import representation_markdown
+        from ..output.report import representation_markdown
         return representation_markdown(self)
 
     def to_latex(self) -> str:
-        from .report import representation_latex
+        from ..output.report import representation_latex
         return representation_latex(self)
 
     def _repr_markdown_(self) -> str:

@@ -4,7 +4,7 @@
 hand-written representation): do they compute the same function, and does autodiff
 return the same gradient for both, at every point of the common domain?
 
-* The **direct engine** (:mod:`pwverify.encode`) puts both programs' values and forward
+* The **direct engine** (:mod:`pwverify.engines.direct`) puts both programs' values and forward
   tangents into one SMT query per question; the solver splits cases lazily. It gives
   the verdicts and the witnesses, fast.
 * The **piece engine** intersects the two representations piece by piece (Lemma 3):
@@ -31,13 +31,13 @@ from typing import Any, Sequence
 import sympy
 import z3
 
-from .compose import DecompositionUnknown
-from .conditions import Atom, canonical, conjoin, describe, strict
-from .errors import DomainError, UsageError
-from .exact import UndecidedSign, sign
-from .pieces import Representation
-from .smt import DEFAULT_TIMEOUT_MS, Smt
-from .verdicts import PROVED, REFUTED, UNKNOWN, Verdict, Witness, combine
+from ..engines.pieces import DecompositionUnknown
+from ..core.atoms import Atom, canonical, conjoin, describe, strict
+from ..core.errors import DomainError, UsageError
+from ..core.exact import UndecidedSign, sign
+from ..model.representation import Representation
+from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
+from ..model.verdicts import PROVED, REFUTED, UNKNOWN, Verdict, Witness, combine
 
 #: Pieces a representation may have before the piece engine gives up.
 PIECE_BUDGET = 2000
@@ -63,7 +63,7 @@ class Source:
         return self.obj.symbols if self.is_program else tuple(self.obj.inputs)
 
     def encode(self, smt: Smt, symbols, tangents: bool = True):
-        from .encode import encode_program, encode_representation
+        from ..engines.direct import encode_program, encode_representation
         if self.is_program:
             return encode_program(self.obj, smt, tangents=tangents, symbols=symbols)
         return encode_representation(self.obj, smt, symbols)
@@ -82,7 +82,7 @@ def as_source(x, framework=None) -> Source:
     if isinstance(x, Source):
         return x
     if isinstance(x, str):
-        from .program import parse
+        from ..program import parse
         return Source(parse(x, framework=framework))
     return Source(x)
 
@@ -118,14 +118,14 @@ class Comparison:
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
-        from .report import comparison_markdown
+        from ..output.report import comparison_markdown
         return comparison_markdown(self)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def _repr_latex_(self) -> str:
-        from .report import comparison_latex
+        from ..output.report import comparison_latex
         return "$$" + comparison_latex(self) + "$$"
 
     def to_json(self) -> dict:
@@ -164,7 +164,7 @@ def _describe_gradient(c: Comparison) -> list[str]:
         w = v.witness
         ga, gb = w.observed["gradient_a"], w.observed["gradient_b"]
         if len(c.inputs) == 1 and len(ga) == 1:
-            from .report import exact_str
+            from ..output.report import exact_str
             d = f"d/d{c.inputs[0]}"
             lines = [f"gradient: refuted at {w.point_str()}: {d} {_paren(c.a)} = {exact_str(ga[0][0])}, "
                      f"{d} {_paren(c.b)} = {exact_str(gb[0][0])}"]
@@ -184,7 +184,7 @@ def _paren(label: str) -> str:
 
 
 def _vec(values) -> str:
-    from .report import exact_str
+    from ..output.report import exact_str
     return "[" + ", ".join(exact_str(x) for x in values) + "]"
 
 
@@ -554,7 +554,7 @@ class _Pieces:
 def _renamed(rep: Representation, symbols) -> Representation:
     if list(rep.inputs) == list(symbols):
         return rep
-    from .pieces import Piece
+    from ..model.representation import Piece
     mapping = dict(zip(rep.inputs, symbols))
     pieces = [Piece(tuple(a.subs(mapping) for a in p.where), tuple(v.xreplace(mapping) for v in p.value),
                     tuple(symbols), p.possibly_empty, p.trace,

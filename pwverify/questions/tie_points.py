@@ -31,9 +31,9 @@ from fractions import Fraction
 
 import sympy
 
-from .conditions import Atom, describe
-from .exact import sign
-from .smt import Smt
+from ..core.atoms import Atom, describe
+from ..core.exact import sign
+from ..solver.smt import Smt
 
 #: Preferred coordinates of the first point of each kink, then of the further ones.
 _SIMPLE = (0, 1, -1, 2, -2)
@@ -104,9 +104,9 @@ def tie_sites(program, point) -> list[TieSite]:
     equality at its arguments: ``relu`` at 0, ``max`` with two equal entries, a clamp at
     a bound.
     """
-    from .oracle import evaluate
-    from .primitives import registry
-    from .primitives.registry import ARGS
+    from ..engines.pointwise import evaluate
+    from ..primitives import registry
+    from ..primitives.registry import ARGS
     graph = program.graph
     _, taken = evaluate(graph, program.point(point))
     sites = []
@@ -170,7 +170,7 @@ def _array(kind: str, values: list[float], shape: tuple, requires_grad: bool):
         jax.config.update("jax_enable_x64", True)
         import jax.numpy as jnp
         return jnp.asarray(values, dtype=jnp.float64).reshape(shape)
-    from .errors import UsageError
+    from ..core.errors import UsageError
     raise UsageError(f"unknown array kind {kind!r}", hint="numpy, torch, jax")
 
 
@@ -256,7 +256,7 @@ def _random_model(smt: Smt, constraints: list, rng: random.Random, avoid: list[d
     """A model of ``constraints`` other than the ``avoid`` points, with the coordinates
     (in random order) set to random small dyadic numbers wherever the solver allows."""
     import z3
-    from .smt import z3_to_sympy
+    from ..solver.smt import z3_to_sympy
     solver = z3.Solver()
     solver.set("timeout", min(smt.timeout_ms, 2000))
     solver.add(*constraints)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable
 
-from .errors import Location
+from ..core.errors import Location
 
 
 @dataclass(frozen=True)

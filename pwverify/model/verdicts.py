@@ -32,11 +32,11 @@ class Witness:
     observed: dict[str, Any] = field(default_factory=dict)
 
     def point_str(self) -> str:
-        from .report import exact_str
+        from ..output.report import exact_str
         return ", ".join(f"{k} = {exact_str(v)}" for k, v in self.point.items())
 
     def to_json(self) -> dict:
-        from .report import exact_str, point_json
+        from ..output.report import exact_str, point_json
 
         def conv(v):
             if isinstance(v, (list, tuple)):
@@ -80,7 +80,7 @@ class Verdict:
         return self.status == REFUTED
 
     def describe(self) -> str:
-        from .report import exact_str
+        from ..output.report import exact_str
         if self.status == REFUTED and self.witness is not None:
             lines = [f"{self.question}: refuted at {self.witness.point_str()}"]
             for key, value in self.witness.observed.items():
@@ -99,7 +99,7 @@ class Verdict:
 
 
 def _render(value: Any) -> str:
-    from .report import exact_str
+    from ..output.report import exact_str
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_render(v) for v in value) + "]"
     return exact_str(value) if not isinstance(value, str) else value

@@ -17,8 +17,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .conventions import _NEUTRAL, _SPELLINGS
-from .errors import Location, ProgramRunError, PwverifyError, UsageError
+from ..primitives.conventions import _NEUTRAL, _SPELLINGS
+from ..core.errors import Location, ProgramRunError, PwverifyError, UsageError
 
 _MODULE_COUNTER = itertools.count()
 
@@ -144,7 +144,7 @@ def run(framework: str, program, point: Mapping[str, Any], mode: str = "reverse"
     """Value and Jacobian that ``framework``'s autodiff returns at ``point`` (float64).
 
     An exception raised by the program itself (it calls numpy on tensors, say) is
-    reported as a :class:`~pwverify.errors.ProgramRunError` naming the program.
+    reported as a :class:`~pwverify.core.errors.ProgramRunError` naming the program.
     """
     runner = {"torch": run_torch, "jax": run_jax, "tensorflow": run_tensorflow}.get(framework)
     if runner is None:
@@ -362,7 +362,7 @@ def _close(predicted: list, measured: list) -> bool:
 def compare_at(program, framework: str, point: Mapping[str, Any], mode: str) -> Mismatch | None:
     """Run ``framework`` at ``point`` and compare with the exact prediction.
 
-    Raises :class:`~pwverify.errors.DomainError` where the program is undefined.
+    Raises :class:`~pwverify.core.errors.DomainError` where the program is undefined.
     """
     predicted = program.ad(point, mode)
     measured = run(framework, program, point, mode)
@@ -379,7 +379,7 @@ def compare_at(program, framework: str, point: Mapping[str, Any], mode: str) -> 
 
 def in_mode(program, mode: str):
     """The same program read again for ``mode`` (some rules depend on the autodiff mode)."""
-    from .program import parse
+    from ..program import parse
     if program.profile.mode == mode:
         return program
     parsed = program.parsed
@@ -396,9 +396,9 @@ def crosscheck(program, framework: str | None = None, count: int = 20, random_co
     Any mismatch is a pwverify bug (the prediction is meant to be exactly what the
     framework computes). Points where the program is undefined are skipped and counted.
     """
-    from .conventions import CHECKED_VERSIONS
-    from .errors import DomainError
-    from .ties import random_points, tie_points, tie_sites
+    from ..primitives.conventions import CHECKED_VERSIONS
+    from ..core.errors import DomainError
+    from ..questions.tie_points import random_points, tie_points, tie_sites
     framework = framework or program.framework
     if program.profile.overrides:
         raise UsageError("crosscheck compares with a real framework, but the program uses a custom profile",

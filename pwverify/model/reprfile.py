@@ -36,9 +36,9 @@ from fractions import Fraction
 
 import sympy
 
-from .conditions import Atom, conjoin, cubes
-from .errors import Location, RepresentationFileError, UsageError
-from .pieces import Piece, Representation
+from ..core.atoms import Atom, conjoin, cubes
+from ..core.errors import Location, RepresentationFileError, UsageError
+from .representation import Piece, Representation
 
 _FUNCTIONS = {"exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin, "cos": sympy.cos,
               "tanh": sympy.tanh, "abs": sympy.Abs}

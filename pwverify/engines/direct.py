@@ -11,7 +11,7 @@ and the first-index maxima (Python's ``max``, pooling windows: a left fold).
 
 >>> import z3
 >>> from pwverify import parse
->>> from pwverify.smt import Smt
+>>> from pwverify.solver.smt import Smt
 >>> p = parse("relu(-t) + t")
 >>> smt = Smt(p.symbols)
 >>> enc = encode_program(p, smt)
@@ -28,9 +28,9 @@ from typing import Any, Callable, Sequence
 import sympy
 import z3
 
-from .primitives import registry
-from .primitives.registry import ARGS, PieceTable
-from .smt import Smt
+from ..primitives import registry
+from ..primitives.registry import ARGS, PieceTable
+from ..solver.smt import Smt
 
 Zero = 0  # a tangent entry known to vanish: kept as a Python 0 so terms stay small
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
 
-from .errors import UsageError
+from ..core.errors import UsageError
 
 FRAMEWORKS = ("torch", "jax", "tensorflow")
 

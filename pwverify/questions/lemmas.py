@@ -27,11 +27,11 @@ from typing import Callable, Sequence
 
 import sympy
 
-from .conditions import Atom, canonical, conjoin, strict
-from .exact import UndecidedSign, sign
-from .pieces import Piece, Representation
-from .smt import Smt
-from .verdicts import Verdict, Witness
+from ..core.atoms import Atom, canonical, conjoin, strict
+from ..core.exact import UndecidedSign, sign
+from ..model.representation import Piece, Representation
+from ..solver.smt import Smt
+from ..model.verdicts import Verdict, Witness
 
 
 def _gradient_rows(piece: Piece) -> tuple:

@@ -2,7 +2,7 @@
 minimum norm, and membership with a certificate.
 
 Everything rests on Wolfe's minimum-norm-point algorithm (1976), run in exact
-arithmetic (sympy numbers, signs decided by :func:`pwverify.exact.sign`), where it
+arithmetic (sympy numbers, signs decided by :func:`pwverify.core.exact.sign`), where it
 terminates with the exact answer:
 
 * the min-norm point of conv(P) is the projection of 0 onto the hull;
@@ -32,7 +32,7 @@ from typing import Sequence
 
 import sympy
 
-from .exact import sign, tidy
+from ..core.exact import sign, tidy
 
 Point = tuple
 
