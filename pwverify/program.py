@@ -109,7 +109,8 @@ class Program:
         >>> values[:, 0].tolist(), grads[:, 0, 0].tolist()
         ([0.0, 0.0, 2.0], [0.0, 0.0, 1.0])
         """
-        return self.representation().evaluate(points)
+        from .engines.numeric import compile_representation
+        return compile_representation(self.representation())(points)
 
 
 def parse(program: str, *, framework: str | None = None, shapes: Mapping[str, Any] | None = None,
@@ -125,3 +126,17 @@ def parse(program: str, *, framework: str | None = None, shapes: Mapping[str, An
     """
     norm = {k: (tuple(v) if isinstance(v, (tuple, list)) else (int(v),)) for k, v in (shapes or {}).items()}
     return Program(parse_program(program, framework, norm, list(ties or []), mode), timeout_ms)
+
+
+def as_program(program: "Program | str", **options) -> Program:
+    """A :class:`Program` as it is, or a program string parsed with ``options`` (see :func:`parse`).
+
+    >>> as_program("relu(t)").inputs
+    ['t']
+    """
+    if isinstance(program, Program):
+        return program
+    if isinstance(program, str):
+        return parse(program, **options)
+    raise TypeError(f"expected a Program or a program string, got {type(program).__name__}")
+

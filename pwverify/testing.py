@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .questions.compare import Comparison, compare
+from .model.comparison import Comparison
+from .questions.compare import compare
 
 
 def _check(result: Comparison, which: str, extra: Sequence[str] = ()) -> None:

@@ -105,7 +105,7 @@ _TIE_CASES = [
 
 def _tie_value(expr, point, shapes, framework) -> str:
     import pwverify
-    from pwverify.output.report import exact_str
+    from pwverify.core.formatting import exact_str
     try:
         row = pwverify.parse(expr, framework=framework, shapes=shapes).gradient_at(point)[0]
     except pwverify.PwverifyError:

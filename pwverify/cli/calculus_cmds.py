@@ -56,7 +56,7 @@ def register(sub) -> None:
 
 
 def _interval(hull) -> str:
-    from ..output.report import exact_str
+    from ..core.formatting import exact_str
     vs = hull.vertices
     if len(vs[0]) == 1:
         values = sorted((v[0] for v in vs), key=float)
@@ -74,7 +74,7 @@ def _vector(text: str | None):
 
 def cmd_clarke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..questions.calculus import clarke, index_closure
-    from ..output.report import exact_str
+    from ..core.formatting import exact_str
     program = load_program(args.program, args)
     point = program.point(args.at)
     c = clarke(program, point)
@@ -106,7 +106,8 @@ def cmd_clarke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             con.print(f"  {label} ({shown}) in ∂f: unknown ({contains.reason})")
         for note in c.notes:
             con.print(f"  note: {note}")
-    return {"proved": 0, "refuted": 1, "unknown": 3}[contains.verdict]
+    from ..model.verdicts import Status
+    return Status(contains.verdict).exit_code
 
 
 def _box(text: str | None) -> dict | None:
@@ -141,7 +142,7 @@ def cmd_critical(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_directional(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..questions.calculus import directional_derivative
-    from ..output.report import exact_str, point_json
+    from ..core.formatting import exact_str, point_json
     program = load_program(args.program, args)
     point = program.point(args.at)
     direction = program.point(args.direction)

@@ -64,7 +64,7 @@ def cmd_pieces(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _print_pieces(program, rep, out: TextIO) -> None:
     from rich.table import Table
     from ..core.atoms import describe
-    from ..output.report import exact_str, gradient_str
+    from ..core.formatting import exact_str, gradient_str
     con = console(out)
     stats = rep.stats
     con.print(f"{program.label}  ({program.profile.name}; inputs {', '.join(program.inputs)})")
@@ -84,7 +84,7 @@ def _print_pieces(program, rep, out: TextIO) -> None:
 
 
 def cmd_grad(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..output.report import exact_str, gradient_str, point_json
+    from ..core.formatting import exact_str, gradient_str, point_json
     program = load_program(args.program, args)
     point = program.point(args.at)
     result = program.ad(point, args.mode)

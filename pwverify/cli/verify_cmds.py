@@ -103,11 +103,12 @@ def _print_check(result, out: TextIO) -> None:
             detail = verdict.witness.point_str()
             extra = {k: v for k, v in verdict.witness.observed.items()}
             if extra:
-                from ..model.verdicts import _render
-                detail += "; " + "; ".join(f"{k} = {_render(v)}" for k, v in extra.items())
+                from ..core.formatting import nested_str
+                detail += "; " + "; ".join(f"{k} = {v if isinstance(v, str) else nested_str(v)}"
+                                           for k, v in extra.items())
         elif verdict.reason:
             detail = verdict.reason
-        table.add_row(name, verdict.status, detail)
+        table.add_row(name, str(verdict.status), detail)
 
     row("pieces disjoint", rc.disjoint)
     row("pieces cover", rc.cover)

@@ -214,8 +214,9 @@ class Builder:
         values = [self.apply(prim, lane) for lane in lanes]
         return arr.stack_lanes(values, outer, int(dim), keepdim)
 
-    def indexed_result(self, values: Any, kind: str, *_: Any) -> IndexedResult:
-        return IndexedResult(values, f"torch.{kind}(x, dim)")
+    def indexed_result(self, values: Any, what: str) -> IndexedResult:
+        """``(values, indices)`` of ``what`` (e.g. ``torch.sort``); only the values are usable."""
+        return IndexedResult(values, what)
 
     def arg_index(self, value: Any, kind: str, dim: Any = None, keepdim: bool = False) -> ArgIndex:
         arr = self.to_array(value)

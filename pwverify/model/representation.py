@@ -31,6 +31,7 @@ import sympy
 from ..core.atoms import Atom, canonical, describe as describe_conj
 from ..core.errors import DomainError
 from ..core.points import normalize_point
+from . import notation
 
 
 @dataclass(frozen=True)
@@ -136,36 +137,19 @@ class Representation:
         piece = self.pieces[self.piece_index_at(point)]
         return [[sympy.simplify(g.xreplace(pt)) for g in row] for row in piece.gradient]
 
-    # -- numeric ------------------------------------------------------------------------
-    @functools.cached_property
-    def _compiled(self):
-        from ..engines.numeric import compile_representation
-        return compile_representation(self)
-
-    def evaluate(self, points):
-        """Values and associated gradients on an array of points (float64).
-
-        ``points`` has shape ``(N, p)`` (or ``(N,)`` for one input). Returns
-        ``(values (N, q), gradients (N, q, p))``; NaN where the program is undefined.
-        """
-        return self._compiled(points)
-
     # -- rendering ----------------------------------------------------------------------
     def describe(self) -> str:
-        from ..output.report import describe_representation
-        return describe_representation(self)
+        return notation.representation_text(self)
 
-    def to_json(self) -> dict:
-        from ..output.report import representation_json
-        return representation_json(self)
+    def to_json(self, timings: bool = False) -> dict:
+        """Pieces, formulas and gradients as exact strings (``timings``: add the seconds spent)."""
+        return notation.representation_json(self, timings)
 
     def to_markdown(self) -> str:
-        from ..output.report import representation_markdown
-        return representation_markdown(self)
+        return notation.representation_markdown(self)
 
     def to_latex(self) -> str:
-        from ..output.report import representation_latex
-        return representation_latex(self)
+        return notation.representation_latex(self)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

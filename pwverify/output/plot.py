@@ -28,6 +28,7 @@ import sympy
 
 from ..core.atoms import relaxed
 from ..core.errors import UsageError
+from ..engines.numeric import compile_representation
 
 #: Colours of the pieces (full-dimensional regions) and of the programs (curves).
 REGION_COLOURS = ("#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc", "#fff2cc", "#d0e0e3", "#f4cccc",
@@ -202,7 +203,7 @@ def _plot_1d(fig, sources, comparison, window, output) -> None:
         colour = CURVE_COLOURS[k % len(CURVE_COLOURS)]
         rep = src.rep
         symbol = [rep.inputs[0]]
-        values, grads = rep.evaluate(t)
+        values, grads = compile_representation(rep)(t)
         style = "-" if k == 0 else "--"
         ax_f.plot(t, values[:, output], style, color=colour, lw=2, label=src.label)
         first = True
@@ -328,8 +329,7 @@ def _plot_2d(fig, sources, comparison, vary, at, window, output) -> None:
     xlo, xhi, ylo, yhi = _window_2d(window)
     grid = np.meshgrid(np.linspace(xlo, xhi, 321), np.linspace(ylo, yhi, 321))
     X, Y = grid
-    from .report import regions_of
-    regions = regions_of(comparison.disagreement, comparison.inputs) if comparison is not None else []
+    regions = [r.where for r in comparison.regions] if comparison is not None else []
     for ax, src in zip(axs, sources):
         axes, fix, pieces = _slice(src.rep, src.names, vary, at, output)
         index = np.full(X.shape, -1)

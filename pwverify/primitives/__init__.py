@@ -1,12 +1,14 @@
 """Primitives: one record per operation (see :mod:`pwverify.primitives.registry`).
 
-The families live in ``arith``, ``transcendental``, ``control``, ``minmax``,
-``activations``, ``pooling`` and ``sorting``; importing any of them registers its
-records.
+Importing this package registers every family: ``arith``, ``transcendental``,
+``control``, ``minmax``, ``activations``, ``pooling``, ``sorting``, ``statistics`` and
+``norms``. The registry itself (:mod:`.registry`) imports none of them.
 """
 
 from .registry import (ARGS, Branch, Call, ExplicitTable, PieceTable, Primitive, Signature,
                        all_calls, get, primitives, register, resolve)
+from . import (arith, transcendental, control, minmax, activations, pooling, sorting,  # noqa: F401,E402
+               statistics, norms)
 
 __all__ = ["ARGS", "Branch", "Call", "ExplicitTable", "PieceTable", "Primitive", "Signature",
            "all_calls", "get", "primitives", "register", "resolve"]

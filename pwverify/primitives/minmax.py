@@ -132,7 +132,7 @@ def _torch_max(kind: str):
             return b.reduce(f"{kind}_even", x, None, False)
         if isinstance(second, int) and not isinstance(second, bool):
             values = b.reduce(f"{kind}_first", x, second, bool(bound["keepdim"]))
-            return b.indexed_result(values, kind, x, second, bool(bound["keepdim"]))
+            return b.indexed_result(values, f"torch.{kind}(x, dim)")
         return b.map(f"{'maximum' if kind == 'max' else 'minimum'}_split", x, second)
     return build
 

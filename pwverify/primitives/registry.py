@@ -13,8 +13,11 @@ A :class:`Primitive` holds
 * a docstring citing where its rule comes from.
 
 Nothing else in pwverify is edited to add a primitive: the frontend resolves calls
-through :func:`resolve`, the composition and the oracle read :meth:`Primitive.table`.
+through :func:`resolve`, the engines read :meth:`Primitive.table`. This module is the
+leaf of the package: the families import it and register their records, and
+``pwverify.primitives`` imports every family, so importing the package fills the registry.
 
+>>> from pwverify import primitives  # registers every family
 >>> relu = get("relu")
 >>> for b in relu.table(1).branches():
 ...     print(b)
@@ -337,22 +340,18 @@ def add_call(call: Call, primitive_name: str = "") -> None:
 
 
 def get(name: str) -> Primitive:
-    _load()
     return _PRIMITIVES[name]
 
 
 def primitives() -> dict[str, Primitive]:
-    _load()
     return dict(_PRIMITIVES)
 
 
 def all_calls() -> dict[str, Call]:
-    _load()
     return dict(_CALLS)
 
 
 def resolve(qualified_name: str) -> Call | None:
-    _load()
     return _CALLS.get(qualified_name)
 
 
@@ -360,18 +359,6 @@ def framework_of(qualified_name: str) -> str | None:
     """The framework a namespace belongs to (None for Python and neutral modules)."""
     head = qualified_name.split(".", 1)[0]
     return {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow", "keras": "tensorflow"}.get(head)
-
-
-_LOADED = False
-
-
-def _load() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        from . import (arith, transcendental, control, minmax, activations, pooling, sorting,  # noqa: F401
-                       statistics, norms)
-
 
 
 # -- helpers that build the calls of common shapes ----------------------------------------

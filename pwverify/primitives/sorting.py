@@ -124,7 +124,7 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
         ties = ties_for_descending if descending else "input"
         values = b.sort(bd["input"], bd.get("dim", -1), descending, ties)
         if result == "indexed":
-            return b.indexed_result(values, "sort")
+            return b.indexed_result(values, "torch.sort")
         if result == "list":
             return list(values.items)
         return values
@@ -150,8 +150,7 @@ def _topk(what: str, largest_key: str | None = "largest"):
             ordered = b.sort(arr, dim, largest, "input")
             d = int(dim) % arr.ndim
             top = ordered.index((slice(None),) * d + (slice(0, k),))
-        from ..frontend.builder import IndexedResult
-        return IndexedResult(top, what)
+        return b.indexed_result(top, what)
     return build
 
 

@@ -31,6 +31,7 @@ import z3
 
 from ..core.atoms import Atom, is_linear, relaxed, strict
 from .convex import ConvexHull, Membership
+from ..program import as_program
 from ..core.errors import DomainError, UsageError
 from ..core.exact import UndecidedSign, sign
 from ..solver.smt import Smt
@@ -70,13 +71,19 @@ class SetAtPoint:
     def contains(self, vector: Sequence | None = None) -> "Containment":
         """Is ``vector`` (by default the autodiff gradient) in the set? Exact."""
         v = tuple(sympy.sympify(x) for x in (self.autodiff if vector is None else _flat_any(vector)))
+        size = self.shape[0] * self.shape[1]
+        if len(v) != size:
+            raise UsageError(f"the vector has {len(v)} entr{'y' if len(v) == 1 else 'ies'}, but the "
+                             f"{self.name} at this point holds vectors of {size}",
+                             hint=f"a vector of {size} number{'s' if size != 1 else ''}, one per input"
+                                  + (" and output" if self.shape[0] > 1 else ""))
         inside = self.hull.membership(v)
         if inside.inside or not self.undecided:
             return Containment(v, PROVED if inside.inside else REFUTED, inside, None)
         return Containment(v, UNKNOWN, inside, f"pieces {self.undecided} may also be essentially active")
 
     def to_json(self, vector=None) -> dict:
-        from ..output.report import exact_str
+        from ..core.formatting import exact_str
         c = self.contains(vector)
         out = {"point": {k: exact_str(v) for k, v in self.point.items()},
                "set": self.name,
@@ -135,6 +142,7 @@ def _gradient_at(piece, pt) -> tuple | None:
 
 def index_closure(program, point) -> SetAtPoint:
     """``D_f(x)``: the hull of the gradients of every piece whose formula equals f at x."""
+    program = as_program(program)
     rep, named, pt, fx, autodiff = _context(program, point)
     grads, used = [], []
     for i, piece in enumerate(rep.pieces, 1):
@@ -200,6 +208,7 @@ def _in_closure_by_elimination(strict, pt: dict, smt: Smt) -> bool | None:
 
 def clarke(program, point) -> SetAtPoint:
     """``∂^c f(x)``: the hull of the gradients of the essentially active pieces."""
+    program = as_program(program)
     rep, named, pt, fx, autodiff = _context(program, point)
     smt = Smt(rep.inputs, program.timeout_ms)
     grads, used, undecided, undecided_grads = [], [], [], []
@@ -259,6 +268,7 @@ def _eventual_sign(q: sympy.Expr, s: sympy.Symbol) -> int | None:
 def directional_derivative(program, point, direction) -> list:
     """``f'(x; d)``, exactly: the gradient of the piece the ray ``x + s d`` (small s > 0)
     stays in, applied to ``d``."""
+    program = as_program(program)
     rep = program.representation()
     named = program.point(point)
     d = program.point(direction) if isinstance(direction, (dict, str)) else dict(zip(program.inputs, direction))
@@ -298,7 +308,7 @@ class CriticalReport:
     unknown: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        from ..output.report import exact_str
+        from ..core.formatting import exact_str
         return {"points": [{"point": {k: exact_str(v) for k, v in p.point.items()},
                             "autodiff_gradient": [exact_str(g) for g in p.autodiff_gradient],
                             "kind": p.kind, "found_by": p.reason, "region": p.region,
@@ -308,7 +318,7 @@ class CriticalReport:
                 "unknown": self.unknown}
 
     def describe(self) -> str:
-        from ..output.report import exact_str
+        from ..core.formatting import exact_str
         lines = []
         for p in self.points:
             where = ", ".join(f"{k} = {exact_str(v)}" for k, v in p.point.items())
@@ -337,6 +347,7 @@ def _box_atoms(box: dict | None, symbols) -> tuple[Atom, ...]:
 
 def classify(program, point) -> CriticalPoint:
     """Clarke-critical (0 ∈ ∂^c f) or artificial (0 ∉ ∂^c f) at an exact point."""
+    program = as_program(program)
     named = program.point(point)
     gradient = program.gradient_at(named)
     c = clarke(program, named)
@@ -349,6 +360,7 @@ def classify(program, point) -> CriticalPoint:
 
 def critical_points(program, box: dict | None = None, count: int = 10) -> CriticalReport:
     """Points where autodiff returns 0 or where 0 ∈ D_f, classified (scalar programs)."""
+    program = as_program(program)
     rep = program.representation()
     if rep.n_outputs != 1:
         raise UsageError("critical points are defined for programs with one output")

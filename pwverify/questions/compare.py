@@ -32,12 +32,14 @@ import sympy
 import z3
 
 from ..engines.pieces import DecompositionUnknown
-from ..core.atoms import Atom, canonical, conjoin, describe, strict
+from ..core.atoms import Atom, canonical, conjoin, strict
 from ..core.errors import DomainError, UsageError
 from ..core.exact import UndecidedSign, sign
 from ..model.representation import Representation
 from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
-from ..model.verdicts import PROVED, REFUTED, UNKNOWN, Verdict, Witness, combine
+from ..model.comparison import Comparison, Region
+from ..model.verdicts import (PROVED, UNKNOWN, DomainWitness, GradientWitness, ValueWitness, Verdict,
+                              Witness)
 
 #: Pieces a representation may have before the piece engine gives up.
 PIECE_BUDGET = 2000
@@ -61,6 +63,10 @@ class Source:
     @property
     def symbols(self) -> tuple[sympy.Symbol, ...]:
         return self.obj.symbols if self.is_program else tuple(self.obj.inputs)
+
+    @property
+    def framework(self) -> str:
+        return self.obj.profile.name if self.is_program else "representation"
 
     def encode(self, smt: Smt, symbols, tangents: bool = True):
         from ..engines.direct import encode_program, encode_representation
@@ -87,111 +93,6 @@ def as_source(x, framework=None) -> Source:
     return Source(x)
 
 
-# -- the result ------------------------------------------------------------------------------
-@dataclass
-class Comparison:
-    """The answers about two functions A and B (API mirror of ``pwverify compare``)."""
-
-    a: str
-    b: str
-    inputs: list[str]
-    function: Verdict
-    gradient: Verdict
-    disagreement: list[str] = field(default_factory=list)
-    measure_zero: bool | None = None
-    disagreement_reason: str | None = None
-    notes: list[str] = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
-
-    @property
-    def verdicts(self) -> list[Verdict]:
-        return [self.function, self.gradient]
-
-    @property
-    def exit_code(self) -> int:
-        return {PROVED: 0, REFUTED: 1, UNKNOWN: 3}[combine(self.verdicts)]
-
-    def describe(self) -> str:
-        lines = [_describe_function(self)]
-        lines.extend(_describe_gradient(self))
-        lines.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        from ..output.report import comparison_markdown
-        return comparison_markdown(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        from ..output.report import comparison_latex
-        return "$$" + comparison_latex(self) + "$$"
-
-    def to_json(self) -> dict:
-        function = self.function.to_json()
-        gradient = self.gradient.to_json()
-        gradient["disagreement"] = list(self.disagreement)
-        gradient["measure_zero"] = self.measure_zero
-        if self.disagreement_reason:
-            gradient["disagreement_reason"] = self.disagreement_reason
-        return {"a": self.a, "b": self.b, "inputs": self.inputs, "function": function,
-                "gradient": gradient, "notes": self.notes, "stats": self.stats}
-
-
-def _describe_function(c: Comparison) -> str:
-    v = c.function
-    if v.status == PROVED:
-        return "function: proved equal" + (f" ({v.reason})" if v.reason else "")
-    if v.status == UNKNOWN:
-        return f"function: unknown ({v.reason})"
-    w = v.witness
-    if "defined_a" in w.observed:
-        return (f"function: refuted at {w.point_str()}: {c.a} is "
-                f"{'defined' if w.observed['defined_a'] else 'undefined'}, {c.b} is "
-                f"{'defined' if w.observed['defined_b'] else 'undefined'}")
-    return (f"function: refuted at {w.point_str()}: {c.a} = {_vec(w.observed['value_a'])}, "
-            f"{c.b} = {_vec(w.observed['value_b'])}")
-
-
-def _describe_gradient(c: Comparison) -> list[str]:
-    v = c.gradient
-    if v.status == PROVED:
-        lines = ["gradient: proved equal" + (f" ({v.reason})" if v.reason else "")]
-    elif v.status == UNKNOWN:
-        lines = [f"gradient: unknown ({v.reason})"]
-    else:
-        w = v.witness
-        ga, gb = w.observed["gradient_a"], w.observed["gradient_b"]
-        if len(c.inputs) == 1 and len(ga) == 1:
-            from ..output.report import exact_str
-            d = f"d/d{c.inputs[0]}"
-            lines = [f"gradient: refuted at {w.point_str()}: {d} {_paren(c.a)} = {exact_str(ga[0][0])}, "
-                     f"{d} {_paren(c.b)} = {exact_str(gb[0][0])}"]
-        else:
-            lines = [f"gradient: refuted at {w.point_str()}: ∇{_paren(c.a)} = {_grad(ga)}, ∇{_paren(c.b)} = {_grad(gb)}"]
-    if c.disagreement:
-        zero = {True: "measure zero", False: "positive measure", None: "measure not decided"}[c.measure_zero]
-        lines.append(f"          disagreement set: {' ∪ '.join('{' + d + '}' for d in c.disagreement)} ({zero})")
-    elif v.status != PROVED and c.disagreement_reason:
-        lines.append(f"          disagreement set: not computed ({c.disagreement_reason})")
-    return lines
-
-
-def _paren(label: str) -> str:
-    """A program's label, parenthesised when it is an expression with spaces."""
-    return f"({label})" if " " in label and not label.endswith(")") or " + " in label else label
-
-
-def _vec(values) -> str:
-    from ..output.report import exact_str
-    return "[" + ", ".join(exact_str(x) for x in values) + "]"
-
-
-def _grad(rows) -> str:
-    return _vec(rows[0]) if len(rows) == 1 else "[" + ", ".join(_vec(r) for r in rows) + "]"
-
-
 # -- the entry point -------------------------------------------------------------------------------
 def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = None,
             engine: str = "auto", timeout_ms: int = DEFAULT_TIMEOUT_MS, disagreement: bool = True,
@@ -210,7 +111,8 @@ def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = N
     columns = _columns(names, B.names, wrt)
     symbols = [sympy.Symbol(n) for n in names]
     result = Comparison(A.label, B.label, names, Verdict.unknown("function", "not run"),
-                        Verdict.unknown("gradient", "not run"), notes=notes)
+                        Verdict.unknown("gradient", "not run"), notes=notes,
+                        frameworks=(A.framework, B.framework))
     start = time.perf_counter()
     if engine in ("auto", "direct", "both"):
         direct = _Direct(A, B, symbols, columns, timeout_ms, tangents="gradient" in questions)
@@ -229,8 +131,7 @@ def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = N
         try:
             pieces = _Pieces(A, B, symbols, columns, timeout_ms, piece_budget)
             fn, gr = pieces.function(), pieces.gradient()
-            result.disagreement = pieces.regions_text()
-            result.measure_zero = pieces.measure_zero()
+            result.regions = list(pieces.regions)
             result.stats["pieces"] = {"solver_calls": pieces.smt.stats.checks, "pairs": pieces.pair_count,
                                       "seconds": round(time.perf_counter() - started, 4)}
         except DecompositionUnknown as exc:
@@ -372,7 +273,7 @@ class _Direct:
             except DomainError:
                 defined.append(False)
         if defined[0] != defined[1]:
-            return Witness(_named(self.symbols, model), {"defined_a": defined[0], "defined_b": defined[1]})
+            return DomainWitness(_named(self.symbols, model), defined_a=defined[0], defined_b=defined[1])
         return None
 
 
@@ -391,12 +292,12 @@ def confirm(A: Source, B: Source, symbols, columns, model: dict, what: str) -> W
     try:
         if what == "values":
             va, vb = A.value_at(_own(A, symbols, model)), B.value_at(_own(B, symbols, model))
-            return Witness(_named(symbols, model), {"value_a": va, "value_b": vb}) if _differ(va, vb) else None
+            return ValueWitness(_named(symbols, model), value_a=va, value_b=vb) if _differ(va, vb) else None
         ga, gb = A.gradient_at(_own(A, symbols, model)), B.gradient_at(_own(B, symbols, model))
     except (DomainError, UndecidedSign):
         return None
     if any(_differ([ra[j] for j in columns], [rb[j] for j in columns]) for ra, rb in zip(ga, gb)):
-        return Witness(_named(symbols, model), {"gradient_a": ga, "gradient_b": gb})
+        return GradientWitness(_named(symbols, model), gradient_a=ga, gradient_b=gb)
     return None
 
 
@@ -408,12 +309,6 @@ def _differ(xs, ys) -> bool:
 
 
 # -- the piece engine ----------------------------------------------------------------------------------
-@dataclass
-class _Region:
-    where: tuple[Atom, ...]
-    measure_zero: bool | None
-
-
 class _Pieces:
     def __init__(self, A: Source, B: Source, symbols, columns, timeout_ms, budget):
         self.symbols, self.columns = symbols, columns
@@ -423,8 +318,7 @@ class _Pieces:
         self.smt = Smt(symbols, timeout_ms)
         self.pairs = self._pairs()
         self.pair_count = len(self.pairs)
-        self.regions: list[_Region] = []
-        self._gradient: Verdict | None = None
+        self.regions: list[Region] = []
 
     def _pairs(self) -> list[tuple[int, int, tuple[Atom, ...]]]:
         out = []
@@ -499,8 +393,8 @@ class _Pieces:
                     r = self.smt.check(region)
                     if r.sat and all(a.holds_at(r.model) for a in region):
                         point = {str(s): r.model[s] for s in self.symbols}
-                        return Verdict.refuted("function", Witness(point, {
-                            "defined_a": name == "a", "defined_b": name == "b"}), "the domains differ")
+                        return Verdict.refuted("function", DomainWitness(
+                            point, defined_a=name == "a", defined_b=name == "b"), "the domains differ")
         return None
 
     def gradient(self) -> Verdict:
@@ -536,19 +430,7 @@ class _Pieces:
         where = _simplified(self.smt, where)
         if any(r.where == where for r in self.regions):
             return
-        self.regions.append(_Region(where, _measure_zero(self.smt, where)))
-
-    def regions_text(self) -> list[str]:
-        return [describe(r.where) for r in self.regions]
-
-    def measure_zero(self) -> bool | None:
-        if not self.regions:
-            return None if self._gradient is None and not self.pairs else True
-        if any(r.measure_zero is False for r in self.regions):
-            return False
-        if any(r.measure_zero is None for r in self.regions):
-            return None
-        return True
+        self.regions.append(Region(where, _measure_zero(self.smt, where)))
 
 
 def _renamed(rep: Representation, symbols) -> Representation:

@@ -108,11 +108,11 @@ def associativity(w: Representation, v: Representation, u: Representation) -> Ve
                       and _same_set(smt, p.where, q.where)), None)
         if match is None:
             point = smt.check(p.where).model or {}
-            return Verdict.refuted("associativity", Witness({str(k): val for k, val in point.items()},
+            return Verdict.refuted("associativity", Witness({str(k): val for k, val in point.items()}, facts=
                                                             {"piece of (w∘v)∘u": p.describe()}))
         unmatched.remove(match)
     if unmatched:
-        return Verdict.refuted("associativity", Witness({}, {"piece of w∘(v∘u)": unmatched[0].describe()}))
+        return Verdict.refuted("associativity", Witness({}, facts={"piece of w∘(v∘u)": unmatched[0].describe()}))
     return Verdict.proved("associativity", f"{len(left.pieces)} pieces on both sides")
 
 
@@ -195,6 +195,6 @@ def corollary_1(rep: Representation) -> Verdict:
             continue
         if r.status == "unknown":
             return Verdict.unknown("corollary 1", f"piece {i}: emptiness of its interior not decided")
-        return Verdict.refuted("corollary 1", Witness({str(k): v for k, v in r.model.items()}, {
+        return Verdict.refuted("corollary 1", Witness({str(k): v for k, v in r.model.items()}, facts={
             "piece": i, "associated gradient": piece.gradient, "gradient of f": piece.formula_gradient}))
     return Verdict.proved("corollary 1")

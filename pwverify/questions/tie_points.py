@@ -210,6 +210,8 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
     >>> [tp.point for tp in tie_points(parse("torch.maximum(a, b)"), count=3, seed=1)]
     [{'a': 0, 'b': 0}, {'a': 2, 'b': 2}, {'a': -3, 'b': -3}]
     """
+    from ..program import as_program
+    program = as_program(program)
     rep = rep if rep is not None else program.representation()
     smt = Smt(rep.inputs, program.timeout_ms)
     kinks = _kink_conditions(rep)

@@ -30,38 +30,8 @@ import z3
 
 from ..core.atoms import Atom, is_linear, relaxed
 from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
+from ..model.checks import FileCheck, RepresentationCheck
 from ..model.verdicts import Verdict, Witness
-
-
-@dataclass
-class RepresentationCheck:
-    """Verdicts on one representation (pieces numbered from 1)."""
-
-    disjoint: Verdict
-    cover: Verdict
-    empty_pieces: list[int]
-    continuity: Verdict
-    extra: dict = field(default_factory=dict)
-
-    def verdicts(self) -> list[Verdict]:
-        return [self.disjoint, self.cover, self.continuity] + [
-            v for v in self.extra.values() if isinstance(v, Verdict)]
-
-    def to_markdown(self) -> str:
-        from ..output.report import check_markdown
-        return check_markdown(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def describe(self) -> str:
-        lines = [self.disjoint.describe(), self.cover.describe()]
-        lines.append("empty pieces: " + (", ".join(map(str, self.empty_pieces)) or "none"))
-        lines.append(self.continuity.describe())
-        for v in self.extra.values():
-            if isinstance(v, Verdict):
-                lines.append(v.describe())
-        return "\n".join(lines)
 
 
 def _model_point(smt: Smt, model: z3.ModelRef) -> dict:
@@ -126,7 +96,7 @@ def _verdict_from(result, question: str, smt: Smt, witness_of, exact: bool) -> V
 def _overlap_witness(smt: Smt, model, memberships, n_pieces) -> Witness:
     hits = [i + 1 for i, m in enumerate(memberships) if z3.is_true(model.eval(m, model_completion=True))]
     labels = [f"piece {i}" if i <= n_pieces else "undefined set" for i in hits]
-    return Witness(_model_point(smt, model), {"pieces": hits, "in": labels})
+    return Witness(_model_point(smt, model), facts={"pieces": hits, "in": labels})
 
 
 def _continuity(rep, pieces, smt: Smt, symbols, dom_term, side, exact: bool) -> Verdict:
@@ -171,53 +141,11 @@ def _continuity(rep, pieces, smt: Smt, symbols, dom_term, side, exact: bool) -> 
             if limit != value and all(x.holds_at(exact_point) for x in pieces[b].where):
                 return Verdict.refuted("continuity", Witness(
                     {str(s): v for s, v in exact_point.items()},
-                    {f"limit from piece {a + 1}": limit, f"value in piece {b + 1}": value}))
+                    facts={f"limit from piece {a + 1}": limit, f"value in piece {b + 1}": value}))
     return Verdict.unknown("continuity", "the solver's jump could not be confirmed exactly")
 
 
 # -- checking a hand-written representation ------------------------------------------------
-@dataclass
-class FileCheck:
-    """``pwverify check FILE [--against PROGRAM]``: pieces numbered as in the file."""
-
-    path: str
-    representation: RepresentationCheck
-    against: str | None = None
-    agrees: Verdict | None = None
-    gradient: Verdict | None = None
-
-    def verdicts(self) -> list[Verdict]:
-        out = self.representation.verdicts()
-        out += [v for v in (self.agrees, self.gradient) if v is not None]
-        if self.representation.empty_pieces:
-            out.append(Verdict.refuted("empty pieces", Witness({})))
-        return out
-
-    def describe(self) -> str:
-        lines = [f"{self.path}", self.representation.describe()]
-        if self.agrees is not None:
-            lines.append(self.agrees.describe().replace("function", f"agrees with {self.against}", 1))
-            lines.append(self.gradient.describe().replace("gradient", "gradient (associated vs autodiff)", 1))
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        from ..output.report import check_markdown
-        return check_markdown(self, self.path)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def to_json(self) -> dict:
-        rc = self.representation
-        out = {"file": self.path, "disjoint": rc.disjoint.to_json(), "cover": rc.cover.to_json(),
-               "empty_pieces": rc.empty_pieces, "continuity": rc.continuity.to_json()}
-        if self.agrees is not None:
-            out["against"] = self.against
-            out["agrees"] = self.agrees.to_json()
-            out["gradient"] = self.gradient.to_json()
-        return out
-
-
 def check_file(path_or_rep, against=None, framework: str | None = None,
                timeout_ms: int = DEFAULT_TIMEOUT_MS) -> FileCheck:
     """Check a representation file: well-formed, and (``against``) equal to a program
@@ -246,8 +174,33 @@ def check_program(program, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> FileCheck:
       limit from piece 2 = [1]
       value in piece 1 = [0]
     """
+    from ..program import as_program
+    program = as_program(program)
     rep = program.representation()
     return FileCheck(program.label, check_representation(rep, timeout_ms=timeout_ms))
+
+
+def check(subject, against=None, *, framework: str | None = None,
+          timeout_ms: int = DEFAULT_TIMEOUT_MS) -> FileCheck:
+    """Check a representation file (``.toml``), a :class:`Representation`, or a program
+    (a :class:`~pwverify.program.Program` or a program string) for well-formedness;
+    ``against``: also that it equals that program, gradients included.
+
+    >>> print(check("relu(t) + relu(-t)").describe())
+    relu(t) + relu(-t)
+    disjoint: proved
+    cover: proved
+    empty pieces: none
+    continuity: proved
+    """
+    from ..model.representation import Representation
+    if isinstance(subject, Representation) or (isinstance(subject, str) and subject.strip().endswith(".toml")):
+        return check_file(subject, against, framework, timeout_ms)
+    if against is not None:
+        raise TypeError("against= checks a hand-written representation against a program; "
+                        "to compare two programs use pwverify.compare")
+    from ..program import as_program
+    return check_program(as_program(subject, framework=framework), timeout_ms)
 
 
 def _renumber(report: RepresentationCheck, numbering: list[int]) -> None:
@@ -256,16 +209,16 @@ def _renumber(report: RepresentationCheck, numbering: list[int]) -> None:
                                  - {numbering[i] for i in range(len(numbering))
                                     if i + 1 not in report.empty_pieces})
     w = report.disjoint.witness
-    if w is not None and "pieces" in w.observed:
-        w.observed["pieces"] = [numbering[i - 1] if i <= len(numbering) else i for i in w.observed["pieces"]]
-        w.observed.pop("in", None)
+    if w is not None and "pieces" in w.facts:
+        w.facts["pieces"] = [numbering[i - 1] if i <= len(numbering) else i for i in w.facts["pieces"]]
+        w.facts.pop("in", None)
     w = report.continuity.witness
     if w is not None:
         renamed = {}
-        for key, value in w.observed.items():
+        for key, value in w.facts.items():
             m = key.rsplit(" ", 1)
             renamed[f"{m[0]} {numbering[int(m[1]) - 1]}" if m[-1].isdigit() else key] = value
-        w.observed = renamed
+        w.facts = renamed
 
 
 def _rename_question(v: Verdict, question: str, rep) -> Verdict:
@@ -275,6 +228,6 @@ def _rename_question(v: Verdict, question: str, rep) -> Verdict:
         if len(point) == len(rep.inputs):
             for i, piece in enumerate(rep.pieces):
                 if piece.holds_at(point):
-                    v.witness.observed["piece"] = rep.numbering[i]
+                    v.witness.facts["piece"] = rep.numbering[i]
                     break
     return v

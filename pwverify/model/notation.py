@@ -1,34 +1,29 @@
-"""Renderers: representations and results as text, JSON, Markdown and LaTeX.
+"""How a representation is written: plain text, JSON, and the papers' notation (Markdown, LaTeX).
 
 JSON values are exact, as strings sympy can parse back (``"-3/2"``, ``"x0/2 + x1/2"``);
-conditions are Python comparisons (``"x0 == x1"``).
+conditions are Python comparisons (``"x0 == x1"``). The Markdown and LaTeX tables name
+pieces as the papers do: ``P^α`` in set notation, its formula ``f^α`` and ``∇f^α``.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Sequence
-
 import sympy
 
-from ..core.atoms import Atom, describe
+from ..core.atoms import describe
+from ..core.formatting import exact_str, gradient_str
 
 
-def exact_str(value: Any) -> str:
-    return sympy.sstr(sympy.sympify(value)) if not isinstance(value, str) else value
+def _md_escape(text: str) -> str:
+    return text.replace("|", r"\|")
 
 
-def _vector(values: Sequence[Any]) -> str:
-    return "[" + ", ".join(exact_str(v) for v in values) + "]"
+_UNICODE_REL = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "==": "=", "!=": "≠"}
+_LATEX_REL = {">": ">", ">=": r"\geq", "<": "<", "<=": r"\leq", "==": "=", "!=": r"\neq"}
+_FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def gradient_str(rows: Sequence[Sequence[Any]]) -> str:
-    if len(rows) == 1:
-        return _vector(rows[0])
-    return "[" + ", ".join(_vector(r) for r in rows) + "]"
-
-
-def describe_representation(rep) -> str:
+def representation_text(rep) -> str:
     lines = []
     for i, piece in enumerate(rep.pieces, 1):
         flag = "  (possibly empty: the solver could not decide)" if piece.possibly_empty else ""
@@ -40,8 +35,8 @@ def describe_representation(rep) -> str:
     return "\n".join(lines)
 
 
-def representation_json(rep) -> dict:
-    return {
+def representation_json(rep, timings: bool = False) -> dict:
+    out = {
         "inputs": rep.input_names,
         "output_shape": list(rep.output_shape),
         "pieces": [
@@ -59,9 +54,11 @@ def representation_json(rep) -> dict:
             "solver_calls": rep.stats.solver_calls,
             "pruned": rep.stats.pruned,
             "merged": rep.stats.merged,
-            "seconds": round(rep.stats.seconds, 4),
         },
     }
+    if timings:
+        out["stats"]["seconds"] = round(rep.stats.seconds, 4)
+    return out
 
 
 def _md_escape(text: str) -> str:
@@ -213,96 +210,3 @@ def representation_latex(rep) -> str:
     for where in rep.outside:
         rows.append(f"& \\{{{var} \\in {space} \\mid {conditions_latex(where)}\\}} & & \\text{{undefined}}")
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
-
-
-# -- verdicts and reports in notebooks -------------------------------------------------------
-def _witness_md(verdict) -> str:
-    w = verdict.witness
-    if w is None:
-        return _md_escape(verdict.reason or "")
-    from ..model.verdicts import _render
-    parts = [w.point_str()] + [f"{k} = {_render(v)}" for k, v in w.observed.items()]
-    return _md_escape("; ".join(parts))
-
-
-def verdicts_markdown(rows) -> str:
-    """``[(question, Verdict)]`` as a Markdown table: question, verdict, witness or reason."""
-    lines = ["| question | verdict | witness / reason |", "|---|---|---|"]
-    for question, verdict in rows:
-        lines.append(f"| {question} | **{verdict.status}** | {_witness_md(verdict)} |")
-    return "\n".join(lines)
-
-
-def comparison_markdown(c) -> str:
-    """A :class:`~pwverify.questions.compare.Comparison` as Markdown (the notebook display).
-
-    >>> from pwverify.questions.compare import compare
-    >>> print(compare("relu(t)", "relu(-t) + t").to_markdown())
-    **relu(t)** vs **relu(-t) + t**
-    <BLANKLINE>
-    | question | verdict | witness / reason |
-    |---|---|---|
-    | same function | **proved** |  |
-    | same autodiff gradient | **refuted** | t = 0; gradient_a = [[0]]; gradient_b = [[1]] |
-    <BLANKLINE>
-    The gradients differ on {t = 0} (measure zero).
-    """
-    text = f"**{_md_escape(c.a)}** vs **{_md_escape(c.b)}**\n\n" + verdicts_markdown(
-        [("same function", c.function), ("same autodiff gradient", c.gradient)])
-    if c.disagreement:
-        zero = {True: "measure zero", False: "positive measure", None: "measure not decided"}[c.measure_zero]
-        regions = " ∪ ".join("{" + _md_escape(conditions_text(w)) + "}" for w in _regions(c))
-        text += f"\n\nThe gradients differ on {regions} ({zero})."
-    for note in c.notes:
-        text += f"\n\n*Note:* {_md_escape(note)}"
-    return text
-
-
-def _regions(c):
-    return regions_of(c.disagreement, c.inputs)
-
-
-def regions_of(texts: Sequence[str], names: Sequence[str]) -> list[tuple[Atom, ...]]:
-    """Conditions as printed by pwverify (``"x0 == x1 and x2 > x0"``) back to atoms.
-
-    >>> [str(a) for a in regions_of(["a == b"], ["a", "b"])[0]]
-    ['a == b']
-    """
-    if not texts:
-        return []
-    from ..model.reprfile import load_text
-    toml = f"inputs = {json.dumps(list(names))}\n" + "".join(
-        f"[[piece]]\nwhere = {json.dumps(t)}\nvalue = \"0\"\n" for t in texts)
-    rep = load_text(toml, "<regions>")
-    return [p.where for p in rep.pieces]
-
-
-def comparison_latex(c) -> str:
-    """A comparison's verdicts as LaTeX (witness points exact)."""
-    def line(question, v):
-        if v.witness is None:
-            return f"\\text{{{question}: {v.status}}}"
-        point = ",\\ ".join(f"{sympy.latex(sympy.Symbol(k))} = {sympy.latex(sympy.sympify(x))}"
-                            for k, x in v.witness.point.items())
-        return f"\\text{{{question}: {v.status} at }} {point}"
-    rows = [line("function", c.function), line("gradient", c.gradient)]
-    if c.disagreement:
-        rows.append(r"\text{disagreement: } " + r" \cup ".join(
-            "\\{" + conditions_latex(w) + "\\}" for w in _regions(c)))
-    return "\\begin{aligned}\n" + " \\\\\n".join(f"& {r}" for r in rows) + "\n\\end{aligned}"
-
-
-def check_markdown(report, title: str = "") -> str:
-    """A :class:`~pwverify.questions.wellformed.RepresentationCheck` or ``FileCheck`` as Markdown."""
-    rc = getattr(report, "representation", report)
-    rows = [("pieces disjoint", rc.disjoint), ("pieces cover", rc.cover), ("continuous", rc.continuity)]
-    agrees = getattr(report, "agrees", None)
-    if agrees is not None:
-        rows += [(f"equals {report.against}", agrees), ("gradient = autodiff's", report.gradient)]
-    text = (f"**{_md_escape(title)}**\n\n" if title else "") + verdicts_markdown(rows)
-    empty = ", ".join(map(str, rc.empty_pieces)) or "none"
-    return text + f"\n\nEmpty pieces: {empty}."
-
-
-def point_json(point: dict) -> dict:
-    return {str(k): exact_str(v) for k, v in point.items()}
