@@ -10,6 +10,9 @@ stale (the Python examples of the pages are doctested by pytest as well):
 * ``<!-- conventions -->``: the tie rules of every framework, from the primitive registry;
 * ``<!-- demo-table -->``: the summary of the case studies, run at build time.
 
+Every formula is turned into MathML at build time (``texmath.py``), so the pages need no
+script and no network to show it; a formula that cannot be rendered fails the build.
+
 The figures of the case studies are drawn at build time into a temporary folder and
 served as ``figures/<name>.png``.
 """
@@ -22,6 +25,9 @@ import re
 import shlex
 import sys
 import tempfile
+
+# the sibling module (mkdocs puts this folder on the path while it imports the hooks)
+from texmath import render_page_math
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _STATE: dict = {}
@@ -54,6 +60,14 @@ def on_page_markdown(markdown, page, config, files):
     markdown = markdown.replace("<!-- conventions -->", _conventions())
     markdown = markdown.replace("<!-- demo-table -->", _demo_table())
     return markdown
+
+
+def on_page_content(html, page, config, files):
+    """Every formula of the page as MathML (raises, and so fails the build, if one cannot be);
+    every figure a link to itself at full size."""
+    html = render_page_math(html, page.file.src_uri)
+    return re.sub(r'<img [^>]*src="([^"]*figures/[^"]+)"[^>]*>',
+                  lambda m: f'<a class="figure" href="{m.group(1)}" title="full size">{m.group(0)}</a>', html)
 
 
 def _run(command: str) -> str:
