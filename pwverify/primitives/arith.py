@@ -5,7 +5,7 @@ A division carries its domain (denominator nonzero), a negative power likewise.
 
 from __future__ import annotations
 
-from .registry import Primitive, calls, elementwise, ne, register, smooth
+from .registry import ARGS, Primitive, calls, elementwise, ne, register, smooth, table
 
 _SAME_EVERYWHERE = ("real arithmetic; no tie, no framework difference",)
 
@@ -69,3 +69,16 @@ register(Primitive(
                  "tensorflow": ["tensorflow.square", "tensorflow.math.square"], None: ["numpy.square"]},
                 "input", elementwise("pow", params=lambda bound: (2,))),
     measured=_SAME_EVERYWHERE))
+
+
+# Detaching: the value passes through, the derivative is 0. torch's ``.detach()``, and
+# what ``.item()``, ``float(t)`` and ``torch.no_grad()`` blocks do to a tensor (the frontend
+# applies this primitive there); ``jax.lax.stop_gradient``; ``tf.stop_gradient``.
+register(Primitive(
+    "stop_gradient", lambda: table(1, [((), ARGS[0], ((0,),))]),
+    "The value a0, with derivative 0: autodiff does not look through it.", smooth=True,
+    calls=calls({"torch": ["torch.Tensor.detach", "torch.detach"], "jax": ["jax.lax.stop_gradient"],
+                 "tensorflow": ["tensorflow.stop_gradient"]},
+                "input", elementwise("stop_gradient")),
+    measured=("torch 2.13.0 (detach, item, no_grad), jax 0.10.2 (lax.stop_gradient), "
+              "tensorflow 2.21.0 (tf.stop_gradient): the gradient through them is 0",)))
