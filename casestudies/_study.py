@@ -225,7 +225,7 @@ STUDIES = [
         "frameworks", "frameworks.py", "(a + b + |a - b|)/2 under torch, JAX and TensorFlow",
         "the formula computes max(a, b) in every framework, but abs'(0) is 0 in torch and TensorFlow "
         "and 1 in JAX, so at a = b torch returns (1/2, 1/2) and JAX (1, 0)",
-        "frameworks-measured.md §2 and §8.1 (torch 2.13.0, jax 0.10.2, tensorflow 2.21.0)",
+        "docs/reference/frameworks-measured.md §2 and §8.1 (torch 2.13.0, jax 0.10.2, tensorflow 2.21.0)",
         compare=("max_abs@torch", "max_abs@jax"), witness={"a": 0, "b": 0},
         tables=[Table("max_abs@torch", [[0, 0]], [[[Fraction(1, 2), Fraction(1, 2)]]], "measured, torch"),
                 Table("max_abs@jax", [[0, 0]], [[[1, 0]]], "measured, jax"),

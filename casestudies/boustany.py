@@ -1,9 +1,9 @@
-"""Boustany's example (seed 001, §4.3): two maxima, one function, two gradients.
+"""Boustany's example (Després 2024b, §4.3): two maxima, one function, two gradients.
 
 ``max1`` is the loop of Boustany (2024): the first maximal entry wins a tie.
 ``max2`` is ``torch.max``, which splits the gradient evenly over tied entries.
 ``f(t) = max1(t*x) - max2(t*x)`` with ``x = (1, 2, 3, 4)`` is identically 0, yet
-PyTorch returns ``f'(0) = 1 - 10/4 = -3/2`` (Table 2 of seed 001).
+PyTorch returns ``f'(0) = 1 - 10/4 = -3/2`` (Table 2 of Després 2024b).
 
 The functions below are plain PyTorch; pwverify reads them without running them.
 """

@@ -1,4 +1,4 @@
-"""One formula, three frameworks: (a + b + |a - b|)/2 (frameworks-measured.md §2, §8.1).
+"""One formula, three frameworks: (a + b + |a - b|)/2 (docs/reference/frameworks-measured.md §2, §8.1).
 
 The formula is max(a, b) whatever the framework, and Python's ``abs`` calls the
 framework's own absolute value on a tensor or an array. What autodiff returns at a = b

@@ -1,4 +1,4 @@
-"""A simplified Boustany example with max pooling (seed 001, §4.4, Table 3).
+"""A simplified Boustany example with max pooling (Després 2024b, §4.4, Table 3).
 
 ``torch.nn.MaxPool1d(2, stride=1)`` gives the gradient of a tied window to its first
 entry. f(t) = maxpool(t, 4t) - maxpool(4t, t) is identically 0, yet autodiff returns

@@ -1,4 +1,4 @@
-"""The minmod limiter in two forms, and one Lax–Wendroff/minmod step (seed 000, Després).
+"""The minmod limiter in two forms, and one Lax–Wendroff/minmod step (Després 2024a).
 
 minmod(x, y) is 0 when x and y have different signs, else the one of smaller
 magnitude. Després writes it minmod(x, y) = R(-max(-x, -y)) - R(-max(x, y)) with

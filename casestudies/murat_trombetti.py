@@ -1,4 +1,4 @@
-"""Murat & Trombetti's paradox and the degenerate weight (seed 001, §2 and §4).
+"""Murat & Trombetti's paradox and the degenerate weight (Després 2024b, §2 and §4).
 
 ``max_xx`` is f = S0 ∘ f0 with f0(x) = (x, x) (W0 = (1, 1)) and S0 = max over two
 values: f(x) = x, but the classical chain rule needs ∇max on its tie line, where it
@@ -12,7 +12,7 @@ every choice relu'(0) = z.
 ``max_pair`` and ``python_max_pair`` are S0 itself under two tie rules: on the tie
 line P^3 = {y1 = y2} their gradients (1/2, 1/2) and (1, 0) differ in the direction
 normal to P^3 and agree in the tangent direction (1, 1), which is all f' sees
-(Remark 1 of seed 001).
+(Remark 1 of Després 2024b).
 """
 
 import torch

@@ -1,4 +1,4 @@
-"""Bolte & Pauwels (seed 003, Figure 1): five programs for two functions.
+"""Bolte & Pauwels 2020 (Figure 1): five programs for two functions.
 
 relu, relu2 and relu3 all compute relu; zero computes 0; identity_minus_zero
 computes the identity. At t = 0 autodiff returns relu'(0) = 0, relu2'(0) = 1,

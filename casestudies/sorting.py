@@ -1,4 +1,4 @@
-"""Sorting as an elementary selection (seed 003, Bolte & Pauwels, §5.1).
+"""Sorting as an elementary selection (Bolte & Pauwels 2020, Bolte & Pauwels, §5.1).
 
 F(x) = Px sorts x in descending order, for any permutation matrix P that does so. At a
 tie several P qualify, and D_F(x) = conv{P : Px = F(x)}, a conservative field of F

@@ -1,4 +1,4 @@
-"""The representations of max1 and torch.max over four entries (seed 001, eq. 17 and 19).
+"""The representations of max1 and torch.max over four entries (Després 2024b, eq. 17 and 19).
 
 ``max2_table.toml`` writes torch.max the way the paper does: one piece per non-empty
 set of tied maximal entries (2^4 - 1 = 15 pieces), with the mean of the set as its

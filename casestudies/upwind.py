@@ -1,4 +1,4 @@
-"""The upwind flux of a transport scheme in two forms (seed 000, Després).
+"""The upwind flux of a transport scheme in two forms (Després 2024a).
 
 For u_t + a u_x = 0 the upwind scheme uses G_a(α, β) = α if a > 0 else β, and the
 flux F(a, α, β) = a G_a(α, β) = R(a) α - R(-a) β with R = relu. Both programs compute

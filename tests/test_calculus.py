@@ -1,5 +1,5 @@
 """Nonsmooth calculus: index closure, Clarke subdifferential, directional derivatives,
-critical points, explain mode, and the properties of seed 003 and seed 001."""
+critical points, explain mode, and the properties of Bolte & Pauwels 2020 and Després 2024b."""
 
 import itertools
 import json
@@ -50,7 +50,7 @@ def test_boustany_autodiff_is_in_the_index_closure_but_not_in_clarke():
 
 
 def test_sorting_index_closure_equals_the_clarke_jacobian():
-    # seed 003 §5.1: for sorting, D_F(x) = conv{P : Px = F(x)} is the Clarke Jacobian
+    # Bolte & Pauwels 2020 §5.1: for sorting, D_F(x) = conv{P : Px = F(x)} is the Clarke Jacobian
     p = pwverify.parse("torch.sort(torch.stack([a, b, c])).values")
     for point in ({"a": 1, "b": 1, "c": 0}, {"a": 0, "b": 0, "c": 0}, {"a": 2, "b": 1, "c": 2}):
         d, c = index_closure(p, point), clarke(p, point)

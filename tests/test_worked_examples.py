@@ -16,7 +16,7 @@ def grad(spec, **point):
     return pwverify.parse(spec).gradient_at(point)
 
 
-# -- Bolte & Pauwels: the relu family (seed 003, Figure 1) --------------------------------
+# -- Bolte & Pauwels: the relu family (Bolte & Pauwels 2020, Figure 1) --------------------------------
 @pytest.mark.parametrize("name, at_zero", [
     ("relu", 0), ("relu2", 1), ("relu3", R(1, 2)), ("zero", 1), ("identity_minus_zero", 0),
 ])
@@ -64,7 +64,7 @@ def test_custom_relu_prime_changes_relu2():
     assert program.gradient_at({"t": 0}) == [[R(3, 4)]]
 
 
-# -- Boustany (seed 001, Table 2) -------------------------------------------------------------
+# -- Boustany (Després 2024b, Table 2) -------------------------------------------------------------
 TABLE_2 = {-1: 0, R(-1, 2): 0, R(-1, 100): 0, 0: R(-3, 2), R(1, 100): 0, R(1, 2): 0, 1: 0}
 
 
@@ -104,14 +104,14 @@ def test_torch_max_over_four_entries_is_seed_001_eq_19():
     assert rep.pieces[-1].gradient == ((R(1, 4),) * 4,)
 
 
-# -- MaxPool1d (seed 001, Table 3) --------------------------------------------------------------
+# -- MaxPool1d (Després 2024b, Table 3) --------------------------------------------------------------
 @pytest.mark.parametrize("t, expected", {-1: 0, R(-1, 2): 0, R(-1, 100): 0, 0: -3, R(1, 100): 0,
                                          R(1, 2): 0, 1: 0}.items())
 def test_maxpool_table_3(t, expected):
     assert grad(case("maxpool.py:f"), t=t) == [[expected]]
 
 
-# -- upwind flux (seed 000) -------------------------------------------------------------------
+# -- upwind flux (Després 2024a) -------------------------------------------------------------------
 def test_upwind_flux_gradients_differ_only_on_a_equal_zero():
     branch = pwverify.parse(case("upwind.py:flux_branch"))
     relu_form = pwverify.parse(case("upwind.py:flux_relu"))
@@ -124,7 +124,7 @@ def test_upwind_flux_gradients_differ_only_on_a_equal_zero():
         assert branch.value_at(pt) == relu_form.value_at(pt)
 
 
-# -- minmod (seed 000) --------------------------------------------------------------------------
+# -- minmod (Després 2024a) --------------------------------------------------------------------------
 def _minmod(x, y):
     if x * y <= 0:
         return 0

@@ -17,7 +17,7 @@ feasible one covers the whole piece and adds no condition.
 
 After each split, pieces on which every live value has the same formula are merged
 when their union is again a conjunction of atoms (proved by the solver), so the loop
-``max1`` of seed 001 yields its n pieces, not 2**(n-1). Pieces are disjoint and
+``max1`` of Després 2024b yields its n pieces, not 2**(n-1). Pieces are disjoint and
 cover the domain by construction; emptiness the solver cannot decide keeps the
 piece, flagged ``possibly_empty``.
 """
@@ -549,7 +549,7 @@ class _Composer:
 
 def _display_order(st: _State) -> tuple:
     """Full-dimensional pieces first, then by the branches taken (latest choice first),
-    which lists torch.max's pieces as seed 001 does (eq. 19) and max1's by index."""
+    which lists torch.max's pieces as Després 2024b does (eq. 19) and max1's by index."""
     thin = sum(1 for a in st.where if a.rel == "==")
     return (thin, tuple(reversed([entry[1] for entry in st.trace])))
 

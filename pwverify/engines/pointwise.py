@@ -1,6 +1,6 @@
 """The exact AD oracle: evaluate a program at a point and differentiate it as autodiff does.
 
-Algorithm 1 and 2 of Bolte & Pauwels (seed 003): every node is evaluated exactly, the
+Algorithm 1 and 2 of Bolte & Pauwels 2020: every node is evaluated exactly, the
 branch of its primitive that holds at its arguments is found, and the gradient of
 that branch's formula is the node's local derivative ``d_k``. Forward mode pushes
 tangents from the inputs, backward mode pulls adjoints from the outputs; they agree

@@ -53,7 +53,7 @@ class ArgIndex:
 
     ``x[x.argmax()]``, ``jnp.take_along_axis(x, jnp.argmax(x, axis, keepdims=True), axis)``,
     ``torch.gather(x, dim, x.argmax(dim, keepdim=True))`` and ``tf.gather(x, tf.argmax(x))``
-    read the entry at the first extremal key (frameworks-measured.md §3, §5).
+    read the entry at the first extremal key (docs/reference/frameworks-measured.md §3, §5).
     """
 
     keys: Array

@@ -2,7 +2,7 @@
 
 ::
 
-    # torch.max over four entries (seed 001, eq. 19)
+    # torch.max over four entries (Després 2024b, eq. 19)
     inputs = ["x1", "x2", "x3", "x4"]
 
     [[piece]]

@@ -1,7 +1,7 @@
 """Explain mode: the composition of a program's pieces, step by step, for teaching.
 
 Each step is one node of the DAG. A node with several branches is composed with the
-pieces found so far (Lemma 1 of seed 001): for every piece, each branch's condition is
+pieces found so far (Lemma 1 of Després 2024b): for every piece, each branch's condition is
 written over the inputs and is kept, pruned as contradicting the piece, or pruned
 as empty by the solver. Smooth nodes only update formulas (Lemma 3 for sums and
 products of values that are already formulas on the same pieces). After a step, pieces

@@ -1,6 +1,6 @@
 """Elementwise kinks: relu, abs, sign, clamp and the activations, with each framework's rule.
 
-Which side owns the kink is the whole story here (frameworks-measured.md §1, measured
+Which side owns the kink is the whole story here (docs/reference/frameworks-measured.md §1, measured
 on torch 2.13.0, jax 0.10.2, tensorflow 2.21.0):
 
 * ``relu``: mask ``x > 0`` everywhere (torch, jax, tensorflow): relu'(0) = 0.
@@ -33,7 +33,7 @@ import sympy
 from .registry import (ARGS, Call, Primitive, Signature, add_call, calls, elementwise, eq, ge, gt,
                        le, lt, register, table)
 
-_M = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (frameworks-measured.md §1)"
+_M = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §1)"
 #: SELU's constants, as torch, jax and tensorflow write them in their sources.
 SELU_ALPHA = Fraction("1.6732632423543772848170429916717")
 SELU_SCALE = Fraction("1.0507009873554804934193349852946")
@@ -62,7 +62,7 @@ def float32(value: Fraction) -> Fraction:
     """The float32 nearest to ``value`` (round half to even), exactly.
 
     tensorflow stores ``leaky_relu``'s alpha as a float32 attribute, so its slope is
-    this number even in float64 (frameworks-measured.md §8.11):
+    this number even in float64 (docs/reference/frameworks-measured.md §8.11):
 
     >>> float(float32(Fraction(1, 5)))
     0.20000000298023224
@@ -91,7 +91,7 @@ a0, a1, a2 = ARGS[:3]
 register(Primitive(
     "relu", lambda: table(1, [([gt(a0, 0)], a0), ([le(a0, 0)], 0)]),
     "max(x, 0) with relu'(0) = 0 (mask x > 0): torch relu/F.threshold(x, 0, 0), jax.nn.relu, "
-    "tf.nn.relu (frameworks-measured.md §1).",
+    "tf.nn.relu (docs/reference/frameworks-measured.md §1).",
     calls=calls({"torch": ["torch.relu", "torch.nn.functional.relu", "torch.Tensor.relu"],
                  "jax": ["jax.nn.relu"], "tensorflow": ["tensorflow.nn.relu", "keras.activations.relu"]},
                 "input", elementwise("relu"))
@@ -105,13 +105,13 @@ def _relu_custom(z: Fraction):
 
 register(Primitive(
     "relu_custom", _relu_custom,
-    "relu with a chosen relu'(0) = z (params: z); seed 001 §4.1: any z is a valid "
+    "relu with a chosen relu'(0) = z (params: z); Després 2024b §4.1: any z is a valid "
     "associated derivative.", measured=("a teaching profile, not a framework",)))
 
 # -- abs and sign ------------------------------------------------------------------------
 register(Primitive(
     "abs_sign0", lambda: table(1, [([gt(a0, 0)], a0), ([lt(a0, 0)], -a0), ([eq(a0, 0)], 0)]),
-    "|x| with abs'(0) = sign(0) = 0: torch abs/l1_loss, tf.abs (frameworks-measured.md §1).",
+    "|x| with abs'(0) = sign(0) = 0: torch abs/l1_loss, tf.abs (docs/reference/frameworks-measured.md §1).",
     calls=calls({"torch": ["torch.abs", "torch.absolute", "torch.Tensor.abs"],
                  "tensorflow": ["tensorflow.abs", "tensorflow.math.abs"]},
                 "input", elementwise("abs_sign0")),
@@ -119,7 +119,7 @@ register(Primitive(
 register(Primitive(
     "abs_nonneg", lambda: table(1, [([ge(a0, 0)], a0), ([lt(a0, 0)], -a0)]),
     "|x| with abs'(0) = 1: jax's select(x >= 0, g, -g) (jax 0.10.2 _abs_jvp_rule; "
-    "frameworks-measured.md §8.1).",
+    "docs/reference/frameworks-measured.md §8.1).",
     calls=calls({"jax": ["jax.numpy.abs", "jax.numpy.absolute", "jax.lax.abs"]},
                 "x:input", elementwise("abs_nonneg")),
     measured=(_M,)))
@@ -136,7 +136,7 @@ register(Primitive(
 register(Primitive(
     "sign", lambda: table(1, [([gt(a0, 0)], 1), ([lt(a0, 0)], -1), ([eq(a0, 0)], 0)]),
     "sign(x) with derivative 0 everywhere (sign(0) = 0): torch sign/sgn, jnp.sign, tf.sign; "
-    "x * sign(x) has derivative 0 at 0 in all three (frameworks-measured.md §1).",
+    "x * sign(x) has derivative 0 at 0 in all three (docs/reference/frameworks-measured.md §1).",
     calls=calls({"torch": ["torch.sign", "torch.sgn", "torch.Tensor.sign", "torch.Tensor.sgn"],
                  "jax": ["jax.numpy.sign", "jax.lax.sign"],
                  "tensorflow": ["tensorflow.sign", "tensorflow.math.sign"]},
@@ -149,7 +149,7 @@ register(Primitive(
     lambda: table(3, [([ge(a0, a1), le(a0, a2)], a0), ([ge(a0, a1), gt(a0, a2)], a2),
                       ([lt(a0, a1), le(a1, a2)], a1), ([lt(a0, a1), gt(a1, a2)], a2)]),
     "min(max(x, lo), hi) with the gradient to x on both bounds (mask lo <= x <= hi): "
-    "jax.nn.hard_tanh (where-based; frameworks-measured.md §1).",
+    "jax.nn.hard_tanh (where-based; docs/reference/frameworks-measured.md §1).",
     arity=3, measured=(_M,)))
 register(Primitive(
     "clamp_torch",
@@ -177,7 +177,7 @@ register(Primitive(
 register(Primitive(
     "clamp_min_to_bound", lambda: table(2, [([gt(a0, a1)], a0), ([le(a0, a1)], a1)]),
     "max(x, lo) with the gradient to the bound on a tie: torch.clamp(a, min=b) with a tensor "
-    "bound in forward mode (FWD≠REV in frameworks-measured.md §1).", arity=2, measured=(_M,)))
+    "bound in forward mode (FWD≠REV in docs/reference/frameworks-measured.md §1).", arity=2, measured=(_M,)))
 register(Primitive(
     "clamp_max_to_bound", lambda: table(2, [([lt(a0, a1)], a0), ([ge(a0, a1)], a1)]),
     "min(x, hi) with the gradient to the bound on a tie: torch.clamp(a, max=b) with a tensor "
@@ -187,7 +187,7 @@ register(Primitive(
     lambda: table(3, [([gt(a0, a1), lt(a0, a2)], a0), ([le(a0, a1), le(a1, a2)], a1),
                       ([gt(a0, a1), ge(a0, a2)], a2), ([le(a0, a1), gt(a1, a2)], a2)]),
     "min(max(x, lo), hi) with the bounds owning the kinks (mask lo < x < hi): "
-    "torch hardtanh/relu6, jax.nn.relu6 (custom jvp), tf.nn.relu6 (frameworks-measured.md §1).",
+    "torch hardtanh/relu6, jax.nn.relu6 (custom jvp), tf.nn.relu6 (docs/reference/frameworks-measured.md §1).",
     arity=3, measured=(_M,)))
 register(Primitive(
     "lax_clamp",
@@ -199,7 +199,7 @@ register(Primitive(
                       ([ge(a1, a2), le(a0, a2)], a2, [[0, 0, 0]])]),
     "jax.lax.clamp(lo, x, hi) (arguments here x, lo, hi): d/dx = [lo < x < hi], "
     "d/dlo = [x < lo < hi], d/dhi = [hi < x] (the jvp rules of clamp_p, jax 0.10.2). At a "
-    "tie no operand gets a gradient (frameworks-measured.md §8.2), and with lo >= hi the "
+    "tie no operand gets a gradient (docs/reference/frameworks-measured.md §8.2), and with lo >= hi the "
     "value hi gets none unless x > hi: not the gradient of a formula there.",
     arity=3, measured=(_M,)))
 
@@ -299,7 +299,7 @@ register(Primitive(
     lambda: table(1, [([le(a0, -3)], 0),
                       ([gt(a0, -3), lt(a0, 3)], a0 / 6 + sympy.Rational(1, 2), [[_SIXTH_F32]]),
                       ([ge(a0, 3)], 1)]),
-    "torch F.hardsigmoid: strict mask -3 < x < 3 (frameworks-measured.md §1). Its backward "
+    "torch F.hardsigmoid: strict mask -3 < x < 3 (docs/reference/frameworks-measured.md §1). Its backward "
     "multiplies by 1/6 rounded to float32 (0.1666666716...), even in float64 (measured on "
     "torch 2.13.0), so the derivative in the middle is that number, not 1/6.",
     calls=calls({"torch": ["torch.nn.functional.hardsigmoid"]}, "input, inplace=False",
@@ -310,7 +310,7 @@ register(Primitive(
     "hardswish_torch",
     lambda: table(1, [([le(a0, -3)], 0), ([gt(a0, -3), lt(a0, 3)], a0 * (a0 + 3) / 6), ([ge(a0, 3)], a0)]),
     "torch F.hardswish: the outer branches own both kinks (derivative 0 at -3, 1 at 3; "
-    "frameworks-measured.md §1).",
+    "docs/reference/frameworks-measured.md §1).",
     calls=calls({"torch": ["torch.nn.functional.hardswish"]}, "input, inplace=False",
                 elementwise("hardswish_torch"))
     + [_module_call("torch.nn.Hardswish", "torch", elementwise("hardswish_torch"), "inplace=False")],
@@ -350,7 +350,7 @@ register(Primitive(
     "leaky_relu", _leaky_table,
     "x if x > 0 else s*x (params: slope, owner of 0). torch leaky_relu/rrelu(training=False) "
     "and tensorflow (alpha rounded to float32): the negative branch owns 0 (slope s); jax: "
-    "the positive branch (1) (frameworks-measured.md §1, §8.4).",
+    "the positive branch (1) (docs/reference/frameworks-measured.md §1, §8.4).",
     calls=[Call("torch.nn.functional.leaky_relu", "torch",
                 Signature.parse("input, negative_slope=0.01, inplace=False"), _leaky("negative_slope", "negative")),
            Call("torch.nn.functional.rrelu", "torch",
@@ -378,7 +378,7 @@ def _prelu(b, bd):
 register(Primitive(
     "prelu", _prelu_table,
     "torch F.prelu(x, w): x if x > 0 else w*x. FWD≠REV at 0: reverse mode gives w (mask "
-    "x > 0), forward mode 1 (mask x >= 0) (params: forward; frameworks-measured.md §1, §8.9).",
+    "x > 0), forward mode 1 (mask x >= 0) (params: forward; docs/reference/frameworks-measured.md §1, §8.9).",
     arity=2,
     calls=[Call("torch.nn.functional.prelu", "torch", Signature.parse("input, weight"), _prelu),
            _module_call("torch.nn.PReLU", "torch",
@@ -399,7 +399,7 @@ def _threshold(b, bd):
 register(Primitive(
     "threshold", _threshold_table,
     "torch F.threshold(x, th, v): x if x > th else v, strict (derivative 0 at th; "
-    "frameworks-measured.md §1).",
+    "docs/reference/frameworks-measured.md §1).",
     calls=[Call("torch.nn.functional.threshold", "torch",
                 Signature.parse("input, threshold, value, inplace=False"), _threshold),
            _module_call("torch.nn.Threshold", "torch", _threshold, "threshold, value, inplace=False")],
@@ -421,7 +421,7 @@ def _shrink(soft: bool):
 register(Primitive(
     "shrink", _shrink_table,
     "torch hardshrink/softshrink(λ) (params: λ, soft): zero on |x| <= λ, strict mask "
-    "|x| > λ (derivative 0 at ±λ; frameworks-measured.md §1).",
+    "|x| > λ (derivative 0 at ±λ; docs/reference/frameworks-measured.md §1).",
     calls=[Call("torch.nn.functional.hardshrink", "torch", Signature.parse("input, lambd=0.5"), _shrink(False)),
            Call("torch.nn.functional.softshrink", "torch", Signature.parse("input, lambd=0.5"), _shrink(True)),
            _module_call("torch.nn.Hardshrink", "torch", _shrink(False), "lambd=0.5"),
@@ -459,7 +459,7 @@ register(Primitive(
     "scale*x if x > 0 else scale*alpha*(exp(input_scale*x) - 1) (params: alpha, scale, "
     "input_scale, owner of 0). torch elu/selu/celu and jax elu/selu: the negative branch owns "
     "0 (derivative scale*alpha); tensorflow selu: the positive branch (scale); tensorflow elu "
-    "has alpha = 1, where both agree (frameworks-measured.md §1, §8.4).",
+    "has alpha = 1, where both agree (docs/reference/frameworks-measured.md §1, §8.4).",
     calls=[Call("torch.nn.functional.elu", "torch", Signature.parse("input, alpha=1.0, inplace=False"),
                 _elu("negative")),
            Call("torch.nn.functional.selu", "torch", Signature.parse("input, inplace=False"),

@@ -50,7 +50,7 @@ def _pow_table(n: int, undefined_at_zero: bool = False):
 def power_params(n: int, framework: str, integer_exponent: bool) -> tuple:
     """The parameters of ``x ** n`` under a framework: ``x ** 0`` at 0 has derivative 0 in
     torch (special-cased) and for jax's integer exponents (``lax.integer_pow``), but nan
-    for jax's float exponents (``x ** 0.``) and in tensorflow (frameworks-measured.md §1,
+    for jax's float exponents (``x ** 0.``) and in tensorflow (docs/reference/frameworks-measured.md §1,
     §8.8; measured on jax 0.10.2 and tensorflow 2.21.0): there 0 is outside the domain.
 
     >>> power_params(0, "torch", False), power_params(0, "jax", True), power_params(0, "jax", False)

@@ -7,7 +7,7 @@ of values it chooses between; its arguments are ``m`` condition operands, then t
 condition is split into disjoint conjunctions (Shannon expansion, see
 :func:`pwverify.core.atoms.cubes`), one branch each. The gradient flows to the
 selected values only, in every framework (``where(a > b, a, b)`` gives (0, 1) at a
-tie in torch, jax and tensorflow: frameworks-measured.md §2).
+tie in torch, jax and tensorflow: docs/reference/frameworks-measured.md §2).
 
 ``lazy`` says whether the non-selected branch is evaluated: Python's ``if`` and
 ``x if c else y`` are lazy, ``torch.where`` is not, so a ``log`` of a negative number
@@ -45,7 +45,7 @@ register(Primitive(
            for fw, name in [("torch", "torch.where"), ("jax", "jax.numpy.where"),
                             ("tensorflow", "tensorflow.where"), (None, "numpy.where")]],
     measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0: where(a>b,a,b) -> (0,1), "
-              "where(a>=b,a,b) -> (1,0) at a == b (frameworks-measured.md §2)",)))
+              "where(a>=b,a,b) -> (1,0) at a == b (docs/reference/frameworks-measured.md §2)",)))
 
 register(Primitive(
     "get", lambda k: smooth(lambda a: a), "Output k of a node with several outputs.",

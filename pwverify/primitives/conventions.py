@@ -15,7 +15,7 @@ names that exist in every framework (``np.maximum``). Python's own builtins
 'tensorflow.maximum'
 
 A ``custom`` profile starts from a framework and overrides single tie rules, e.g.
-relu'(0) = 1/2 for a lecture on seed 001 §4.1:
+relu'(0) = 1/2 for a lecture on Després 2024b §4.1:
 
 >>> Profile.parse("torch", ["relu0=1/2"]).overrides
 {'relu0': Fraction(1, 2)}
@@ -31,7 +31,7 @@ from ..core.errors import UsageError
 
 FRAMEWORKS = ("torch", "jax", "tensorflow")
 
-#: The framework versions every rule was checked against (frameworks-measured.md, and the
+#: The framework versions every rule was checked against (docs/reference/frameworks-measured.md, and the
 #: differential tests in tests/). ``pwverify crosscheck`` warns when another is installed.
 CHECKED_VERSIONS = {"torch": "2.13.0", "jax": "0.10.2", "tensorflow": "2.21.0"}
 
@@ -167,7 +167,7 @@ class TieRule:
 #: Rules a custom profile may override (``--tie relu0=1/2`` or a ``--ties FILE``). Every
 #: application of the listed primitives, wherever the program reaches them, is replaced.
 TIE_RULES: dict[str, TieRule] = {
-    "relu0": TieRule("relu'(0): the derivative every relu returns at 0 (seed 001 §4.1)", ("relu",),
+    "relu0": TieRule("relu'(0): the derivative every relu returns at 0 (Després 2024b §4.1)", ("relu",),
                      lambda prim, z: ("relu_custom", (z,))),
     "abs0": TieRule("abs'(0): the derivative every abs returns at 0 (torch/tf 0, jax 1)",
                     ("abs_sign0", "abs_nonneg"), lambda prim, z: ("abs_custom", (z,))),

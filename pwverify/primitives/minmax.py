@@ -1,6 +1,6 @@
 """Maxima and minima: binary, n-ary with a first-index rule, and even-split reductions.
 
-Tie rules (frameworks-measured.md §2, §3; torch 2.13.0, jax 0.10.2, tensorflow 2.21.0):
+Tie rules (docs/reference/frameworks-measured.md §2, §3; torch 2.13.0, jax 0.10.2, tensorflow 2.21.0):
 
 * ``maximum_split``: ``torch.maximum``, ``torch.max(a, b)``, ``jnp.maximum``,
   ``lax.max``: ``(a + b)/2`` on ``a == b``, i.e. gradient (1/2, 1/2).
@@ -10,7 +10,7 @@ Tie rules (frameworks-measured.md §2, §3; torch 2.13.0, jax 0.10.2, tensorflow
   first maximal entry gets the whole gradient.
 * ``max_even``: value-only reductions ``torch.max(x)``, ``torch.amax``, ``jnp.max``,
   ``tf.reduce_max``: 1/k to each of the k tied maximal entries. Its table has
-  2**n - 1 branches, one per set of tied maximal entries (seed 001, eq. 19), so it is
+  2**n - 1 branches, one per set of tied maximal entries (Després 2024b, eq. 19), so it is
   enumerated lazily: the solver proposes the tie sets that are feasible on a piece.
 
 The ``min`` versions mirror them.
@@ -28,7 +28,7 @@ from ..core.exact import sign
 from .registry import (ARGS, Branch, ExplicitTable, PieceTable, Primitive, Signature, Call, add_call,
                        calls, elementwise, eq, ge, gt, le, lt, register, table)
 
-_MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (frameworks-measured.md §2-3)"
+_MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §2-3)"
 
 
 def _binary(kind: str, rule: str) -> ExplicitTable:
@@ -61,7 +61,7 @@ def first_wins(n: int, kind: str = "max", last: bool = False) -> ExplicitTable:
 class TiedSetTable(PieceTable):
     """The reduction whose formula on a tie set S is the mean of S (even split).
 
-    Branches are listed as in seed 001 (eq. 19): singletons, then pairs, ..., then
+    Branches are listed as in Després 2024b (eq. 19): singletons, then pairs, ..., then
     the whole set; there are 2**n - 1 of them.
     """
 
@@ -245,7 +245,7 @@ for _kind in ("max", "min"):
     register(Primitive(
         f"{_other}_second", lambda k=_kind: _binary(k, "second"),
         f"Binary {_kind}; on a tie the second argument gets everything: jnp.f{_kind}, and "
-        f"torch.f{_kind} in forward mode when it is fmax (frameworks-measured.md §2).", arity=2,
+        f"torch.f{_kind} in forward mode when it is fmax (docs/reference/frameworks-measured.md §2).", arity=2,
         calls=calls({"jax": [f"jax.numpy.f{_kind}"]}, "x1:input, x2:other",
                     elementwise(f"{_other}_second", "input", "other")),
         measured=(_MEASURED,)))
@@ -256,7 +256,7 @@ for _kind in ("max", "min"):
     register(Primitive(
         f"gather_{_kind}_first", lambda n, k=_kind: gather_first(n // 2, k),
         f"values[arg{_kind}(keys)]: the value at the first extremal key (x[x.arg{_kind}()], "
-        f"take_along_axis, gather; frameworks-measured.md §3, §5).", arity=None,
+        f"take_along_axis, gather; docs/reference/frameworks-measured.md §3, §5).", arity=None,
         calls=calls({"torch": [f"torch.arg{_kind}", f"torch.Tensor.arg{_kind}"]},
                     "input, dim=None, keepdim=False", _argmax(_kind))
         + calls({"jax": [f"jax.numpy.arg{_kind}", f"jax.Array.arg{_kind}"]},
@@ -266,7 +266,7 @@ for _kind in ("max", "min"):
         measured=(_MEASURED,)))
 
 # torch.fmax: reverse mode gives a tie to a (a >= b), forward mode to b (a > b): FWD≠REV
-# (frameworks-measured.md §2, §8.9). torch.fmin gives it to a in both modes.
+# (docs/reference/frameworks-measured.md §2, §8.9). torch.fmin gives it to a in both modes.
 add_call(Call("torch.fmax", "torch", Signature.parse("input, other"),
               lambda b, bd: b.map("maximum_second" if b.profile.mode == "forward" else "maximum_first",
                                   bd["input"], bd["other"])), "maximum_first")

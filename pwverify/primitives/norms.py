@@ -1,6 +1,6 @@
 """Vector norms, and what each framework does at the origin.
 
-Measured on torch 2.13.0, jax 0.10.2 and tensorflow 2.21.0 (frameworks-measured.md §6, §8.8):
+Measured on torch 2.13.0, jax 0.10.2 and tensorflow 2.21.0 (docs/reference/frameworks-measured.md §6, §8.8):
 
 * torch masks the 2-norm's gradient to 0 at the origin (``norm2_masked``); its 1-norm
   and inf-norm behave as ``sum(abs(x))`` and ``max(abs(x))`` with abs'(0) = 0, which is
@@ -24,7 +24,7 @@ import sympy
 from .registry import ARGS, Call, Primitive, Signature, add_call, eq, ne, register, table
 from ..ir.values import Infinity
 
-_MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (frameworks-measured.md §6)"
+_MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §6)"
 
 
 def _norm2_masked(n: int):
@@ -39,7 +39,7 @@ def _norm2_masked(n: int):
 register(Primitive(
     "norm2_masked", _norm2_masked,
     "The Euclidean norm with its gradient masked to 0 at the origin: torch.norm, "
-    "linalg.vector_norm, linalg.norm, dist (frameworks-measured.md §6).", arity=None,
+    "linalg.vector_norm, linalg.norm, dist (docs/reference/frameworks-measured.md §6).", arity=None,
     measured=(_MEASURED,)))
 
 #: abs, max, min and the binary tie of an ``initial`` value, per framework

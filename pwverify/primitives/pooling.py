@@ -4,7 +4,7 @@ Rule measured in torch 2.13.0 (``nn.MaxPool1d``, ``F.max_pool1d/2d``,
 ``adaptive_max_pool1d/2d``), jax 0.10.2 (``lax.reduce_window`` with ``lax.max``) and
 tensorflow 2.21.0 (``tf.nn.max_pool1d/2d``): in each window the first maximal element
 (row-major) gets the gradient, overlapping windows add up, and padding never wins
-(frameworks-measured.md §4). Pooling is therefore not a primitive of its own: it builds
+(docs/reference/frameworks-measured.md §4). Pooling is therefore not a primitive of its own: it builds
 one ``max_first`` node per window, and shared entries of overlapping windows are shared
 nodes of the DAG.
 

@@ -305,7 +305,7 @@ class Primitive:
     calls: list[Call] = field(default_factory=list)
     #: smooth primitives have a single branch whatever the arguments
     smooth: bool = False
-    #: frameworks this rule was measured on, with versions (see frameworks-measured.md)
+    #: frameworks this rule was measured on, with versions (see docs/reference/frameworks-measured.md)
     measured: tuple[str, ...] = ()
 
     @functools.lru_cache(maxsize=None)

@@ -3,7 +3,7 @@
 ``sort`` with n arguments has n outputs. On the branch of a permutation ``p`` (output
 k is input ``p[k]``), consecutive outputs are compared strictly or weakly according
 to the tie order, so the n! branches are disjoint and cover R^n, and each output's
-gradient is one-hot: the rule every framework follows (frameworks-measured.md §5):
+gradient is one-hot: the rule every framework follows (docs/reference/frameworks-measured.md §5):
 ascending sorts keep ties in input order in torch, jax and tensorflow; descending
 sorts keep input order in torch and tensorflow (and Python's ``sorted(reverse=True)``)
 but reverse it in jax. Top-k is the first k entries of the descending sort that keeps
@@ -157,7 +157,7 @@ def _topk(what: str, largest_key: str | None = "largest"):
 register(Primitive(
     "sort", sort_table,
     "Sort n entries (params: descending, ties); outputs in sorted order. Ties keep input "
-    "order, except jnp.sort(descending=True), which reverses them (frameworks-measured.md §5, §8.7).",
+    "order, except jnp.sort(descending=True), which reverses them (docs/reference/frameworks-measured.md §5, §8.7).",
     arity=None,
     calls=[
         Call("torch.sort", "torch", Signature.parse("input, dim=-1, descending=False, stable=False"),
@@ -184,4 +184,4 @@ register(Primitive(
              Signature.parse("input, k=1, sorted=True, index_type=None, name=None"),
              _topk("tensorflow.nn.top_k", None)),
     ],
-    measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (frameworks-measured.md §5)",)))
+    measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §5)",)))

@@ -1,6 +1,6 @@
 """Medians and quantiles: each framework's definition, ties included.
 
-Measured on torch 2.13.0 and jax 0.10.2 (frameworks-measured.md §5, §8.6):
+Measured on torch 2.13.0 and jax 0.10.2 (docs/reference/frameworks-measured.md §5, §8.6):
 
 * ``torch.median(x)`` (no dim) and ``torch.nanmedian(x)``: the lower median, with the
   gradient split evenly over every entry equal to it (``median_lower``).
@@ -27,7 +27,7 @@ import z3
 from ..core.exact import sign
 from .registry import ARGS, Branch, Call, PieceTable, Primitive, Signature, eq, gt, lt, register
 
-_MEASURED = "torch 2.13.0, jax 0.10.2 (frameworks-measured.md §5)"
+_MEASURED = "torch 2.13.0, jax 0.10.2 (docs/reference/frameworks-measured.md §5)"
 
 
 class RankTable(PieceTable):
@@ -107,7 +107,7 @@ def _torch_median(what: str):
     def build(b, bd):
         if bd.get("dim") is not None:
             b.fail(f"{what}(x, dim) returns the entry at an index its algorithm picks among ties, with no "
-                   f"rule pwverify can state (frameworks-measured.md §5)",
+                   f"rule pwverify can state (docs/reference/frameworks-measured.md §5)",
                    f"{what}(x) without dim (the lower median, ties split evenly)")
         arr = b.to_array(bd["input"])
         n = arr.size
@@ -167,7 +167,7 @@ register(Primitive(
     "median_lower", lambda n, rank: RankTable(n, rank),
     "The rank-th smallest entry (params: rank), the gradient split evenly over every entry "
     "equal to it: torch.median(x) and nanmedian(x) without dim, the lower median "
-    "(frameworks-measured.md §5: (1,2,2,2,3) gives (0,1/3,1/3,1/3,0)).",
+    "(docs/reference/frameworks-measured.md §5: (1,2,2,2,3) gives (0,1/3,1/3,1/3,0)).",
     arity=None,
     calls=[Call(name, "torch", Signature.parse("input, dim=None, keepdim=False"), _torch_median(what))
            for name, what in (("torch.median", "torch.median"), ("torch.Tensor.median", "torch.median"),
@@ -196,7 +196,7 @@ _QUANTILE_CALLS = [
 _REFUSED = [
     Call("torch.kthvalue", "torch", Signature.parse("input, k, dim=-1, keepdim=False"),
          _refuse("torch.kthvalue", "at ties it returns an index its algorithm picks, with no rule pwverify can "
-                 "state (zeros(5) gives indices 3, 2, 0, 1, 4; frameworks-measured.md §5)",
+                 "state (zeros(5) gives indices 3, 2, 0, 1, 4; docs/reference/frameworks-measured.md §5)",
                  "torch.sort(x).values[k - 1] (ties in input order)")),
     Call("torch.mode", "torch", Signature.parse("input, dim=-1, keepdim=False"),
          _refuse("torch.mode", "the value that occurs most often changes only by jumps: it is not a "

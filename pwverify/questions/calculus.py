@@ -1,5 +1,5 @@
 """Nonsmooth calculus on a program's representation: index closure, Clarke
-subdifferential, directional derivatives, critical points (seed 003, §5).
+subdifferential, directional derivatives, critical points (Bolte & Pauwels 2020, §5).
 
 Given the pieces ``(P_α, f_α)`` of a program and an exact point ``x``:
 
