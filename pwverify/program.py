@@ -31,9 +31,11 @@ from .solver.smt import DEFAULT_TIMEOUT_MS
 class Program:
     """A program read into a DAG; its representation is computed on demand (cached)."""
 
-    def __init__(self, parsed: ParsedProgram, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    def __init__(self, parsed: ParsedProgram, timeout_ms: int = DEFAULT_TIMEOUT_MS, options: dict | None = None):
         self.parsed = parsed
         self.timeout_ms = timeout_ms
+        self._options = dict(options or {})   # how it was parsed (to read it again in another mode)
+        self._modes: dict[str, Program] = {parsed.profile.mode: self}
 
     # -- what it is ------------------------------------------------------------------------
     @property
@@ -75,9 +77,35 @@ class Program:
             return parse_point(point, self.inputs, self.parsed.input_groups)
         return normalize_point(point, self.inputs, self.parsed.input_groups)
 
+    @property
+    def mode(self) -> str:
+        """The autodiff mode the program was read for (``"reverse"`` or ``"forward"``)."""
+        return self.parsed.profile.mode
+
+    def _mode(self, mode: str | None) -> str:
+        if mode is None or mode == self.mode:
+            return self.mode
+        from .core.errors import UsageError
+        raise UsageError(f"{self.label} was read for {self.mode} mode: some primitives (torch's clamp "
+                         f"with a tensor bound, prelu, fmax) follow a different rule in {mode} mode",
+                         hint=f"parse(..., mode={mode!r})")
+
+    def in_mode(self, mode: str) -> "Program":
+        """The same source read for autodiff ``mode`` (a few rules differ between modes)."""
+        if mode not in self._modes:
+            if not self._options:
+                from .core.errors import UsageError
+                raise UsageError(f"{self.label} was built directly, not parsed: it cannot be read again",
+                                 hint=f"parse(..., mode={mode!r})")
+            self._modes[mode] = parse(self.parsed.label, **{**self._options, "mode": mode})
+        return self._modes[mode]
+
     def ad(self, point, mode: str | None = None) -> ADResult:
-        """Exact value and autodiff Jacobian at ``point`` (the oracle)."""
-        return ad(self.graph, self.point(point), mode or self.parsed.profile.mode)
+        """Exact value and autodiff Jacobian at ``point`` (the pointwise engine).
+
+        ``mode`` must be the mode the program was read for (it is fixed by :func:`parse`).
+        """
+        return ad(self.graph, self.point(point), self._mode(mode))
 
     def value_at(self, point) -> list[Any]:
         """The exact value at ``point`` (DomainError where the program is undefined)."""
@@ -85,7 +113,8 @@ class Program:
         return value(self.graph, self.point(point))
 
     def gradient_at(self, point, mode: str | None = None) -> list[list[Any]]:
-        """What the framework's autodiff returns at ``point``: rows per output."""
+        """What the framework's autodiff returns at ``point``: rows per output (exact; ``nan``
+        and ``oo`` where the framework's derivative is not finite)."""
         return self.ad(point, mode).gradient
 
     # -- the representation ------------------------------------------------------------------
@@ -125,7 +154,8 @@ def parse(program: str, *, framework: str | None = None, shapes: Mapping[str, An
     or ``"forward"`` autodiff where a framework's two modes differ.
     """
     norm = {k: (tuple(v) if isinstance(v, (tuple, list)) else (int(v),)) for k, v in (shapes or {}).items()}
-    return Program(parse_program(program, framework, norm, list(ties or []), mode), timeout_ms)
+    options = {"framework": framework, "shapes": dict(norm), "ties": list(ties or []), "timeout_ms": timeout_ms}
+    return Program(parse_program(program, framework, norm, list(ties or []), mode), timeout_ms, options)
 
 
 def as_program(program: "Program | str", **options) -> Program:

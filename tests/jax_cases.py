@@ -69,6 +69,7 @@ JAX_CASES = {
     "jax.nn.sigmoid": ("jax.nn.sigmoid(a)", {}),
     "jax.nn.tanh": ("jax.nn.tanh(a)", {}),
     "jax.numpy.tanh": ("jnp.tanh(a)", {}),
+    "jax.lax.stop_gradient": ("a * jax.lax.stop_gradient(jax.nn.relu(b)) + b * jax.lax.stop_gradient(a)", {}),
     "jax.numpy.exp": ("jnp.exp(a - b)", {}),
     "jax.numpy.expm1": ("jnp.expm1(a)", {}),
     "jax.numpy.log": ("jnp.log(a * a + 1.0)", {}),

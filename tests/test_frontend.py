@@ -156,8 +156,11 @@ def test_where_is_eager_and_if_is_lazy():
 
 def test_domains_of_log_sqrt_and_division():
     rep = pwverify.parse("sqrt(x) + log(y) + 1 / z").representation()
-    assert len(rep.pieces) == 1
-    assert sorted(map(str, rep.pieces[0].where)) == ["x > 0", "y > 0", "z != 0"]
+    # sqrt is defined at 0, where its derivative is infinite: a piece of its own
+    assert sorted(sorted(map(str, p.where)) for p in rep.pieces) == [
+        ["x == 0", "y > 0", "z != 0"], ["x > 0", "y > 0", "z != 0"]]
+    assert {str(a) for w in rep.outside for a in w} >= {"x < 0"} or any(
+        "x < 0" in str(a) for w in rep.outside for a in w)
 
 
 def test_hash_consing_shares_subexpressions():

@@ -35,7 +35,8 @@ def test_compiled_equals_exact_on_every_piece(spec):
             assert np.isnan(values[k]).all()
             continue
         assert np.allclose(values[k], [float(v) for v in exact_v], rtol=1e-14, atol=0)
-        assert np.allclose(grads[k], [[float(g) for g in row] for row in exact_g], rtol=1e-14, atol=0)
+        assert np.allclose(grads[k], [[float(g) for g in row] for row in exact_g], rtol=1e-14, atol=0,
+                               equal_nan=True)
 
 
 def test_vectorised_over_many_points():

@@ -72,7 +72,7 @@ TABLE_2 = {-1: 0, R(-1, 2): 0, R(-1, 100): 0, 0: R(-3, 2), R(1, 100): 0, R(1, 2)
 def test_boustany_table_2(t, expected):
     program = pwverify.parse(case("boustany.py:f"))
     assert program.gradient_at({"t": t}) == [[expected]]
-    assert program.gradient_at({"t": t}, mode="forward") == [[expected]]
+    assert program.in_mode("forward").gradient_at({"t": t}) == [[expected]]
     assert program.representation().gradient_at({"t": t}) == [[expected]]
 
 

@@ -63,6 +63,7 @@ TF_CASES = {
     "tensorflow.tanh": ("tf.tanh(a)", {}),
     "tensorflow.math.tanh": ("tf.math.tanh(a)", {}),
     "tensorflow.nn.tanh": ("tf.nn.tanh(a)", {}),
+    "tensorflow.stop_gradient": ("a * tf.stop_gradient(tf.nn.relu(b)) + b * tf.stop_gradient(a)", {}),
     "tensorflow.exp": ("tf.exp(a - b)", {}),
     "tensorflow.math.exp": ("tf.math.exp(a)", {}),
     "tensorflow.math.expm1": ("tf.math.expm1(a)", {}),

@@ -53,6 +53,9 @@ TORCH_CASES = {
     "torch.sort": ("torch.sort(x).values * torch.tensor([1.0, 2.0, 3.0])", {"x": 3}),
     "torch.Tensor.sort": ("x.sort(descending=True).values * torch.tensor([1.0, 2.0, 3.0])", {"x": 3}),
     "torch.msort": ("torch.msort(x) * torch.tensor([3.0, 2.0, 1.0])", {"x": 3}),
+    # detaching
+    "torch.Tensor.detach": ("a * relu(b).detach() + b * a.detach()", {}),
+    "torch.detach": ("a * torch.detach(torch.maximum(a, b))", {}),
     # smooth
     "torch.exp": ("torch.exp(a)", {}),
     "torch.Tensor.exp": ("(a - b).exp()", {}),

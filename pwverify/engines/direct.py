@@ -1,278 +1,318 @@
-"""The direct encoding: a program (or a representation) as z3 terms, no decomposition.
+"""The direct encoding: a program's values and autodiff tangents as z3 terms, no decomposition.
 
-Every node becomes z3 terms for its values, its forward-mode tangents (one per input:
-exactly what autodiff computes, tie rules included) and a Boolean "defined here"
-(domains of log, sqrt, division; a lazy ``if`` only needs its taken branch). A primitive
-with several branches becomes an ``If`` chain over its branch conditions, so the
-solver splits cases lazily, only where a question needs it. Two families have compact
-encodings instead of their tables: the even-split reductions (``torch.max``: a running
-maximum, a count of the tied entries, and the tangent as the mean over the tied set),
-and the first-index maxima (Python's ``max``, pooling windows: a left fold).
+Every node becomes z3 terms for its values, its forward-mode tangents (what autodiff
+computes, tie rules included), a Boolean "defined here" (domains of log, sqrt,
+division; a lazy ``if`` needs only its taken branch) and a Boolean "a non-finite local
+derivative is taken on the way" (``sqrt`` at 0). A primitive becomes an ``If`` chain
+over its branches, derived from its piece table, so the solver splits cases lazily,
+only where a question needs them. Tables with very many branches carry a compact
+encoding next to their branches (``encode_fast``: the running maximum of ``torch.max``,
+the fold of a first-index maximum, the rank counting of a sort); a test checks each
+against the branches.
+
+Tangents come in *channels*. With ``channels="direction"`` there is one channel, the
+directional derivative along a symbolic direction ``d`` (free reals, one per input
+asked about): two gradients differ at ``x`` exactly when some ``d`` separates them,
+and for piecewise-linear programs the query stays linear. With ``channels="basis"``
+there is one channel per input (forward mode with basis tangents), which keeps
+polynomial programs of lower degree.
 
 >>> import z3
 >>> from pwverify import parse
->>> from pwverify.solver.smt import Smt
 >>> p = parse("relu(-t) + t")
->>> smt = Smt(p.symbols)
->>> enc = encode_program(p, smt)
->>> t = smt.var(p.symbols[0])
->>> z3.simplify(z3.substitute(enc.tangents[0][0], (t, z3.RealVal(0))))
+>>> enc = encode_graph(p.graph, channels="basis")
+>>> z3.simplify(z3.substitute(enc.tangent(0, 0), (enc.inputs[0], z3.RealVal(0))))
 1
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 import sympy
 import z3
 
-from ..primitives import registry
+from ..ir.graph import Graph
+from ..ir.walker import Visitor, walk
 from ..primitives.registry import ARGS, PieceTable
-from ..solver.smt import Smt
+from ..solver.terms import TermContext, Unencodable, z3_atom, z3_formula
+from .common import required, table_of
 
-Zero = 0  # a tangent entry known to vanish: kept as a Python 0 so terms stay small
+ZERO = 0  # a tangent entry known to vanish: kept as a Python 0 so terms stay small
+_TRUE, _FALSE = z3.BoolVal(True), z3.BoolVal(False)
+
+
+class Z:
+    """Term helpers for compact encodings (``PieceTable.encode_fast``): they keep known
+    zeros as Python 0 and fold ``If`` arms that are the same term."""
+
+    If = staticmethod(z3.If)
+    Or = staticmethod(z3.Or)
+    And = staticmethod(z3.And)
+    Sum = staticmethod(z3.Sum)
+    RealVal = staticmethod(z3.RealVal)
+    IntVal = staticmethod(z3.IntVal)
+
+    @staticmethod
+    def add(a, b):
+        if isinstance(a, int) and a == 0:
+            return b
+        if isinstance(b, int) and b == 0:
+            return a
+        return a + b
+
+    @staticmethod
+    def scale(c, t):
+        """``c * t`` for a coefficient term ``c`` and a tangent entry ``t``."""
+        if isinstance(t, int) and t == 0:
+            return 0
+        if z3.is_rational_value(c):
+            if c.numerator_as_long() == 0:
+                return 0
+            if c.numerator_as_long() == c.denominator_as_long():
+                return t
+        return c * t
+
+    @staticmethod
+    def select(cond, a, b):
+        if isinstance(a, int) and isinstance(b, int) and a == b:
+            return a
+        a = z3.RealVal(a) if isinstance(a, int) else a
+        b = z3.RealVal(b) if isinstance(b, int) else b
+        if a.eq(b):
+            return a
+        if z3.is_true(cond):
+            return a
+        if z3.is_false(cond):
+            return b
+        return z3.If(cond, a, b)
+
+    @staticmethod
+    def term(t):
+        return z3.RealVal(t) if isinstance(t, int) else t
 
 
 @dataclass
 class Encoded:
-    """A function as z3 terms over the input variables of ``smt``."""
+    """A function as z3 terms: per output, its value, its tangent per channel, and flags."""
 
-    values: list                      # one term per output
-    tangents: list[list]              # per output, per input (Python 0 where it vanishes)
-    defined: z3.BoolRef               # the function has a value here
-    side: list = field(default_factory=list)   # definitions of auxiliary variables
-    exact: bool = True                # False: uninterpreted functions were used
+    inputs: list                       # the z3 variable of each input
+    values: list                       # one term per output
+    tangents: list[list]               # per output, per channel (Python 0 where it vanishes)
+    defined: z3.BoolRef                # the function has a value here
+    bad: z3.BoolRef                    # a non-finite local derivative is taken on the way
+    directions: list = field(default_factory=list)   # the direction variables ("direction" channels)
+    side: list = field(default_factory=list)         # facts about auxiliary variables
+    exact: bool = True                 # False: uninterpreted functions were used
 
-    def tangent_term(self, k: int, j: int) -> z3.ArithRef:
-        t = self.tangents[k][j]
-        return z3.RealVal(t) if isinstance(t, int) else t
-
-
-def _add(a, b):
-    if isinstance(a, int) and a == 0:
-        return b
-    if isinstance(b, int) and b == 0:
-        return a
-    return a + b
+    def tangent(self, output: int, channel: int) -> z3.ArithRef:
+        return Z.term(self.tangents[output][channel])
 
 
-def _scale(c, t):
-    """c * t with c a z3 term or number and t a tangent entry."""
-    if isinstance(t, int) and t == 0:
-        return 0
-    if z3.is_rational_value(c):
-        if c.numerator_as_long() == 0:
-            return 0
-        if c.numerator_as_long() == c.denominator_as_long():
-            return t
-    return c * t
+class _Encoder(Visitor):
+    def __init__(self, graph: Graph, inputs: list, input_tangents: list[list], ctx: TermContext,
+                 with_tangents: bool):
+        self.graph = graph
+        self.inputs = inputs
+        self.input_tangents = input_tangents
+        self.ctx = ctx
+        self.with_tangents = with_tangents
+        self.channels = len(input_tangents[0]) if input_tangents else 0
+        self.val: dict[int, tuple] = {}
+        self.tan: dict[int, tuple] = {}
+        self.dfn: dict[int, z3.BoolRef] = {}
+        self.bad: dict[int, z3.BoolRef] = {}
 
+    # -- leaves ------------------------------------------------------------------------------
+    def input(self, nid, name, index):
+        self.val[nid] = (self.inputs[index],)
+        self.tan[nid] = (tuple(self.input_tangents[index]),)
+        self.dfn[nid] = _TRUE
+        self.bad[nid] = _FALSE
 
-def _if(cond, a, b):
-    if isinstance(a, int) and isinstance(b, int) and a == b:
-        return a
-    a = z3.RealVal(a) if isinstance(a, int) else a
-    b = z3.RealVal(b) if isinstance(b, int) else b
-    if a.eq(b):
-        return a
-    return z3.If(cond, a, b)
+    def const(self, nid, value):
+        self.val[nid] = (z3.RealVal(f"{value.numerator}/{value.denominator}"),)
+        self.tan[nid] = ((ZERO,) * self.channels,)
+        self.dfn[nid] = _TRUE
+        self.bad[nid] = _FALSE
 
+    def get(self, nid, node):
+        arg, k = node.args[0], node.params[0]
+        self.val[nid] = (self.val[arg][k],)
+        self.tan[nid] = (self.tan[arg][k],)
+        self.dfn[nid] = self.dfn[arg]
+        self.bad[nid] = self.bad[arg]
 
-class _Encoder:
-    def __init__(self, smt: Smt, tangents: bool):
-        self.smt = smt
-        self.with_tangents = tangents
-        self.side: list = []
-        self.exact = True
+    # -- primitives ----------------------------------------------------------------------------
+    def apply(self, nid, node):
+        table = table_of(node)
+        args = [self.val[a][0] for a in node.args]
+        tans = [self.tan[a][0] for a in node.args]
+        defs = [self.dfn[a] for a in node.args]
+        bads = [self.bad[a] for a in node.args]
+        fast = getattr(table, "encode_fast", None)
+        if fast is not None:
+            values, tangents = fast(Z, args, tans if self.with_tangents else [(ZERO,) * self.channels] * len(args))
+            dom = self._conj(table.domain, args)
+            self.val[nid], self.tan[nid] = tuple(values), tuple(tuple(r) for r in tangents)
+            self.dfn[nid] = z3.And(*defs, dom) if defs else dom
+            self.bad[nid] = _or(bads)
+            return
+        self._chain(nid, node, table, args, tans, defs, bads)
 
-    def translator(self, terms: Sequence):
-        mapping = {ARGS[i]: t for i, t in enumerate(terms)}
-        return self.smt.translator(lambda s: mapping[s] if s in mapping else self.smt.var(s))
+    def _conj(self, atoms, args) -> z3.BoolRef:
+        symbols = ARGS[:len(args)]
+        terms = [z3_atom(a, symbols)(self.ctx, *args) for a in atoms]
+        return z3.And(terms) if len(terms) > 1 else terms[0] if terms else _TRUE
 
-    def term(self, translate, expr):
-        enc = translate(expr)
-        self.side.extend(enc.side)
-        if enc.ufs:
-            self.exact = False
-        return enc.term, list(enc.domain)
-
-    def conj(self, translate, atoms) -> tuple[z3.BoolRef, list]:
-        terms, domain = [], []
-        for atom in atoms:
-            t, d = self.term(translate, atom.expr)
-            domain.extend(d)
-            terms.append({">": t > 0, ">=": t >= 0, "<": t < 0, "<=": t <= 0, "==": t == 0, "!=": t != 0}[atom.rel])
-        return (z3.And(terms) if terms else z3.BoolVal(True)), domain
-
-    def node(self, node, table: PieceTable, args: list, tangents: list, defined: list):
-        """(values, tangents, defined) of one primitive application."""
-        special = _COMPACT.get(node.op)
-        if special is not None:
-            if not self.with_tangents:
-                tangents = [[] for _ in tangents]
-            return special(node.op.split("_")[0], args, tangents, defined)
-        translate = self.translator(args)
-        p = len(tangents[0]) if tangents else 0
-        dom_term, dom_extra = self.conj(translate, table.domain)
+    def _chain(self, nid, node, table: PieceTable, args, tans, defs, bads):
+        """The ``If`` chain over the table's branches (the default encoding)."""
+        n = len(args)
+        symbols = ARGS[:n]
         branches = list(table.branches())
-        conds, vals, tans, defs = [], [], [], []
+        conds, vals, tangents, defined, nonfinite = [], [], [], [], []
         for branch in branches:
-            cond, extra = self.conj(translate, branch.where)
-            conds.append(cond)
-            values, value_domain = [], list(extra)
-            for f in branch.value:
-                term, d = self.term(translate, f)
-                values.append(term)
-                value_domain.extend(d)
-            vals.append(values)
-            if _lazy(node):
-                m = node.params[1]
-                used = {i for f in branch.value for i, a in enumerate(ARGS[:len(args)]) if a in f.free_symbols}
-                needed = [defined[i] for i in range(m)] + [defined[i] for i in sorted(used)]
-            else:
-                needed = list(defined)
-            defs.append(z3.And(needed + value_domain) if needed or value_domain else z3.BoolVal(True))
+            conds.append(self._conj(branch.where, args))
+            vals.append([z3_formula(f, symbols)(self.ctx, *args) for f in branch.value])
+            need = required(table, branch, n)
+            defined.append(z3.And([defs[i] for i in need]) if len(need) else _TRUE)
+            infinite = False
             if self.with_tangents:
                 rows = []
-                for row in branch.local_jacobian(len(args)):
-                    acc = [0] * p
+                for row in branch.local_jacobian(n):
+                    acc = [ZERO] * self.channels
                     for i, d in enumerate(row):
                         if d == 0:
                             continue
-                        dt, _ = self.term(translate, d)
-                        acc = [_add(a, _scale(dt, t)) for a, t in zip(acc, tangents[i])]
+                        if d.has(sympy.oo, sympy.nan, sympy.zoo):
+                            infinite = True
+                            continue
+                        c = z3_formula(d, symbols)(self.ctx, *args)
+                        acc = [Z.add(a, Z.scale(c, t)) for a, t in zip(acc, tans[i])]
                     rows.append(acc)
-                tans.append(rows)
-        n_out = table.n_out
-        out_vals = list(vals[-1])
-        out_tans = [list(r) for r in tans[-1]] if self.with_tangents else [[0] * p for _ in range(n_out)]
-        out_def = defs[-1]
-        for k in range(len(branches) - 2, -1, -1):
+                tangents.append(rows)
+            nonfinite.append(infinite)
+        last = len(branches) - 1
+        out_vals, out_def = list(vals[last]), defined[last]
+        out_tans = tangents[last] if self.with_tangents else [[ZERO] * self.channels for _ in vals[last]]
+        out_bad = _TRUE if nonfinite[last] else _FALSE
+        for k in range(last - 1, -1, -1):
             c = conds[k]
-            out_vals = [_if(c, a, b) for a, b in zip(vals[k], out_vals)]
+            out_vals = [Z.select(c, a, b) for a, b in zip(vals[k], out_vals)]
             if self.with_tangents:
-                out_tans = [[_if(c, a, b) for a, b in zip(ra, rb)] for ra, rb in zip(tans[k], out_tans)]
-            out_def = z3.If(c, defs[k], out_def)
-        if not _lazy(node):
-            out_def = z3.And(out_def, *defined)
-        out_def = z3.And(out_def, dom_term, *dom_extra)
-        return out_vals, out_tans, out_def
+                out_tans = [[Z.select(c, a, b) for a, b in zip(ra, rb)] for ra, rb in zip(tangents[k], out_tans)]
+            out_def = _if_bool(c, defined[k], out_def)
+            out_bad = _if_bool(c, _TRUE if nonfinite[k] else _FALSE, out_bad)
+        dom = self._conj(table.domain, args)
+        self.val[nid] = tuple(out_vals)
+        self.tan[nid] = tuple(tuple(r) for r in out_tans)
+        self.dfn[nid] = z3.And(out_def, dom) if not z3.is_true(dom) else out_def
+        self.bad[nid] = _or(bads + [out_bad])
 
 
-def _lazy(node) -> bool:
-    return node.op == "select" and bool(node.params[3])
+def _if_bool(c, a, b):
+    if a.eq(b):
+        return a
+    return z3.If(c, a, b)
 
 
-def _tied_set(kind: str, args, tangents, defined):
-    """Even split over the tied extremal entries (torch.max(x), jnp.max, tf.reduce_max)."""
-    better = (lambda a, b: a > b) if kind == "max" else (lambda a, b: a < b)
-    m = args[0]
-    for a in args[1:]:
-        m = z3.If(better(a, m), a, m)
-    p = len(tangents[0])
-    if p == 0:
-        return [m], [[]], z3.And(*defined) if defined else z3.BoolVal(True)
-    tied = [a == m for a in args]
-    count = z3.Sum([z3.If(t, 1, 0) for t in tied]) if len(args) > 1 else z3.IntVal(1)
-    out = []
-    for j in range(p):
-        total = 0
-        for t, tan in zip(tied, tangents):
-            entry = tan[j]
-            if not (isinstance(entry, int) and entry == 0):
-                total = _add(total, z3.If(t, z3.RealVal(entry) if isinstance(entry, int) else entry, 0))
-        if isinstance(total, int):
-            out.append(0)
-            continue
-        mean = total
-        for k in range(len(args), 1, -1):
-            mean = z3.If(count == k, total / k, mean)
-        out.append(mean)
-    return [m], [out], z3.And(*defined) if defined else z3.BoolVal(True)
+def _or(terms: list) -> z3.BoolRef:
+    terms = [t for t in terms if not z3.is_false(t)]
+    if not terms:
+        return _FALSE
+    if any(z3.is_true(t) for t in terms):
+        return _TRUE
+    return terms[0] if len(terms) == 1 else z3.Or(terms)
 
 
-def _first_wins(kind: str, args, tangents, defined):
-    """The first extremal entry wins (Python's max, max(dim).values, pooling windows)."""
-    better = (lambda a, b: a > b) if kind == "max" else (lambda a, b: a < b)
-    value, tangent = args[0], list(tangents[0])
-    for a, t in zip(args[1:], tangents[1:]):
-        c = better(a, value)
-        value = z3.If(c, a, value)
-        tangent = [_if(c, x, y) for x, y in zip(t, tangent)]
-    return [value], [tangent], z3.And(*defined) if defined else z3.BoolVal(True)
+def input_variables(names: Sequence[str]) -> list[z3.ArithRef]:
+    return [z3.Real(n) for n in names]
 
 
-_COMPACT: dict[str, Callable] = {
-    "max_even": _tied_set, "min_even": _tied_set,
-    "max_first": _first_wins, "min_first": _first_wins,
-}
+def encode_graph(graph: Graph, outputs: Sequence[int] | None = None, *, channels: str = "direction",
+                 wrt: Sequence[int] | None = None, tangents: bool = True, ctx: TermContext | None = None,
+                 inputs: list | None = None, directions: list | None = None) -> Encoded:
+    """Encode the cone of ``outputs`` (default: the graph's outputs).
 
-
-def encode_program(program, smt: Smt, tangents: bool = True, symbols: Sequence[sympy.Symbol] | None = None
-                   ) -> Encoded:
-    """The program's outputs, tangents and domain as z3 terms over ``smt``'s variables.
-
-    ``symbols``: the input symbols to use, in the program's input order (to compare
-    programs whose inputs have other names, matched by position).
+    ``wrt``: the input positions whose gradient columns are asked about (default: all).
+    ``channels``: ``"direction"`` (one symbolic direction) or ``"basis"`` (one channel per
+    input in ``wrt``). ``inputs``/``directions``: reuse variables of another encoding.
     """
-    graph = program.graph
-    symbols = list(symbols) if symbols is not None else list(program.symbols)
-    enc = _Encoder(smt, tangents)
+    outputs = list(graph.outputs if outputs is None else outputs)
+    return encode_sides(graph, [outputs], channels=channels, wrt=wrt, tangents=tangents, ctx=ctx,
+                        inputs=inputs, directions=directions)[0]
+
+
+def encode_sides(graph: Graph, sides: Sequence[Sequence[int]], *, channels: str = "direction",
+                 wrt: Sequence[int] | None = None, tangents: bool = True, ctx: TermContext | None = None,
+                 inputs: list | None = None, directions: list | None = None) -> list[Encoded]:
+    """Encode several sets of outputs of one graph in one walk: a node two sides share
+    (two programs joined with :meth:`Graph.joined`) is encoded once."""
+    ctx = ctx or TermContext()
     p = len(graph.inputs)
-    values: dict[int, list] = {}
-    tans: dict[int, list] = {}
-    defined: dict[int, z3.BoolRef] = {}
-    input_index = {nid: k for k, nid in enumerate(graph.inputs)}
-    for nid, node in enumerate(graph.nodes):
-        if node.op == "input":
-            values[nid] = [smt.var(symbols[input_index[nid]])]
-            tans[nid] = [[1 if j == input_index[nid] else 0 for j in range(p)]]
-            defined[nid] = z3.BoolVal(True)
-            continue
-        if node.op == "const":
-            v = node.params[0]
-            values[nid] = [z3.RealVal(f"{v.numerator}/{v.denominator}")]
-            tans[nid] = [[0] * p]
-            defined[nid] = z3.BoolVal(True)
-            continue
-        if node.op == "get":
-            arg, k = node.args[0], node.params[0]
-            values[nid], tans[nid], defined[nid] = [values[arg][k]], [tans[arg][k]], defined[arg]
-            continue
-        table = registry.get(node.op).table(len(node.args), node.params)
-        args = [values[a][0] for a in node.args]
-        arg_tans = [tans[a][0] for a in node.args]
-        arg_defs = [defined[a] for a in node.args]
-        values[nid], tans[nid], defined[nid] = enc.node(node, table, args, arg_tans, arg_defs)
-    outs = graph.outputs
-    return Encoded([values[o][0] for o in outs], [tans[o][0] for o in outs],
-                   z3.And([defined[o] for o in outs]), enc.side, enc.exact)
+    wrt = list(range(p)) if wrt is None else list(wrt)
+    inputs = inputs if inputs is not None else input_variables(graph.input_names())
+    if channels == "direction":
+        directions = directions if directions is not None else [z3.Real(f"d!{graph.input_names()[j]}") for j in wrt]
+        seeds = [[directions[wrt.index(j)] if j in wrt else ZERO] for j in range(p)]
+    elif channels == "basis":
+        directions = []
+        seeds = [[1 if j == c else ZERO for c in wrt] for j in range(p)]
+        seeds = [[z3.RealVal(1) if s == 1 else s for s in row] for row in seeds]
+    else:
+        raise ValueError(f"channels must be 'direction' or 'basis', not {channels!r}")
+    encoder = _Encoder(graph, inputs, seeds, ctx, tangents)
+    walk(graph, encoder, [o for side in sides for o in side])
+    out = []
+    for outputs in sides:
+        defined = z3.And([encoder.dfn[o] for o in outputs]) if outputs else _TRUE
+        bad = _or([encoder.bad[o] for o in outputs])
+        out.append(Encoded(inputs, [encoder.val[o][0] for o in outputs],
+                           [list(encoder.tan[o][0]) for o in outputs], defined, bad, directions, ctx.side,
+                           ctx.exact))
+    return out
 
 
-def encode_representation(rep, smt: Smt, symbols: Sequence[sympy.Symbol] | None = None) -> Encoded:
+def encode_representation(rep, inputs: list | None = None, channels: str = "basis",
+                          directions: list | None = None, ctx: TermContext | None = None) -> Encoded:
     """A representation as an ``If`` chain over its pieces (outside them: undefined)."""
-    symbols = list(symbols) if symbols is not None else list(rep.inputs)
-    mapping = dict(zip(rep.inputs, symbols))
-    translate = smt.translator(lambda s: smt.var(mapping.get(s, s)))
-    enc = _Encoder(smt, True)
-    p = len(rep.inputs)
+    ctx = ctx or TermContext()
+    symbols = tuple(rep.inputs)
+    inputs = inputs if inputs is not None else input_variables([str(s) for s in symbols])
+    p = len(symbols)
+    if channels == "direction":
+        directions = directions if directions is not None else [z3.Real(f"d!{s}") for s in symbols]
     n_out = rep.n_outputs
+    n_ch = 1 if channels == "direction" else p
     values = [z3.RealVal(0)] * n_out
-    tangents = [[0] * p for _ in range(n_out)]
-    defined = z3.BoolVal(False)
+    tangents = [[ZERO] * n_ch for _ in range(n_out)]
+    defined, bad = _FALSE, _FALSE
     for piece in reversed(rep.pieces):
-        cond, cond_dom = enc.conj(translate, piece.where)
-        piece_vals, piece_dom = [], list(cond_dom)
-        for v in piece.value:
-            term, d = enc.term(translate, v)
-            piece_vals.append(term)
-            piece_dom.extend(d)
-        rows = []
+        cond = z3.And([z3_atom(a, symbols)(ctx, *inputs) for a in piece.where]) if piece.where else _TRUE
+        piece_vals = [z3_formula(v, symbols)(ctx, *inputs) for v in piece.value]
+        rows, infinite = [], False
         for row in piece.gradient:
-            rows.append([enc.term(translate, g)[0] if g != 0 else 0 for g in row])
-        values = [_if(cond, a, b) for a, b in zip(piece_vals, values)]
-        tangents = [[_if(cond, a, b) for a, b in zip(ra, rb)] for ra, rb in zip(rows, tangents)]
-        defined = z3.If(cond, z3.And(piece_dom) if piece_dom else z3.BoolVal(True), defined)
-    return Encoded(values, tangents, defined, enc.side, enc.exact)
+            entries = []
+            for g in row:
+                if g.has(sympy.oo, sympy.nan, sympy.zoo):
+                    infinite = True
+                    entries.append(ZERO)
+                else:
+                    entries.append(ZERO if g == 0 else z3_formula(g, symbols)(ctx, *inputs))
+            if channels == "direction":
+                acc = ZERO
+                for e, d in zip(entries, directions):
+                    acc = Z.add(acc, Z.scale(e, d) if not isinstance(e, int) else ZERO)
+                rows.append([acc])
+            else:
+                rows.append(entries)
+        values = [Z.select(cond, a, b) for a, b in zip(piece_vals, values)]
+        tangents = [[Z.select(cond, a, b) for a, b in zip(ra, rb)] for ra, rb in zip(rows, tangents)]
+        defined = z3.If(cond, _TRUE, defined)
+        bad = z3.If(cond, _TRUE if infinite else _FALSE, bad)
+    return Encoded(inputs, values, tangents, defined, bad, list(directions or []), ctx.side, ctx.exact)
+
+
+__all__ = ["Encoded", "Unencodable", "Z", "encode_graph", "encode_representation", "encode_sides",
+           "input_variables"]

@@ -1,40 +1,45 @@
-"""The exact AD oracle: evaluate a program at a point and differentiate it as autodiff does.
+"""The pointwise engine: a program's exact value and autodiff gradient at one point.
 
-Algorithm 1 and 2 of Bolte & Pauwels 2020: every node is evaluated exactly, the
-branch of its primitive that holds at its arguments is found, and the gradient of
-that branch's formula is the node's local derivative ``d_k``. Forward mode pushes
-tangents from the inputs, backward mode pulls adjoints from the outputs; they agree
-(their Lemma 1) and equal the associated gradient of the representation (Theorem 2):
-both facts are tested.
+Algorithms 1 and 2 of Bolte & Pauwels 2020: every node is evaluated exactly, the branch
+of its primitive that holds at its arguments is found (:meth:`PieceTable.branch_at`),
+and that branch's local derivative is the node's ``d_k``. Forward mode pushes tangents
+from the inputs, reverse mode pulls adjoints from the outputs; they agree (their
+Lemma 1) and equal the associated gradient of the representation (Theorem 2).
+
+Arithmetic is exact (:mod:`pwverify.core.exact`): rationals, exact irrationals, and,
+for derivatives, IEEE's non-finite values. A derivative entry that is 0 by the branch's
+formula is a mask (the framework's ``where``: nothing flows), while a computed
+derivative multiplies, so ``0 * inf`` is ``nan`` exactly where a framework's backward
+formula produces it (``sqrt(x**2)`` at 0).
 
 >>> from pwverify import parse
 >>> r = ad(parse("relu(-t) + t").graph, {"t": 0})
 >>> r.value, r.gradient
 ([0], [[1]])
+>>> ad(parse("torch.sqrt(x**2)").graph, {"x": 0}).gradient
+[[nan]]
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import sympy
-
 from ..core.errors import DomainError
-from ..core.exact import UndecidedSign
+from ..core.exact import NonFinite, UndecidedSign, exact, to_sympy
 from ..ir.graph import Graph
-from ..primitives import registry
-from ..primitives.registry import ARGS, Branch, PieceTable
+from ..ir.walker import Visitor, cone, walk
+from ..primitives.registry import Branch
+from .common import required, table_of
 
 
-class _Undef:
+class _Undefined:
     def __repr__(self) -> str:
         return "UNDEF"
 
 
-UNDEF = _Undef()
-_PLACEHOLDER = sympy.Symbol("undefined_argument")
+#: The value of a node outside its primitive's domain.
+UNDEF = _Undefined()
 
 
 @dataclass
@@ -48,71 +53,73 @@ class ADResult:
     mode: str
 
 
-@functools.lru_cache(maxsize=None)
-def _local_gradient(branch: Branch, n_args: int) -> tuple[tuple[sympy.Expr, ...], ...]:
-    return branch.local_jacobian(n_args)
+class _Values(Visitor):
+    """Exact values of the nodes, and the branch each primitive application took."""
+
+    def __init__(self, graph: Graph, point: Mapping[str, Any]):
+        self.graph = graph
+        self.point = point
+        self.values: dict[int, tuple] = {}
+        self.taken: dict[int, tuple[Branch, tuple]] = {}
+
+    def input(self, nid, name, index):
+        self.values[nid] = (exact(self.point[name]),)
+
+    def const(self, nid, value):
+        self.values[nid] = (exact(value),)
+
+    def get(self, nid, node):
+        self.values[nid] = (self.values[node.args[0]][node.params[0]],)
+
+    def apply(self, nid, node):
+        table = table_of(node)
+        args = [self.values[a][0] for a in node.args]
+        n_out = table.n_out
+        if any(v is UNDEF for v in args) and not _lazy(table):
+            self.values[nid] = (UNDEF,) * n_out
+            return
+        try:
+            defined = [v for v in args if v is not UNDEF]
+            if len(defined) == len(args) and not table.in_domain(args):
+                self.values[nid] = (UNDEF,) * n_out
+                return
+            branch = table.branch_at(_placeholders(args))
+        except UndecidedSign as exc:
+            raise DomainError(f"cannot decide a comparison exactly at this point: {exc}") from None
+        if any(args[i] is UNDEF for i in required(table, branch, len(args))):
+            self.values[nid] = (UNDEF,) * n_out
+            return
+        self.values[nid] = branch.values_at(_placeholders(args))
+        self.taken[nid] = (branch, tuple(args))
 
 
-def _simplify(value: Any) -> Any:
-    if isinstance(value, sympy.Rational):
-        return value
-    value = sympy.sympify(value)
-    if value.is_Rational:
-        return value
-    simpler = sympy.nsimplify(value) if value.is_number and value.is_algebraic else value
-    return sympy.simplify(simpler) if simpler.is_number and not simpler.is_Rational else simpler
+def _lazy(table) -> bool:
+    return getattr(table, "lazy", False)
 
 
-def evaluate(graph: Graph, point: Mapping[str, Any]) -> tuple[list, dict[int, tuple[Branch, tuple]]]:
-    """Exact values of every node (UNDEF outside a domain) and the branch each took."""
-    values: list[Any] = [None] * len(graph.nodes)
-    taken: dict[int, tuple[Branch, tuple]] = {}
-    for nid, node in enumerate(graph.nodes):
-        if node.op == "input":
-            values[nid] = (sympy.sympify(point[node.params[0]]),)
-            continue
-        if node.op == "const":
-            v = node.params[0]
-            values[nid] = (sympy.Rational(v.numerator, v.denominator),)
-            continue
-        if node.op == "get":
-            values[nid] = (values[node.args[0]][node.params[0]],)
-            continue
-        table = registry.get(node.op).table(len(node.args), node.params)
-        args = [values[a][0] for a in node.args]
-        values[nid], branch = _apply(node, table, args)
-        if branch is not None:
-            taken[nid] = (branch, tuple(args))
-    return values, taken
+_FILLER = exact(0)
 
 
-def _apply(node, table: PieceTable, args: list) -> tuple[tuple, Branch | None]:
-    undefined = [i for i, v in enumerate(args) if v is UNDEF]
-    if undefined:
-        lazy = node.op == "select" and node.params[3] and all(i >= node.params[1] for i in undefined)
-        if not lazy:
-            return (UNDEF,) * table.n_out, None
-    concrete = [_PLACEHOLDER if v is UNDEF else v for v in args]
-    point = dict(zip(ARGS, concrete))
-    try:
-        for atom in table.domain:
-            if not atom.holds_at(point):
-                return (UNDEF,) * table.n_out, None
-        branch = table.branch_at(concrete)
-    except UndecidedSign as exc:
-        raise DomainError(f"cannot decide a comparison exactly at this point: {exc}") from None
-    out = []
-    for f in branch.value:
-        if any(args[i] is UNDEF and ARGS[i] in f.free_symbols for i in range(len(args))):
-            out.append(UNDEF)
-        else:
-            out.append(_simplify(f.xreplace(point)))
-    return tuple(out), branch
+def _placeholders(args: list) -> list:
+    """Undefined arguments (of a lazy ``if``, in the branch not taken) as 0: never read."""
+    return [_FILLER if v is UNDEF else v for v in args]
+
+
+def evaluate(graph: Graph, point: Mapping[str, Any]) -> tuple[dict[int, tuple], dict[int, tuple]]:
+    """Exact values of the nodes the outputs need (UNDEF outside a domain) and the branch
+    each primitive application took: ``(values, taken)``."""
+    visitor = _Values(graph, point)
+    walk(graph, visitor)
+    return visitor.values, visitor.taken
 
 
 def value(graph: Graph, point: Mapping[str, Any]) -> list:
     """The exact output values at ``point`` (DomainError where the program is undefined)."""
     values, _ = evaluate(graph, point)
+    return [to_sympy(v) for v in _outputs(graph, values)]
+
+
+def _outputs(graph: Graph, values: dict) -> list:
     out = [values[o][0] for o in graph.outputs]
     if any(v is UNDEF for v in out):
         raise DomainError("the program is undefined at this point (an argument leaves the domain "
@@ -122,96 +129,115 @@ def value(graph: Graph, point: Mapping[str, Any]) -> list:
 
 def ad(graph: Graph, point: Mapping[str, Any], mode: str = "reverse") -> ADResult:
     """Value and autodiff Jacobian at an exact point, in forward or reverse mode."""
-    values, taken = evaluate(graph, point)
-    names = graph.input_names()
-    for o in graph.outputs:
-        if values[o][0] is UNDEF:
-            raise DomainError("the program is undefined at this point (an argument leaves the domain "
-                              "of log, sqrt or a division)")
-    local = _local_derivatives(graph, values, taken)
-    if mode == "forward":
-        gradient = _forward(graph, local, names)
-    elif mode == "reverse":
-        gradient = _backward(graph, local, names)
-    else:
+    if mode not in ("forward", "reverse"):
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
-    value = [values[o][0] for o in graph.outputs]
-    labels = {nid: b.label for nid, (b, _) in taken.items() if registry.get(graph.nodes[nid].op).table(
-        len(graph.nodes[nid].args), graph.nodes[nid].params).count() > 1}
-    return ADResult(dict(point), value, gradient, labels, mode)
+    values, taken = evaluate(graph, point)
+    out = _outputs(graph, values)
+    local = {nid: branch.jacobian_at(_placeholders(list(args))) for nid, (branch, args) in taken.items()}
+    structural = {nid: _edges(graph.nodes[nid], branch, len(args)) for nid, (branch, args) in taken.items()}
+    accumulate = _forward if mode == "forward" else _reverse
+    gradient = accumulate(graph, local, structural)
+    labels = {nid: b.label for nid, (b, _) in taken.items() if table_of(graph.nodes[nid]).count() > 1}
+    return ADResult(dict(point), [to_sympy(v) for v in out],
+                    [[to_sympy(g) for g in row] for row in gradient], labels, mode)
 
 
-def _local_derivatives(graph: Graph, values: list, taken: dict) -> dict[int, list[list[Any]]]:
-    """For each node, d(output j)/d(argument i) at the point, as a matrix."""
-    local: dict[int, list[list[Any]]] = {}
-    for nid, node in enumerate(graph.nodes):
-        if node.op in ("input", "const"):
-            continue
-        if node.op == "get":
-            local[nid] = [[sympy.Integer(1)]]
-            continue
-        if nid not in taken:  # undefined here, and unused: a lazy branch not taken
-            local[nid] = [[sympy.Integer(0)] * len(node.args) for _ in range(node.n_out)]
-            continue
-        branch, args = taken[nid]
-        point = {ARGS[i]: (_PLACEHOLDER if v is UNDEF else v) for i, v in enumerate(args)}
-        rows = []
-        for row in _local_gradient(branch, len(args)):
-            rows.append([_simplify(d.xreplace(point)) if d != 0 else sympy.Integer(0) for d in row])
-        local[nid] = rows
-    return local
+#: How a gradient passes along one edge: multiplied by the local derivative, masked (a zero
+#: passes), or not at all (no autodiff edge: Python control flow, detach).
+MULTIPLY, MASK, DETACHED = 0, 1, 2
 
 
-def _forward(graph: Graph, local: dict, names: list[str]) -> list[list[Any]]:
+def _edges(node, branch: Branch, n_args: int) -> list[list[int]]:
+    table = table_of(node)
+    detached = set(table.detached_args(branch))
+    return [[DETACHED if i in detached else MASK if d == 0 else MULTIPLY for i, d in enumerate(row)]
+            for row in branch.local_jacobian(n_args)]
+
+
+def _times(adjoint, d, edge: int):
+    """What passes along an edge: ``adjoint * d`` (IEEE), an exact 0 (a mask), or nothing."""
+    if edge == DETACHED:
+        return None
+    if edge == MASK:
+        return _FILLER
+    if isinstance(d, NonFinite) or isinstance(adjoint, NonFinite):
+        return adjoint * d  # IEEE: 0 * inf is nan
+    if adjoint == 0 or d == 0:
+        return _FILLER
+    return adjoint * d
+
+
+def _plus(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, NonFinite):
+        return a + b
+    if isinstance(b, NonFinite):
+        return b + a
+    return a + b
+
+
+def _forward(graph: Graph, local: dict, structural: dict) -> list[list]:
     p = len(graph.inputs)
-    tangent: dict[int, list[list[Any]]] = {}  # node -> per output, a row over inputs
-    for k, nid in enumerate(graph.inputs):
-        tangent[nid] = [[sympy.Integer(int(j == k)) for j in range(p)]]
-    for nid, node in enumerate(graph.nodes):
-        if node.op == "input":
-            continue
-        if node.op == "const":
-            tangent[nid] = [[sympy.Integer(0)] * p]
-            continue
-        if node.op == "get":
-            tangent[nid] = [tangent[node.args[0]][node.params[0]]]
-            continue
-        rows = []
-        for row in local[nid]:
-            acc = [sympy.Integer(0)] * p
-            for i, a in enumerate(node.args):
-                if row[i] != 0:
-                    acc = [x + row[i] * t for x, t in zip(acc, tangent[a][0])]
-            rows.append(acc)
-        tangent[nid] = rows
-    return [[_simplify(v) for v in tangent[o][0]] for o in graph.outputs]
+    order = cone(graph)
+    rows = []
+    for j in range(p):
+        tangent: dict[int, tuple] = {}
+        for nid in order:
+            node = graph.nodes[nid]
+            if node.op == "input":
+                tangent[nid] = (exact(int(graph.inputs.index(nid) == j)),)
+            elif node.op == "const":
+                tangent[nid] = (_FILLER,)
+            elif node.op == "get":
+                tangent[nid] = (tangent[node.args[0]][node.params[0]],)
+            elif nid not in local:  # a lazy branch not taken: undefined and unused
+                tangent[nid] = (_FILLER,) * node.n_out
+            else:
+                out = []
+                for row, mask in zip(local[nid], structural[nid]):
+                    acc = None
+                    for i, a in enumerate(node.args):
+                        acc = _plus(acc, _times(tangent[a][0], row[i], mask[i]))
+                    out.append(_FILLER if acc is None else acc)
+                tangent[nid] = tuple(out)
+        rows.append([tangent[o][0] for o in graph.outputs])
+    return [[rows[j][k] for j in range(p)] for k in range(len(graph.outputs))]
 
 
-def _backward(graph: Graph, local: dict, names: list[str]) -> list[list[Any]]:
-    out = []
+def _reverse(graph: Graph, local: dict, structural: dict) -> list[list]:
+    order = cone(graph)
     index = {nid: k for k, nid in enumerate(graph.inputs)}
+    out = []
     for o in graph.outputs:
-        adjoint: dict[tuple[int, int], Any] = {(o, 0): sympy.Integer(1)}
-        for nid in range(len(graph.nodes) - 1, -1, -1):
+        adjoint: dict[tuple[int, int], Any] = {(o, 0): exact(1)}
+        for nid in reversed(order):
             node = graph.nodes[nid]
             if node.op in ("input", "const"):
                 continue
             if node.op == "get":
                 v = adjoint.get((nid, 0))
-                if v is not None and v != 0:
+                if v is not None:
                     key = (node.args[0], node.params[0])
-                    adjoint[key] = adjoint.get(key, 0) + v
+                    adjoint[key] = _plus(adjoint.get(key), v)
                 continue
-            for j, row in enumerate(local[nid]):
+            if nid not in local:
+                continue
+            for j, (row, mask) in enumerate(zip(local[nid], structural[nid])):
                 v = adjoint.get((nid, j))
-                if v is None or v == 0:
+                if v is None:
                     continue
                 for i, a in enumerate(node.args):
-                    if row[i] != 0:
-                        adjoint[(a, 0)] = adjoint.get((a, 0), 0) + v * row[i]
-        row = [sympy.Integer(0)] * len(graph.inputs)
+                    c = _times(v, row[i], mask[i])
+                    if c is not None:
+                        adjoint[(a, 0)] = _plus(adjoint.get((a, 0)), c)
+        row = [_FILLER] * len(graph.inputs)
         for nid, k in index.items():
-            row[k] = _simplify(adjoint.get((nid, 0), sympy.Integer(0)))
+            v = adjoint.get((nid, 0))
+            if v is not None:
+                row[k] = v
         out.append(row)
     return out
 

@@ -126,6 +126,35 @@ class Graph:
         new.outputs = [remap[o] for o in self.outputs]
         return new
 
+    def joined(self, other: "Graph") -> tuple["Graph", list[int], list[int]]:
+        """Both graphs in one, inputs matched by position: a sub-DAG the two share (same
+        operations on the same arguments) becomes one node (structural hashing).
+
+        Returns ``(joint graph, outputs of self, outputs of other)``.
+        """
+        if len(self.inputs) != len(other.inputs):
+            raise ValueError("the graphs have different numbers of inputs")
+        joint = Graph()
+        remap: dict[int, int] = {}
+        for old, node in enumerate(self.nodes):
+            remap[old] = joint.add(Node(node.op, tuple(remap[a] for a in node.args), node.params, node.n_out),
+                                   self.locations.get(old))
+        joint.inputs = [remap[i] for i in self.inputs]
+        mine = dict(zip(other.inputs, joint.inputs))
+        other_map: dict[int, int] = {}
+        for old, node in enumerate(other.nodes):
+            if old in mine:
+                other_map[old] = mine[old]
+                continue
+            if node.op == "input":  # an input of other that its outputs do not use
+                continue
+            other_map[old] = joint.add(Node(node.op, tuple(other_map[a] for a in node.args), node.params,
+                                            node.n_out), other.locations.get(old))
+        outs_a = [remap[o] for o in self.outputs]
+        outs_b = [other_map[o] for o in other.outputs]
+        joint.outputs = outs_a + outs_b
+        return joint, outs_a, outs_b
+
     # -- rendering ---------------------------------------------------------------
     def label(self, nid: int) -> str:
         node = self.nodes[nid]

@@ -5,7 +5,9 @@ A division carries its domain (denominator nonzero), a negative power likewise.
 
 from __future__ import annotations
 
-from .registry import ARGS, Primitive, calls, elementwise, ne, register, smooth, table
+import sympy
+
+from .registry import ARGS, Branch, ExplicitTable, Primitive, calls, elementwise, eq, ne, register, smooth, table
 
 _SAME_EVERYWHERE = ("real arithmetic; no tie, no framework difference",)
 
@@ -43,15 +45,19 @@ register(Primitive(
     measured=_SAME_EVERYWHERE))
 
 
-def _pow_table(n: int, undefined_at_zero: bool = False):
-    return smooth(lambda a: a ** n, 1, domain=lambda a: [ne(a, 0)] if n < 0 or undefined_at_zero else [])
+def _pow_table(n: int, nan_at_zero: bool = False):
+    if n == 0 and nan_at_zero:
+        # x ** 0. is 1 everywhere, but jax's float power and tensorflow differentiate it as
+        # n * x ** (n - 1) = 0 * inf at 0: nan
+        return table(1, [([ne(ARGS[0], 0)], 1), ([eq(ARGS[0], 0)], 1, ((sympy.nan,),))])
+    return smooth(lambda a: a ** n, 1, domain=lambda a: [ne(a, 0)] if n < 0 else [])
 
 
 def power_params(n: int, framework: str, integer_exponent: bool) -> tuple:
     """The parameters of ``x ** n`` under a framework: ``x ** 0`` at 0 has derivative 0 in
     torch (special-cased) and for jax's integer exponents (``lax.integer_pow``), but nan
     for jax's float exponents (``x ** 0.``) and in tensorflow (docs/reference/frameworks-measured.md §1,
-    §8.8; measured on jax 0.10.2 and tensorflow 2.21.0): there 0 is outside the domain.
+    §8.8; measured on jax 0.10.2 and tensorflow 2.21.0).
 
     >>> power_params(0, "torch", False), power_params(0, "jax", True), power_params(0, "jax", False)
     ((0,), (0,), (0, True))
@@ -62,8 +68,8 @@ def power_params(n: int, framework: str, integer_exponent: bool) -> tuple:
 
 
 register(Primitive(
-    "pow", _pow_table, "a0 ** n for a fixed integer n (params: n, undefined_at_zero); a0 != 0 when "
-    "n < 0, and for x ** 0 where a framework returns nan at 0 (see power_params).",
+    "pow", _pow_table, "a0 ** n for a fixed integer n (params: n, nan_at_zero); a0 != 0 when "
+    "n < 0; x ** 0 has derivative nan at 0 where a framework returns it (see power_params).",
     smooth=True,
     calls=calls({"torch": ["torch.square"], "jax": ["jax.numpy.square"],
                  "tensorflow": ["tensorflow.square", "tensorflow.math.square"], None: ["numpy.square"]},
@@ -74,8 +80,18 @@ register(Primitive(
 # Detaching: the value passes through, the derivative is 0. torch's ``.detach()``, and
 # what ``.item()``, ``float(t)`` and ``torch.no_grad()`` blocks do to a tensor (the frontend
 # applies this primitive there); ``jax.lax.stop_gradient``; ``tf.stop_gradient``.
+class _Detached(ExplicitTable):
+    """One branch: the value a0, and no autodiff edge to a0."""
+
+    def __init__(self):
+        super().__init__(1, [Branch((), (ARGS[0],), "detached", jacobian=((0,),))])
+
+    def detached_args(self, branch):
+        return (0,)
+
+
 register(Primitive(
-    "stop_gradient", lambda: table(1, [((), ARGS[0], ((0,),))]),
+    "stop_gradient", _Detached,
     "The value a0, with derivative 0: autodiff does not look through it.", smooth=True,
     calls=calls({"torch": ["torch.Tensor.detach", "torch.detach"], "jax": ["jax.lax.stop_gradient"],
                  "tensorflow": ["tensorflow.stop_gradient"]},

@@ -23,14 +23,37 @@ from ..core.atoms import cubes
 from .registry import ARGS, Branch, ExplicitTable, Primitive, Signature, Call, register, smooth
 
 
+class SelectTable(ExplicitTable):
+    """The branches of an ``if``: one per cube of the condition, each choosing the
+    ``then`` or the ``else`` values. A lazy ``if`` needs only the values it chooses."""
+
+    def __init__(self, n_args: int, formula, m: int, k: int, lazy: bool):
+        if n_args != m + 2 * k:
+            raise ValueError(f"select with {m} operands and {k} values takes {m + 2 * k} arguments")
+        then = tuple(ARGS[m:m + k])
+        other = tuple(ARGS[m + k:m + 2 * k])
+        branches = [Branch(cube, then if value else other, "true" if value else "false", (int(value), i))
+                    for i, (cube, value) in enumerate(cubes(formula))]
+        super().__init__(n_args, branches, n_out=k)
+        self.m, self.k, self.lazy = m, k, lazy
+
+    def detached_args(self, branch: Branch):
+        # comparisons create no autodiff edge; a Python if computes only the branch it takes
+        needed = self.required_args(branch)
+        if needed is None:
+            return tuple(range(self.m))
+        return tuple(i for i in range(self.n_args) if i < self.m or i not in needed)
+
+    def required_args(self, branch: Branch):
+        if not self.lazy:
+            return None
+        chosen = range(self.m, self.m + self.k) if branch.label == "true" else \
+            range(self.m + self.k, self.m + 2 * self.k)
+        return tuple(range(self.m)) + tuple(chosen)
+
+
 def _select_table(n_args: int, formula, m: int, k: int, lazy: bool = True) -> ExplicitTable:
-    if n_args != m + 2 * k:
-        raise ValueError(f"select with {m} operands and {k} values takes {m + 2 * k} arguments")
-    then = tuple(ARGS[m:m + k])
-    other = tuple(ARGS[m + k:m + 2 * k])
-    branches = [Branch(cube, then if value else other, "true" if value else "false", (int(value), i))
-                for i, (cube, value) in enumerate(cubes(formula))]
-    return ExplicitTable(n_args, branches, n_out=k)
+    return SelectTable(n_args, formula, m, k, lazy)
 
 
 def _where(b, bound):

@@ -45,17 +45,38 @@ def _binary(kind: str, rule: str) -> ExplicitTable:
     raise ValueError(rule)
 
 
-def first_wins(n: int, kind: str = "max", last: bool = False) -> ExplicitTable:
+class FirstWinsTable(ExplicitTable):
     """Entry i wins when it beats every earlier entry strictly and later ones weakly
-    (``last=True``: the other way round, the last maximal entry wins)."""
-    a = ARGS[:n]
-    strict, weak = (gt, ge) if kind == "max" else (lt, le)
-    rows = []
-    for i in range(n):
-        before = [(strict if not last else weak)(a[i], a[j]) for j in range(i)]
-        after = [(weak if not last else strict)(a[i], a[j]) for j in range(i + 1, n)]
-        rows.append((before + after, a[i]))
-    return table(n, rows)
+    (``last``: the other way round, the last extremal entry wins). Listed with n
+    branches; its compact encoding is the left fold a program would write."""
+
+    def __init__(self, n: int, kind: str = "max", last: bool = False):
+        a = ARGS[:n]
+        strict, weak = (gt, ge) if kind == "max" else (lt, le)
+        rows = []
+        for i in range(n):
+            before = [(strict if not last else weak)(a[i], a[j]) for j in range(i)]
+            after = [(weak if not last else strict)(a[i], a[j]) for j in range(i + 1, n)]
+            rows.append((before + after, a[i]))
+        super().__init__(n, table(n, rows).branches())
+        self.kind, self.last = kind, last
+
+    def encode_fast(self, Z, args, tangents):
+        """``m = a0; m = ai if ai beats m``: strictly for the first winner, weakly for the last."""
+        if self.kind == "max":
+            beats = (lambda a, m: a >= m) if self.last else (lambda a, m: a > m)
+        else:
+            beats = (lambda a, m: a <= m) if self.last else (lambda a, m: a < m)
+        value, tangent = args[0], list(tangents[0])
+        for a, t in zip(args[1:], tangents[1:]):
+            c = beats(a, value)
+            value = Z.If(c, a, value)
+            tangent = [Z.select(c, x, y) for x, y in zip(t, tangent)]
+        return [value], [tangent]
+
+
+def first_wins(n: int, kind: str = "max", last: bool = False) -> ExplicitTable:
+    return FirstWinsTable(n, kind, last)
 
 
 class TiedSetTable(PieceTable):
@@ -99,6 +120,32 @@ class TiedSetTable(PieceTable):
             elif s == 0:
                 best.append(i)
         return self.branch(best)
+
+    def encode_fast(self, Z, args, tangents):
+        """The running extremum, and the mean of the tangents of the entries equal to it."""
+        better = (lambda a, b: a > b) if self.kind == "max" else (lambda a, b: a < b)
+        m = args[0]
+        for a in args[1:]:
+            m = Z.If(better(a, m), a, m)
+        channels = len(tangents[0]) if tangents else 0
+        if all(isinstance(t, int) and t == 0 for row in tangents for t in row):
+            return [m], [[0] * channels]
+        tied = [a == m for a in args]
+        count = Z.Sum([Z.If(t, 1, 0) for t in tied]) if len(args) > 1 else Z.IntVal(1)
+        out = []
+        for j in range(channels):
+            total = 0
+            for t, tan in zip(tied, tangents):
+                if not (isinstance(tan[j], int) and tan[j] == 0):
+                    total = Z.add(total, Z.If(t, Z.term(tan[j]), Z.RealVal(0)))
+            if isinstance(total, int):
+                out.append(0)
+                continue
+            mean = total
+            for k in range(len(args), 1, -1):
+                mean = Z.If(count == k, total / k, mean)
+            out.append(mean)
+        return [m], [out]
 
     def encode_choice(self, terms: Sequence, fresh) -> tuple[list, list, object]:
         m = fresh("m")

@@ -36,6 +36,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 import sympy
 
 from ..core.atoms import Atom, conjoin, describe
+from ..core.compiled import compile_formula
+from ..core.exact import exact, sign
 
 #: The formal arguments of every piece table.
 ARGS = tuple(sympy.Symbol(f"a{i}") for i in range(512))
@@ -58,7 +60,9 @@ class Branch:
     #: The derivative the framework uses on this branch when it is *not* the gradient of
     #: ``value`` (rows per output, columns per argument). Such a rule is not a selection
     #: derivative; pwverify models it to predict the framework exactly and reports it.
+    #: Entries may be ``sympy.oo`` (``sqrt`` at 0: every framework returns inf).
     jacobian: tuple | None = None
+    _compiled: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __str__(self) -> str:
         formulas = ", ".join(sympy.sstr(v) for v in self.value)
@@ -67,9 +71,56 @@ class Branch:
 
     def local_jacobian(self, n_args: int) -> tuple[tuple[sympy.Expr, ...], ...]:
         """d value / d arguments on this branch (the override if there is one)."""
-        if self.jacobian is not None:
-            return tuple(tuple(sympy.sympify(d) for d in row) for row in self.jacobian)
-        return tuple(tuple(sympy.diff(f, ARGS[i]) for i in range(n_args)) for f in self.value)
+        key = ("jacobian", n_args)
+        if key not in self._compiled:
+            if self.jacobian is not None:
+                rows = tuple(tuple(sympy.sympify(d) for d in row) for row in self.jacobian)
+            else:
+                rows = tuple(tuple(sympy.diff(f, ARGS[i]) for i in range(n_args)) for f in self.value)
+            self._compiled[key] = rows
+        return self._compiled[key]
+
+    # -- exact evaluation at argument values (the pointwise engine) -------------------------
+    def holds(self, values: Sequence) -> bool:
+        """Do the branch's atoms hold at exact argument values?"""
+        return all(atom_holds(atom, values) for atom in self.where)
+
+    def values_at(self, values: Sequence) -> tuple:
+        """The formulas at exact argument values (exact numbers)."""
+        n = len(values)
+        fns = self._compiled.get(("value", n))
+        if fns is None:
+            fns = tuple(compile_formula(f, ARGS[:n]) for f in self.value)
+            self._compiled[("value", n)] = fns
+        return tuple(fn(*values) for fn in fns)
+
+    def jacobian_at(self, values: Sequence) -> tuple[tuple, ...]:
+        """The local derivative at exact argument values (may hold inf or nan)."""
+        n = len(values)
+        fns = self._compiled.get(("dvalue", n))
+        if fns is None:
+            fns = tuple(tuple(_derivative_function(d, n) for d in row) for row in self.local_jacobian(n))
+            self._compiled[("dvalue", n)] = fns
+        return tuple(tuple(fn(values) for fn in row) for row in fns)
+
+
+_ZERO = exact(0)
+
+
+def _derivative_function(d: sympy.Expr, n: int):
+    if d == 0:
+        return lambda values: _ZERO
+    if d.has(sympy.oo, sympy.nan, sympy.zoo):
+        constant = exact(d)
+        return lambda values: constant
+    fn = compile_formula(d, ARGS[:n])
+    return lambda values: fn(*values)
+
+
+def atom_holds(atom: Atom, values: Sequence) -> bool:
+    """Exact truth of an atom over the arguments ``a0, a1, ...`` at ``values``."""
+    fn = compile_formula(atom.expr, ARGS[:len(values)])
+    return atom.truth_from_sign(sign(fn(*values)))
 
 
 class PieceTable(abc.ABC):
@@ -95,12 +146,36 @@ class PieceTable(abc.ABC):
         return sum(1 for _ in self.branches())
 
     def branch_at(self, values: Sequence) -> Branch:
-        """The branch whose condition holds at exact argument values."""
-        point = dict(zip(ARGS, values))
+        """The branch whose condition holds at exact argument values.
+
+        Tables with many branches override this with a direct rule; a test checks every
+        override against this default on every tie pattern of small arities.
+        """
         for branch in self.branches():
-            if all(atom.holds_at(point) for atom in branch.where):
+            if branch.holds(values):
                 return branch
         raise ValueError(f"no branch of the table holds at {list(values)}")
+
+    def in_domain(self, values: Sequence) -> bool:
+        """Are exact argument values inside the primitive's domain?"""
+        return all(atom_holds(atom, values) for atom in self.domain)
+
+    def detached_args(self, branch: Branch) -> Sequence[int]:
+        """Arguments with no autodiff edge on ``branch`` (Python control flow, ``detach``).
+
+        Elsewhere a zero entry of the local derivative is a *mask*: the framework passes a
+        zero gradient, which a later infinite derivative turns into nan; through a detached
+        argument nothing passes at all.
+        """
+        return ()
+
+    def required_args(self, branch: Branch) -> Sequence[int] | None:
+        """The arguments that must have a value for ``branch`` to have one (None: all).
+
+        Only a lazy ``if`` needs less than all of them: the branch not taken may be
+        undefined (``log(x) if x > 0 else 0``).
+        """
+        return None
 
     def encode_choice(self, terms: Sequence, fresh: Callable[[str], Any]) -> tuple[list, list, Callable]:
         """z3 constraints whose models are the branches holding at the argument terms.

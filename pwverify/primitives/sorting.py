@@ -43,12 +43,13 @@ class SortTable(PieceTable):
     (6, 'a0 > a1 and a0 <= a2: a1, a0, a2')
     """
 
-    implicit = True
-
     def __init__(self, n: int, descending: bool = False, ties: str = "input"):
         self.n_args = self.n_out = n
         self.descending = descending
         self.ties = ties
+        # up to EXPLICIT_UP_TO entries the composition lists the n! branches; beyond, the
+        # solver proposes the feasible orders
+        self.implicit = n > EXPLICIT_UP_TO
 
     def _in_order(self, i: int, j: int) -> bool:
         """May input i come right before input j when they are tied?"""
@@ -68,7 +69,33 @@ class SortTable(PieceTable):
                       tuple(perm))
 
     def branches(self):
-        return (self.branch(p) for p in itertools.permutations(range(self.n_args)))
+        orders = (self.branch(p) for p in itertools.permutations(range(self.n_args)))
+        return orders if self.implicit else tuple(orders)
+
+    def encode_fast(self, Z, args, tangents):
+        """Rank counting: input i goes to the position that counts the entries before it
+        (smaller, or larger when descending; tied ones by the tie order)."""
+        n = self.n_args
+        before = []
+        for i in range(n):
+            terms = []
+            for j in range(n):
+                if i == j:
+                    continue
+                ahead = args[j] > args[i] if self.descending else args[j] < args[i]
+                terms.append(Z.If(Z.Or(ahead, args[j] == args[i]) if self._in_order(j, i) else ahead, 1, 0))
+            before.append(Z.Sum(terms) if terms else Z.IntVal(0))
+        values, tans = [], []
+        channels = len(tangents[0]) if tangents else 0
+        for k in range(n):
+            value, tangent = args[n - 1], list(tangents[n - 1])
+            for i in range(n - 2, -1, -1):
+                c = before[i] == k
+                value = Z.If(c, args[i], value)
+                tangent = [Z.select(c, x, y) for x, y in zip(tangents[i], tangent)]
+            values.append(value)
+            tans.append(tangent if channels else [])
+        return values, tans
 
     def count(self) -> int:
         return math.factorial(self.n_args)
@@ -107,10 +134,7 @@ class SortTable(PieceTable):
 
 def sort_table(n: int, descending: bool = False, ties: str = "input") -> PieceTable:
     """The sort of ``n`` entries: listed for small n, implicit beyond."""
-    implicit = SortTable(n, descending, ties)
-    if n > EXPLICIT_UP_TO:
-        return implicit
-    return ExplicitTable(n, list(implicit.branches()), n_out=n)
+    return SortTable(n, descending, ties)
 
 
 def _sort(descending_key: str = "descending", ties_for_descending: str = "input", result: str = "array"):

@@ -1,15 +1,17 @@
 """Smooth elementary functions: exp, log, sqrt and friends, with their domains.
 
-``log`` is defined for a0 > 0. ``sqrt`` is kept on a0 > 0: at 0 the value exists but
+``log`` is defined for a0 > 0. ``sqrt`` is defined for a0 >= 0; at 0 its value is 0 and
 every framework returns an infinite derivative (torch, jax and tensorflow measured:
-``sqrt`` at 0 gives inf), so 0 is outside the domain on which a gradient exists.
+``sqrt`` at 0 gives inf, docs/reference/frameworks-measured.md §1), which the tables
+carry as the derivative of the branch ``a0 == 0``: what follows it in a chain is what
+IEEE arithmetic makes of it (``inf * 0`` is nan: ``sqrt(x**2)`` at 0).
 """
 
 from __future__ import annotations
 
 import sympy
 
-from .registry import Primitive, calls, elementwise, gt, register, smooth
+from .registry import ARGS, Branch, ExplicitTable, Primitive, calls, elementwise, eq, ge, gt, register, smooth
 
 
 def _names(*stems: str, torch=True, jax=True, tf=True, math=True, numpy=True,
@@ -39,8 +41,14 @@ _smooth_unary("exp", sympy.exp, "exp(a0).", _names("exp"))
 # tensorflow 2.21 has log, log1p and expm1 in tf.math only
 _smooth_unary("log", sympy.log, "log(a0), defined for a0 > 0.", _names("log", tf_ns=("tensorflow.math",)),
               lambda a: [gt(a, 0)])
-_smooth_unary("sqrt", sympy.sqrt, "sqrt(a0), differentiable for a0 > 0 (inf derivative at 0 in every framework).",
-              _names("sqrt"), lambda a: [gt(a, 0)])
+register(Primitive(
+    "sqrt", lambda: ExplicitTable(1, [Branch((gt(ARGS[0], 0),), (sympy.sqrt(ARGS[0]),)),
+                                      Branch((eq(ARGS[0], 0),), (sympy.Integer(0),), jacobian=((sympy.oo,),))],
+                                  domain=[ge(ARGS[0], 0)]),
+    "sqrt(a0), defined for a0 >= 0; its derivative at 0 is inf in every framework.",
+    calls=calls(_names("sqrt"), "input", elementwise("sqrt")),
+    measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0: sqrt'(0) = inf "
+              "(docs/reference/frameworks-measured.md §1)",)))
 _smooth_unary("sin", sympy.sin, "sin(a0).", _names("sin"))
 _smooth_unary("cos", sympy.cos, "cos(a0).", _names("cos"))
 _smooth_unary("tanh", sympy.tanh, "tanh(a0).",

@@ -426,7 +426,7 @@ def _zero_in_index_closure(program, rep, smt: Smt, limits, count: int, add, repo
     from ..engines.direct import encode_representation
     if len(rep.pieces) < 2:
         return
-    enc = encode_representation(rep, smt)
+    enc = encode_representation(rep, [smt.var(s) for s in rep.inputs])
     f = enc.values[0]
     lambdas = [z3.Real(smt.fresh("lam")) for _ in rep.pieces]
     constraints = [enc.defined] + enc.side + [z3.Sum(lambdas) == 1] + [l >= 0 for l in lambdas]

@@ -456,10 +456,21 @@ def z3_to_sympy(value: z3.ExprRef) -> sympy.Expr:
 
 
 def _rational_bounds(e: sympy.Expr) -> tuple[z3.ArithRef, z3.ArithRef]:
-    approx = sympy.Rational(sympy.nsimplify(e.evalf(40), rational=True))
-    eps = sympy.Rational(1, 10**30)
-    lo, hi = approx - eps, approx + eps
-    return z3.RealVal(f"{lo.p}/{lo.q}"), z3.RealVal(f"{hi.p}/{hi.q}")
+    """Rational bounds that provably enclose the irrational constant ``e`` (ball arithmetic)."""
+    from flint import arb, ctx
+    from ..core.exact import _arb
+    ball = _arb(e, 200)
+    old = ctx.prec
+    ctx.prec = 200
+    try:
+        lo, hi = ball.lower(), ball.upper()
+        lo_q, hi_q = lo.man_exp(), hi.man_exp()
+    finally:
+        ctx.prec = old
+    def val(man_exp):
+        man, exp = int(man_exp[0]), int(man_exp[1])
+        return z3.RealVal(f"{man * 2 ** exp}") if exp >= 0 else z3.RealVal(f"{man}/{2 ** -exp}")
+    return val(lo_q), val(hi_q)
 
 
 def _monotonicity(encoded: Iterable[_Encoded]) -> list[z3.BoolRef]:

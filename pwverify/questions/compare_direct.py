@@ -1,0 +1,177 @@
+"""The direct engine of ``compare``: both programs in one SMT encoding, one query per question.
+
+The two programs are joined into one graph (:meth:`~pwverify.ir.graph.Graph.joined`), so
+whatever they compute the same way is encoded once, then their values, tangents and
+domains become z3 terms (:mod:`pwverify.engines.direct`) and each question is one query:
+
+* same function: is there a point where exactly one is defined, or both are and their
+  values differ?
+* same gradient: is there a point where both are defined, no non-finite derivative is
+  taken, and some tangent differs? Then, separately, the points where a non-finite
+  derivative is taken (``sqrt`` at 0): they are enumerated and checked exactly, since
+  what IEEE arithmetic makes of ``inf`` there depends on the mode and the order of
+  the products.
+
+Every candidate point is re-checked in exact arithmetic before it is a witness.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from ..core.errors import DomainError
+from ..engines.common import piecewise_linear
+from ..engines.direct import Encoded, encode_representation, encode_sides
+from ..model.verdicts import DomainWitness, Verdict, Witness
+from ..solver.smt import Smt
+from ..solver.terms import TermContext
+from .witnesses import confirm, differ, named_point, own_point
+
+#: Spurious candidate witnesses (from uninterpreted functions) tried before "unknown".
+MAX_SPURIOUS = 3
+#: Points where a non-finite derivative is taken that are checked one by one.
+MAX_NONFINITE_POINTS = 8
+
+
+class DirectComparison:
+    """The encodings of two sources over shared input variables, and the queries on them."""
+
+    def __init__(self, A, B, symbols, columns, timeout_ms: int, tangents: bool = True):
+        self.A, self.B, self.symbols, self.columns = A, B, list(symbols), list(columns)
+        self.smt = Smt(self.symbols, timeout_ms)
+        inputs = [self.smt.var(s) for s in self.symbols]
+        ctx = TermContext()
+        linear = all(not s.is_program or piecewise_linear(s.obj.graph) for s in (A, B))
+        self.channels = "direction" if linear else "basis"
+        directions = [z3.Real(f"d!{s}") for i, s in enumerate(self.symbols) if i in self.columns]
+        if A.is_program and B.is_program:
+            joint, outs_a, outs_b = A.obj.graph.joined(B.obj.graph)
+            self.ea, self.eb = encode_sides(joint, [outs_a, outs_b], channels=self.channels, wrt=self.columns,
+                                            tangents=tangents, ctx=ctx, inputs=inputs, directions=directions)
+        else:
+            self.ea, self.eb = (self._encode(s, ctx, inputs, directions, tangents) for s in (A, B))
+        self.side = list(ctx.side)
+        self.exact = ctx.exact
+
+    def _encode(self, source, ctx, inputs, directions, tangents) -> Encoded:
+        if source.is_program:
+            return encode_sides(source.obj.graph, [source.obj.graph.outputs], channels=self.channels,
+                                wrt=self.columns, tangents=tangents, ctx=ctx, inputs=inputs,
+                                directions=directions)[0]
+        if self.channels == "basis" and len(self.columns) != len(self.symbols):
+            # a representation's tangents are per input: keep the asked columns
+            enc = encode_representation(source.obj, inputs, "basis", ctx=ctx)
+            enc.tangents = [[row[j] for j in self.columns] for row in enc.tangents]
+            return enc
+        return encode_representation(source.obj, inputs, self.channels, directions, ctx)
+
+    # -- queries -------------------------------------------------------------------------------
+    def _status(self, constraints) -> tuple[str, str | None]:
+        r = self.smt.check_z3(self.side + constraints, want_model=False, abstracted=not self.exact)
+        return r.status, r.reason
+
+    def _points(self, constraints, check, tries: int = MAX_SPURIOUS):
+        """Exact, simplified witness candidates; ``check(point)`` confirms one exactly.
+        Returns ``(witness or None, points tried, exhausted)``."""
+        tried: list[dict] = []
+        for _ in range(tries):
+            model = self.smt.simplest_model(self.side + constraints, avoid=tried)
+            if model is None:
+                return None, tried, True
+            confirmed = check(model)
+            if confirmed is not None:
+                return confirmed, tried, False
+            tried.append(model)
+        return None, tried, False
+
+    def function(self) -> Verdict:
+        ea, eb = self.ea, self.eb
+        status, reason = "unsat", None
+        if not (z3.is_true(z3.simplify(ea.defined)) and z3.is_true(z3.simplify(eb.defined))):
+            status, reason = self._status([ea.defined != eb.defined])
+        if status == "sat":
+            point, _, _ = self._points([ea.defined != eb.defined], self._confirm_domain)
+            if point is not None:
+                return Verdict.refuted("function", point, "the domains differ")
+            return Verdict.unknown("function", "the domains may differ; no exact witness was found")
+        if status == "unknown":
+            return Verdict.unknown("function", f"where each program is defined: {reason}")
+        pairs = [(va, vb) for va, vb in zip(ea.values, eb.values) if not va.eq(vb)]
+        if not pairs:
+            return Verdict.proved("function")
+        differs = [z3.Or([va != vb for va, vb in pairs])]
+        status, reason = self._status([ea.defined, eb.defined] + differs)
+        if status == "unsat":
+            return Verdict.proved("function")
+        if status == "unknown":
+            return Verdict.unknown("function", f"the values: {reason or 'the solver gave up'}")
+        point, tried, _ = self._points([ea.defined, eb.defined] + differs, self._confirm_values)
+        if point is not None:
+            return Verdict.refuted("function", point)
+        return Verdict.unknown("function", "transcendental functions: the solver's counterexamples "
+                                           f"({len(tried)} tried) are not real ones")
+
+    def gradient(self) -> Verdict:
+        ea, eb = self.ea, self.eb
+        channels = len(ea.tangents[0]) if ea.tangents else 0
+        terms = []
+        for k in range(len(ea.values)):
+            for c in range(channels):
+                ta, tb = ea.tangent(k, c), eb.tangent(k, c)
+                if not ta.eq(tb):
+                    terms.append(ta != tb)
+        finite = [z3.Not(ea.bad), z3.Not(eb.bad)]
+        nonfinite = z3.simplify(z3.Or(ea.bad, eb.bad))
+        if terms:
+            constraints = [ea.defined, eb.defined] + finite + [z3.Or(terms)]
+            status, reason = self._status(constraints)
+            if status == "unknown":
+                return Verdict.unknown("gradient", f"where the derivatives are finite: "
+                                                   f"{reason or 'the solver gave up'}")
+            if status == "sat":
+                point, tried, _ = self._points(constraints, self._confirm_gradients)
+                if point is not None:
+                    return Verdict.refuted("gradient", point)
+                return Verdict.unknown("gradient", "transcendental functions: the solver's counterexamples "
+                                                   f"({len(tried)} tried) are not real ones")
+        if z3.is_false(nonfinite):
+            return Verdict.proved("gradient")
+        return self._nonfinite_points([ea.defined, eb.defined, nonfinite])
+
+    def _nonfinite_points(self, constraints) -> Verdict:
+        """Where an infinite local derivative is taken: check the points one by one."""
+        status, reason = self._status(constraints)
+        if status == "unsat":
+            return Verdict.proved("gradient")
+        if status == "unknown":
+            return Verdict.unknown("gradient", f"where a derivative is not finite: {reason or 'the solver gave up'}")
+        point, tried, exhausted = self._points(constraints, self._confirm_gradients, MAX_NONFINITE_POINTS)
+        if point is not None:
+            return Verdict.refuted("gradient", point)
+        if exhausted:
+            return Verdict.proved("gradient", f"the {len(tried)} point(s) where a derivative is not finite "
+                                              "were checked one by one")
+        return Verdict.unknown("gradient", f"a derivative is not finite (sqrt at 0, say) on more than "
+                                           f"{len(tried)} points; the gradients agree at the {len(tried)} checked")
+
+    # -- exact confirmation at a candidate point ------------------------------------------------
+    def _confirm_values(self, model) -> Witness | None:
+        return confirm(self.A, self.B, self.symbols, self.columns, model, "values")
+
+    def _confirm_gradients(self, model) -> Witness | None:
+        return confirm(self.A, self.B, self.symbols, self.columns, model, "gradients")
+
+    def _confirm_domain(self, model) -> Witness | None:
+        defined = []
+        for source in (self.A, self.B):
+            try:
+                source.value_at(own_point(source, self.symbols, model))
+                defined.append(True)
+            except DomainError:
+                defined.append(False)
+        if defined[0] != defined[1]:
+            return DomainWitness(named_point(self.symbols, model), defined[0], defined[1])
+        return None
+
+
+__all__ = ["DirectComparison", "differ"]
