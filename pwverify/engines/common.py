@@ -36,39 +36,74 @@ def piecewise_linear(graph, outputs=None) -> bool:
     """Is every formula on the way affine in the inputs (a ReLU network, a max, a sort)?
 
     Then the gradient question is linear arithmetic whatever direction it is asked in.
+
+    >>> from pwverify import parse
+    >>> piecewise_linear(parse("relu(2*x - y) + max(x, 3)").graph), piecewise_linear(parse("x*y").graph)
+    (True, False)
     """
-    import sympy
     from ..ir.walker import cone
-    from ..primitives.registry import ARGS
-    constant: dict[int, object] = {}
+    constant: set[int] = set()
     for nid in cone(graph, outputs):
         node = graph.nodes[nid]
         if node.op == "const":
-            value = node.params[0]
-            constant[nid] = sympy.Rational(value.numerator, value.denominator)
+            constant.add(nid)
             continue
         if node.op in ("input", "get"):
             continue
-        table = table_of(node)
-        if getattr(table, "encode_fast", None) is not None and getattr(table, "linear", True):
+        fixed = frozenset(i for i, a in enumerate(node.args) if a in constant)
+        if len(fixed) == len(node.args):
+            constant.add(nid)
             continue
-        free = [ARGS[i] for i, a in enumerate(node.args) if a not in constant]
-        fixed = {ARGS[i]: constant[a] for i, a in enumerate(node.args) if a in constant}
-        if not free:
-            continue
-        for branch in table.branches():
-            for f in branch.value:
-                if not _affine(f.xreplace(fixed), free):
-                    return False
-            if not all(_affine(a.expr.xreplace(fixed), free) for a in branch.where):
-                return False
+        if not _linear_in(table_of(node), fixed):
+            return False
     return True
 
 
-def _affine(expr, symbols) -> bool:
+def _linear_in(table, fixed: frozenset) -> bool:
+    """Are the table's formulas and atoms affine once the arguments in ``fixed`` are numbers?"""
+    if getattr(table, "encode_fast", None) is not None:
+        return getattr(table, "linear", True)
+    return _check(_shapes(table), fixed)
+
+
+def _check(shapes, fixed: frozenset) -> bool:
+    for monomial in shapes:
+        if monomial is None:      # a function of the arguments (exp, sqrt, ...): never affine
+            return False
+        free = [i for i in monomial if i not in fixed]
+        if len(free) > 1:
+            return False
+    return True
+
+
+_SHAPES: dict = {}
+
+
+def _shapes(table) -> list:
+    """The monomials of every formula and atom of a table, each as the list of argument
+    indices it multiplies (with repetition); None for a non-polynomial term."""
+    key = id(table)
+    hit = _SHAPES.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1]
     import sympy
-    try:
-        return sympy.Poly(expr, *symbols).total_degree() <= 1 and all(
-            c.is_number for c in sympy.Poly(expr, *symbols).coeffs())
-    except sympy.PolynomialError:
-        return False
+    from ..primitives.registry import ARGS
+    index = {a: i for i, a in enumerate(ARGS[:table.n_args])}
+    out = []
+    exprs = [f for b in table.branches() for f in b.value] + [a.expr for b in table.branches() for a in b.where]
+    exprs += [a.expr for a in table.domain]
+    for expr in exprs:
+        for term in sympy.Add.make_args(sympy.expand(expr)):
+            monomial = []
+            for factor in sympy.Mul.make_args(term):
+                if factor.is_number:
+                    continue
+                base, exp = factor.as_base_exp()
+                if base in index and exp.is_Integer and exp > 0:
+                    monomial += [index[base]] * int(exp)
+                else:
+                    monomial = None
+                    break
+            out.append(None if monomial is None else tuple(monomial))
+    _SHAPES[key] = (table, out)
+    return out

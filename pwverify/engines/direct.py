@@ -188,8 +188,11 @@ class _Encoder(Visitor):
                         if d.has(sympy.oo, sympy.nan, sympy.zoo):
                             infinite = True
                             continue
+                        if d == 1:
+                            acc = [Z.add(a, t) for a, t in zip(acc, tans[i])]
+                            continue
                         c = z3_formula(d, symbols)(self.ctx, *args)
-                        acc = [Z.add(a, Z.scale(c, t)) for a, t in zip(acc, tans[i])]
+                        acc = [Z.add(a, _times(c, t)) for a, t in zip(acc, tans[i])]
                     rows.append(acc)
                 tangents.append(rows)
             nonfinite.append(infinite)
@@ -209,6 +212,13 @@ class _Encoder(Visitor):
         self.tan[nid] = tuple(tuple(r) for r in out_tans)
         self.dfn[nid] = z3.And(out_def, dom) if not z3.is_true(dom) else out_def
         self.bad[nid] = _or(bads + [out_bad])
+
+
+def _times(c, t):
+    """``c * t`` for a coefficient term that is not 1 (a known zero tangent stays 0)."""
+    if isinstance(t, int) and t == 0:
+        return 0
+    return c * t
 
 
 def _if_bool(c, a, b):
