@@ -1,27 +1,32 @@
 """Measure the tie orders of sort / top-k / selection ops against pwverify.primitives.orders.
 
 For every installed framework (torch, jax, tensorflow; float64 on CPU) and every op row
-of the table below, this builds tie patterns (a weak order of n entries: all equal,
-random levels, ties at the top or bottom, runs, saw-tooth, inputs that drive introsort
-to its heap-sort fallback), realises each pattern as float64 values in three ways
-(the levels themselves; a random increasing map to values of mixed sign and magnitude;
-the levels shifted so that one tied level is zero, written as a mix of -0.0 and +0.0),
-runs the op, reads the index it returns (from the op's indices or, for a value-only op,
-from its autodiff Jacobian) and compares it with the emulation in
-``pwverify.primitives.orders``. It prints one row per (framework, op, parameters):
-sizes, patterns tried, mismatches with the emulation, and patterns whose result changed
-with the values (not only the pattern).
+below, this builds tie patterns (weak orders of n entries: all of them up to n = 5, then
+all equal, random levels, ties at the top or bottom, runs, saw-tooth, and inputs that
+drive introsort and introselect to their heap-sort fallback), realises each pattern as
+float64 values three ways (the levels themselves; a random increasing map to values of
+mixed sign and magnitude; the levels shifted so that one tied level is zero, written as
+a mix of -0.0 and +0.0), runs the op, reads the index it returns (from its indices or,
+for a value-only op, from its autodiff gradient) and compares it with the emulation in
+``pwverify.primitives.orders``.
+
+It prints one row per (framework, op, parameters): sizes, patterns tried, mismatches
+with the emulation (on the levels themselves), "values": patterns whose result changed
+with other values of the same order, "±0": patterns whose result changed when the tied
+zeros carry both signs. A framework that is not installed is skipped.
 
     python benchmarks/measure_orders.py [--quick] [--framework F ...] [--write]
 
-``--quick`` runs in under a minute; the default takes a few minutes. ``--write``
-stores a representative set of measured facts in docs/reference/measured-orders.json.
+``--quick`` runs in under a minute; the default takes a few minutes (jax compiles once
+per size). ``--write`` stores the summary and a representative set of measured facts in
+docs/reference/measured-orders.json. The exit code is 1 if any mismatch was found.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import random
@@ -67,8 +72,13 @@ def adversary(emulate: Callable[[int, Callable], object], n: int) -> list[int]:
     return val
 
 
+def weak_orders(n: int) -> list[list[int]]:
+    """Every weak order of n entries (levels 0..m-1, all used): 1, 3, 13, 75, 541, ..."""
+    return [list(t) for t in itertools.product(range(n), repeat=n) if set(t) == set(range(max(t) + 1))]
+
+
 def patterns(n: int, rng: random.Random, count: int, adversarial: list) -> list[list[int]]:
-    """``count`` tie patterns of n entries (the structured ones first)."""
+    """``count`` tie patterns of n entries (the structured ones first; the last is random)."""
     out = [[0] * n, list(range(n)), list(range(n))[::-1]]
     if n > 1:
         out += [[0] * (n - 1) + [1], [1] + [0] * (n - 1), [i % 2 for i in range(n)],
@@ -239,57 +249,68 @@ def torch_ops(quick: bool) -> list[Op]:
 
 
 def jax_ops(quick: bool) -> list[Op]:
+    """All batched jax ops of one size run in one compiled function (compiling is the cost)."""
     import jax
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
+    traced: dict[str, Callable] = {}  # name -> f(x of shape (b, n)) -> array
     ops = []
+
+    def add(name, op, params, fn, post, emulate, sizes=lambda n: True):
+        traced[name] = (fn, sizes)
+        ops.append(Op("jax", op, params, lambda a, name=name: post(_outputs(a)[name]), emulate, sizes))
+
+    def jac(f):
+        return lambda x: jax.vmap(jax.jacrev(f))(x)
+
     for stable in (True, False):
         for desc in (False, True):
             p = {"stable": stable, "descending": desc}
+            if not quick or stable == desc:
+                add(f"sort{p}", "sort", p, jac(lambda r, s=stable, d=desc: jnp.sort(r, stable=s, descending=d)),
+                    _onehot_rows, lambda n, less, s=stable, d=desc: orders.jax_sort(n, less, descending=d, stable=s),
+                    sizes=lambda n: n <= 300)
+            add(f"argsort{p}", "argsort", p,
+                lambda x, s=stable, d=desc: jnp.argsort(x, axis=-1, stable=s, descending=d), _rows,
+                lambda n, less, s=stable, d=desc: orders.jax_argsort(n, less, descending=d, stable=s))
+    ks = {"1": lambda n: 1, "2": lambda n: 2, "n/2": lambda n: n // 2, "n": lambda n: n}
+    for kk, kof in ks.items():
+        add(f"top_k{kk}", "top_k", {"k": kk}, lambda x, kof=kof: jax.lax.top_k(x, kof(x.shape[1]))[1], _rows,
+            lambda n, less, kof=kof: orders.jax_top_k(n, kof(n), less), sizes=lambda n, kof=kof: 1 <= kof(n) <= n)
+        if not quick:
+            add(f"top_k grad{kk}", "top_k values grad", {"k": kk},
+                lambda x, kof=kof: jac(lambda r: jax.lax.top_k(r, kof(r.shape[0]))[0])(x), _onehot_rows,
+                lambda n, less, kof=kof: orders.jax_top_k(n, kof(n), less),
+                sizes=lambda n, kof=kof: 1 <= kof(n) <= n and n <= 300)
+    kths = {"0": lambda n: 0, "n/2": lambda n: n // 2}
+    if not quick:
+        kths.update({"1": lambda n: 1, "n-1": lambda n: n - 1})
+    for kk, kthof in kths.items():
+        add(f"partition{kk}", "partition", {"kth": kk},
+            lambda x, kthof=kthof: jac(lambda r: jnp.partition(r, kthof(r.shape[0])))(x), _onehot_rows,
+            lambda n, less, kthof=kthof: orders.jax_partition(n, kthof(n), less),
+            sizes=lambda n, kthof=kthof: 0 <= kthof(n) < n and n <= 300)
+        add(f"argpartition{kk}", "argpartition", {"kth": kk},
+            lambda x, kthof=kthof: jnp.argpartition(x, kthof(x.shape[1])), _rows,
+            lambda n, less, kthof=kthof: orders.jax_argpartition(n, kthof(n), less),
+            sizes=lambda n, kthof=kthof: 0 <= kthof(n) < n)
 
-            f = jax.jit(jax.vmap(jax.jacrev(lambda r, s=stable, d=desc: jnp.sort(r, stable=s, descending=d))))
+    compiled = jax.jit(lambda x: {name: fn(x) for name, (fn, sizes) in traced.items() if sizes(x.shape[1])})
+    cache: dict = {}
 
-            def sort_jac(a, f=f):
-                return _onehot_rows(np.asarray(f(jnp.asarray(a))))
-            ops.append(Op("jax", "sort", p, sort_jac,
-                          lambda n, less, s=stable, d=desc: orders.jax_sort(n, less, descending=d, stable=s),
-                          sizes=lambda n: n <= 300))
-            ops.append(Op("jax", "argsort", p,
-                          lambda a, s=stable, d=desc: _rows(jnp.argsort(jnp.asarray(a), axis=-1, stable=s, descending=d)),
-                          lambda n, less, s=stable, d=desc: orders.jax_argsort(n, less, descending=d, stable=s)))
-    for kk in ("1", "2", "n/2", "n"):
-        def kof(n, kk=kk):
-            return {"1": 1, "2": 2, "n/2": n // 2, "n": n}[kk]
-        ops.append(Op("jax", "top_k", {"k": kk},
-                      lambda a, kof=kof: _rows(jax.lax.top_k(jnp.asarray(a), kof(a.shape[1]))[1]),
-                      lambda n, less, kof=kof: orders.jax_top_k(n, kof(n), less),
-                      sizes=lambda n, kof=kof: 1 <= kof(n) <= n))
+    def _outputs(a):
+        key = (a.shape, a.tobytes())
+        if key not in cache:
+            if len(cache) > 8:
+                cache.clear()
+            cache[key] = {k: np.asarray(v) for k, v in compiled(jnp.asarray(a)).items()}
+        return cache[key]
 
-        tk = jax.jit(lambda a, k: jax.vmap(jax.jacrev(lambda r: jax.lax.top_k(r, k)[0]))(a), static_argnums=1)
-
-        def top_k_jac(a, kof=kof, tk=tk):
-            return _onehot_rows(np.asarray(tk(jnp.asarray(a), kof(a.shape[1]))))
-        ops.append(Op("jax", "top_k values grad", {"k": kk}, top_k_jac,
-                      lambda n, less, kof=kof: orders.jax_top_k(n, kof(n), less),
-                      sizes=lambda n, kof=kof: 1 <= kof(n) <= n and n <= 300))
-    for kk in ("0", "1", "n/2", "n-1"):
-        def kthof(n, kk=kk):
-            return {"0": 0, "1": 1, "n/2": n // 2, "n-1": n - 1}[kk]
-
-        pj = jax.jit(lambda a, kth: jax.vmap(jax.jacrev(lambda r: jnp.partition(r, kth)))(a), static_argnums=1)
-
-        def part_jac(a, kthof=kthof, pj=pj):
-            return _onehot_rows(np.asarray(pj(jnp.asarray(a), kthof(a.shape[1]))))
-        ops.append(Op("jax", "partition", {"kth": kk}, part_jac,
-                      lambda n, less, kthof=kthof: orders.jax_partition(n, kthof(n), less),
-                      sizes=lambda n, kthof=kthof: 0 <= kthof(n) < n and n <= 300))
-        ops.append(Op("jax", "argpartition", {"kth": kk},
-                      lambda a, kthof=kthof: _rows(jnp.argpartition(jnp.asarray(a), kthof(a.shape[1]))),
-                      lambda n, less, kthof=kthof: orders.jax_argpartition(n, kthof(n), less),
-                      sizes=lambda n, kthof=kthof: 0 <= kthof(n) < n))
-    ops.append(Op("jax", "sort", {"stable": False, "1-D": True},
-                  lambda a: [tuple(np.asarray(jnp.argsort(jnp.asarray(r), stable=False)).tolist()) for r in a],
-                  lambda n, less: orders.jax_sort(n, less, stable=False), batched=False))
+    if not quick:
+        one_d = jax.jit(lambda r: jnp.argsort(r, stable=False))
+        ops.append(Op("jax", "argsort", {"stable": False, "1-D": True},
+                      lambda a: [tuple(np.asarray(one_d(jnp.asarray(r))).tolist()) for r in a],
+                      lambda n, less: orders.jax_argsort(n, less, stable=False), batched=False))
     return ops
 
 
@@ -342,50 +363,51 @@ def measure(framework: str, quick: bool, seed: int, record: list | None) -> list
     module, build = FRAMEWORKS[framework]
     ops = build(quick)
     ver = version(module)
+    slow = framework == "jax"  # compiling once per size dominates
     if quick:
-        sizes = list(range(1, 41)) + [64, 100, 257]
-        count = {n: (24 if n <= 40 else 8) for n in sizes}
+        sizes = list(range(1, 11)) + [16, 17, 20, 33, 64, 257] if slow else list(range(1, 25)) + [32, 33, 64, 100, 257]
+        count = {n: (16 if n <= 33 else 6) for n in sizes}
     else:
-        sizes = list(range(1, 65)) + [65, 100, 127, 128, 129, 200, 256, 257, 500, 1000, 2000]
-        count = {n: (48 if n <= 64 else 12 if n <= 300 else 4) for n in sizes}
+        sizes = list(range(1, 65)) + ([100, 128, 129, 257, 1000] if slow else
+                                      [65, 100, 127, 128, 129, 200, 256, 257, 500, 1000, 2000])
+        count = {n: (40 if n <= 64 else 12 if n <= 300 else 4) for n in sizes}
     rng = random.Random(seed)
     adversarial = emulations_for_adversary()
-    pats = {n: patterns(n, rng, count[n], adversarial if framework == "torch" else adversarial[:1])
-            for n in sizes}
-    real = {n: [realisations(p, rng) for p in pats[n]] for n in sizes}
-    rows = []
-    for op in ops:
-        row = {"framework": framework, "version": ver, "op": op.op, "params": op.params, "sizes": [],
-               "patterns": 0, "mismatches": 0, "value_dependent": 0, "not_one_hot": 0, "examples": []}
-        start = time.perf_counter()
-        for n in sizes:
-            if not op.sizes(n):
+    rows = [{"framework": framework, "version": ver, "op": op.op, "params": op.params, "sizes": [],
+             "patterns": 0, "mismatches": 0, "value_dependent": 0, "signed_zero": 0, "not_one_hot": 0,
+             "examples": [], "seconds": 0.0} for op in ops]
+    exhaustive = 4 if quick else 5
+    for n in sizes:
+        pats = weak_orders(n) if n <= exhaustive else patterns(n, rng, count[n], adversarial)
+        real = [realisations(p, rng) for p in pats]
+        for op, row in zip(ops, rows):
+            if not op.sizes(n) or (not op.batched and n > (300 if quick else 1000)):
                 continue
-            if not op.batched and n > (300 if quick else 1000):
-                continue
-            ps = pats[n] if op.batched else pats[n][:max(4, len(pats[n]) // 4)]
-            rs = real[n][:len(ps)]
-            got = [op.run(np.stack([r[v] for r in rs])) for v in range(3)]
+            start = time.perf_counter()
+            ps = pats if op.batched else pats[:max(4, len(pats) // 4)]
+            got = [op.run(np.stack([r[v] for r in real[:len(ps)]])) for v in range(3)]
             row["sizes"].append(n)
             for i, p in enumerate(ps):
                 want = tuple(op.emulate(n, less_of(p)))
-                results = [got[v][i] for v in range(3)]
+                results = got[0][i], got[1][i], got[2][i]
                 row["patterns"] += 1
-                if -1 in results[0]:
-                    row["not_one_hot"] += 1
-                if len(set(results)) > 1:
+                row["not_one_hot"] += -1 in results[0]
+                if results[1] != results[0]:
                     row["value_dependent"] += 1
                     if len(row["examples"]) < 3:
-                        row["examples"].append(f"n={n} pattern={p[:20]} values-dependent: {results}")
+                        row["examples"].append(f"n={n} pattern={p[:20]} other values give {results[1][:20]}, not {results[0][:20]}")
+                if results[2] != results[0]:
+                    row["signed_zero"] += 1
+                    if len(row["examples"]) < 3:
+                        row["examples"].append(f"n={n} pattern={p[:20]} -0.0/+0.0 give {results[2][:20]}, not {results[0][:20]}")
                 if results[0] != want:
                     row["mismatches"] += 1
                     if len(row["examples"]) < 3:
                         row["examples"].append(f"n={n} pattern={p[:24]} got={results[0][:24]} want={want[:24]}")
-                if record is not None and (n <= 12 or n in (17, 20, 33, 64, 100, 257)) and i < (6 if n <= 12 else 2):
+                if record is not None and ((n in (4, 17, 20) and p == [0] * n) or (n in (6, 33) and i == len(ps) - 1)):
                     record.append({"framework": framework, "version": ver, "op": op.op, "params": op.params,
                                    "n": n, "pattern": p, "indices": list(results[0])})
-        row["seconds"] = time.perf_counter() - start
-        rows.append(row)
+            row["seconds"] += time.perf_counter() - start
     return rows
 
 
@@ -418,27 +440,39 @@ def main(argv=None) -> int:
             print(f"{framework}: not installed, skipped")
             continue
         all_rows += measure(framework, args.quick, args.seed, record)
-    head = f"{'framework':<11} {'op':<18} {'params':<44} {'sizes':<28} {'patterns':>8} {'mismatch':>8} {'val-dep':>7} {'sec':>6}"
+    head = (f"{'framework':<11} {'op':<18} {'params':<40} {'sizes':<30} {'patterns':>8} {'mismatch':>8} "
+            f"{'values':>6} {'±0':>5} {'sec':>6}")
     print(head)
     print("-" * len(head))
     total = 0
     for r in all_rows:
         params = ",".join(f"{k}={v}" for k, v in r["params"].items())
-        print(f"{r['framework']:<11} {r['op']:<18} {params:<44} {sizes_text(r['sizes']):<28} "
-              f"{r['patterns']:>8} {r['mismatches']:>8} {r['value_dependent']:>7} {r['seconds']:>6.1f}")
+        print(f"{r['framework']:<11} {r['op']:<18} {params:<40} {sizes_text(r['sizes']):<30} "
+              f"{r['patterns']:>8} {r['mismatches']:>8} {r['value_dependent']:>6} {r['signed_zero']:>5} "
+              f"{r['seconds']:>6.1f}")
         total += r["mismatches"]
         for e in r["examples"]:
             print("    " + e)
     print(f"total patterns {sum(r['patterns'] for r in all_rows)}, mismatches {total}, "
           f"value-dependent {sum(r['value_dependent'] for r in all_rows)}, "
+          f"signed-zero-dependent {sum(r['signed_zero'] for r in all_rows)}, "
           f"not one-hot {sum(r['not_one_hot'] for r in all_rows)}")
     if record is not None:
+        summary = [{k: r[k] for k in ("framework", "version", "op", "params", "patterns", "mismatches",
+                                      "value_dependent", "signed_zero")} | {"sizes": sizes_text(r["sizes"])}
+                   for r in all_rows]
         with open(JSON_PATH, "w") as fh:
-            json.dump({"description": "Indices returned at tie patterns (pattern: integer levels, equal "
-                                      "levels tie; indices: what the op returned, output order), measured "
-                                      "by benchmarks/measure_orders.py in float64 on CPU.",
-                       "rows": record}, fh, indent=None, separators=(",", ":"))
-            fh.write("\n")
+            fh.write('{"description": ' + json.dumps(
+                "Tie orders measured by benchmarks/measure_orders.py (float64, CPU). rows: the indices an op "
+                "returned (output order) for a tie pattern (integer levels; equal levels tie). summary: per "
+                "op and parameters, the patterns tried (each realised three ways: the levels, other values "
+                "of the same order, zeros of both signs), the mismatches with "
+                "pwverify.primitives.orders, and the patterns whose result changed with the values or with "
+                "the sign of tied zeros.") + ',\n "summary": [\n')
+            fh.write(",\n".join(json.dumps(r) for r in summary))
+            fh.write('],\n "rows": [\n')
+            fh.write(",\n".join(json.dumps(r) for r in record))
+            fh.write("]}\n")
         print(f"wrote {len(record)} rows to {os.path.relpath(JSON_PATH, ROOT)}")
     return 1 if total else 0
 

@@ -12,9 +12,11 @@ API
 Every op function takes ``n`` (the entries are the input indices ``0 .. n-1``) and
 ``less(i, j) -> bool``, true when entry ``i`` is strictly less than entry ``j`` (exact;
 ``i`` and ``j`` are tied when neither ``less(i, j)`` nor ``less(j, i)``). ``less`` must
-be a strict weak order (NaN is outside the model). It is called once per comparison the
-framework's algorithm makes (torch, the unstable jax sort, tensorflow's top-k), or, for
-an op whose result the pattern alone fixes (a stable sort), at most ``n·⌈log2 n⌉`` times.
+be a strict weak order (NaN is outside the model). Where the result depends on the
+algorithm (introsort, introselect, heap select, quickselect, tensorflow's TopN heap),
+``less`` is called exactly once per comparison the framework makes; where the pattern
+alone fixes the result (a stable sort, a first-index scan, a stable top-k), at most
+``n·⌈log2 n⌉`` times.
 
 - ``torch_sort``, ``torch_argsort``, ``torch_msort``, ``jax_sort``, ``jax_argsort``,
   ``tf_sort``, ``tf_argsort``: the permutation ``p`` (output ``k`` is input ``p[k]``).
@@ -43,13 +45,23 @@ Examples (``z`` ties everything):
 >>> jax_sort(3, z, descending=True)     # stable ascending sort, reversed
 (2, 1, 0)
 
+Notes (measured):
+
+- torch runs the same kernels for every floating dtype and every CPU capability
+  (``ATEN_CPU_CAPABILITY`` default, avx2, avx512); x86-simd-sort is not used. A dim of
+  stride 0 (an expanded tensor) is returned as is, indices ``0..n-1``; its entries are
+  one input entry, so no gradient changes.
+- Only the pattern matters (other values of the same order give the same indices), with
+  one exception: jax's ``lax.top_k`` (and ``partition``/``argpartition``, built on it)
+  orders -0.0 below +0.0; ``jnp.sort``/``argsort`` treat them as tied.
+
 The measured facts are in ``docs/reference/measured-orders.json``; re-run the comparison
 with ``python benchmarks/measure_orders.py`` (torch 2.13.0, jax 0.10.2, tensorflow 2.21.0).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
 
@@ -397,8 +409,8 @@ def torch_topk(n: int, k: int, less: Less, *, largest: bool = True, sorted: bool
     then, if sorted, ``std::sort`` of the first ``k-1`` (the k-th is already in place).
 
     >>> z = lambda i, j: False
-    >>> torch_topk(4, 2, z), torch_topk(128, 2, z), torch_topk(5, 3, z, sorted=False)
-    ((2, 3), (1, 0), (3, 4, 2))
+    >>> torch_topk(4, 2, z), torch_topk(127, 2, z), torch_topk(128, 2, z)
+    ((2, 3), (85, 84), (0, 1))
     """
     if not 0 <= k <= n:
         raise ValueError(f"k = {k} out of range for n = {n}")
@@ -646,7 +658,7 @@ def tf_top_k(n: int, k: int, less: Less, *, sorted: bool = True) -> tuple[int, .
 
     >>> z = lambda i, j: False
     >>> tf_top_k(4, 2, z), tf_top_k(6, 3, z, sorted=False)
-    ((0, 1), (2, 0, 1))
+    ((0, 1), (2, 1, 0))
     """
     if not 0 <= k <= n:
         raise ValueError(f"k = {k} out of range for n = {n}")
@@ -704,11 +716,15 @@ def tf_argsort(n: int, less: Less, *, descending: bool = False) -> tuple[int, ..
 
 @dataclass(frozen=True)
 class OrderRule:
-    """One row of :data:`ORDERS`.
+    """One row of :data:`ORDERS` (or of :data:`NOT_MODELLED`).
 
-    ``params`` are the keyword parameters the row covers (a missing key: any value);
-    ``n_max`` is the largest size the measurement covered (the emulation itself holds
-    for every n); ``rule`` names the algorithm or the simple rule.
+    ``params``: ``(key, value, default)`` triples; the row applies when
+    ``params.get(key, default) == value`` for each (no triple for a key: any value).
+    ``function``: the emulation in this module. ``rule``: the rule or algorithm.
+    ``n_max``: the largest size measured (the emulation replays the algorithm, so it holds
+    for every n; the measurement is the evidence). ``result``: "permutation", "selection"
+    (k indices in output order), "index", "gather" (an input index per output, repeats
+    possible) or "tied set" (the entries sharing an evenly split gradient).
     """
 
     framework: str
@@ -716,24 +732,25 @@ class OrderRule:
     params: tuple = ()
     function: str = ""
     rule: str = ""
-    n_min: int = 1
-    n_max: int | None = None
+    n_max: int = 0
     source: str = ""
     measured: str = ""
+    result: str = "permutation"
     exact: bool = True
     reason: str = ""
-    result: str = "permutation"
-    extra: dict = field(default_factory=dict)
 
     def matches(self, framework: str, op: str, params: dict) -> bool:
-        if (framework, op) != (self.framework, self.op):
+        if self.framework not in (framework, "*") or self.op not in (op, "*"):
             return False
         return all(params.get(k, d) == v for k, v, d in self.params)
 
 
-_T213 = "torch 2.13.0 CPU, float64"
-_J = "jax 0.10.2 CPU, x64"
-_TF = "tensorflow 2.21.0 CPU, float64"
+_T213 = ("torch 2.13.0 CPU float64 (the same with ATEN_CPU_CAPABILITY=default, avx2, avx512): "
+         "every weak order up to n = 5, then n = 6..65, 100, 127..129, 200, 256, 257, 500, 1000, 2000; 0 mismatches")
+_J = ("jax 0.10.2 CPU x64: every weak order up to n = 5, then n = 6..64, 100, 128, 129, 257, 1000 "
+      "(gradients of value-only ops up to 257); 0 mismatches")
+_TF = ("tensorflow 2.21.0 CPU float64: every weak order up to n = 5, then n = 6..65, 100, 127..129, 200, "
+       "256, 257, 500, 1000, 2000; 0 mismatches")
 
 # (key, value, default) triples: a row applies when params.get(key, default) == value.
 _ASC = ("descending", False, False)
@@ -746,72 +763,91 @@ _JUNSTABLE = ("stable", False, True)
 ORDERS: tuple[OrderRule, ...] = (
     OrderRule("torch", "sort", (_UNSTABLE,), "torch_sort", "libstdc++ std::sort (introsort; insertion sort, so input order, for n <= 16)",
               source="aten/src/ATen/native/cpu/SortingKernel.cpp sort_kernel_impl -> std::sort; libstdc++ stl_algo.h __sort",
-              measured=_T213),
+              n_max=2000, measured=_T213),
     OrderRule("torch", "sort", (_STABLE,), "torch_sort", "stable: ties keep input order (ascending and descending)",
-              source="SortingKernel.cpp sort_kernel_impl -> std::stable_sort", measured=_T213),
+              source="SortingKernel.cpp sort_kernel_impl -> std::stable_sort", n_max=2000, measured=_T213),
     OrderRule("torch", "argsort", (_UNSTABLE,), "torch_argsort", "as torch.sort(stable=False)",
-              source="SortingKernel.cpp sort_kernel_impl -> std::sort", measured=_T213),
+              source="SortingKernel.cpp sort_kernel_impl -> std::sort", n_max=2000, measured=_T213),
     OrderRule("torch", "argsort", (_STABLE,), "torch_argsort", "stable: ties keep input order",
-              source="SortingKernel.cpp sort_kernel_impl -> std::stable_sort", measured=_T213),
+              source="SortingKernel.cpp sort_kernel_impl -> std::stable_sort", n_max=2000, measured=_T213),
     OrderRule("torch", "msort", (), "torch_msort", "as torch.sort(stable=False)",
-              source="msort = sort(dim=0); SortingKernel.cpp", measured=_T213),
+              source="msort = sort(dim=0); SortingKernel.cpp", n_max=2000, measured=_T213),
     OrderRule("torch", "topk", (), "torch_topk",
               "64k <= n: std::partial_sort (heap select); else std::nth_element at k-1, then std::sort of the first k-1 if sorted",
-              source="aten/src/ATen/native/TopKImpl.h topk_impl_loop", measured=_T213, result="selection"),
+              source="aten/src/ATen/native/TopKImpl.h topk_impl_loop", n_max=2000, measured=_T213, result="selection"),
     OrderRule("torch", "kthvalue", (), "torch_kthvalue", "Sedgewick median-of-three quickselect",
               source="aten/src/ATen/native/Sorting.cpp quick_select_template (kthvalue_out_impl_cpu)",
-              measured=_T213, result="index"),
+              n_max=2000, measured=_T213, result="index"),
     OrderRule("torch", "median_dim", (), "torch_median_dim", "position (n-1)//2 of the stable ascending sort",
               source="Sorting.cpp median_with_indices_impl: std::nth_element by (value, index)",
-              measured=_T213, result="index"),
+              n_max=2000, measured=_T213, result="index"),
     OrderRule("torch", "median_all", (), "torch_median_all", "value only: even split over the entries equal to the lower median",
               source="Sorting.cpp median_impl; derivatives.yaml evenly_distribute_backward",
-              measured=_T213, result="tied set"),
+              n_max=1000, measured=_T213, result="tied set"),
     OrderRule("torch", "mode", (), "torch_mode",
               "std::sort by value, then the index at the end of the first longest run (last index of the mode for n <= 16)",
-              source="aten/src/ATen/native/cpu/TensorCompareKernel.cpp mode_kernel_impl", measured=_T213, result="index"),
+              source="aten/src/ATen/native/cpu/TensorCompareKernel.cpp mode_kernel_impl", n_max=2000, measured=_T213, result="index"),
     OrderRule("torch", "max_dim", (), "torch_max_dim", "first index of the maximum",
-              source="TensorCompareKernel.cpp max_kernel_impl", measured=_T213, result="index"),
+              source="TensorCompareKernel.cpp max_kernel_impl", n_max=2000, measured=_T213, result="index"),
     OrderRule("torch", "min_dim", (), "torch_min_dim", "first index of the minimum",
-              source="TensorCompareKernel.cpp min_kernel_impl", measured=_T213, result="index"),
+              source="TensorCompareKernel.cpp min_kernel_impl", n_max=2000, measured=_T213, result="index"),
     OrderRule("torch", "argmax", (), "torch_argmax", "first index of the maximum",
-              source="aten/src/ATen/native/cpu/ReduceOpsKernel.cpp argmax_kernel_impl", measured=_T213, result="index"),
+              source="aten/src/ATen/native/cpu/ReduceOpsKernel.cpp argmax_kernel_impl", n_max=1000, measured=_T213, result="index"),
     OrderRule("torch", "argmin", (), "torch_argmin", "first index of the minimum",
-              source="ReduceOpsKernel.cpp argmin_kernel_impl", measured=_T213, result="index"),
+              source="ReduceOpsKernel.cpp argmin_kernel_impl", n_max=1000, measured=_T213, result="index"),
     OrderRule("jax", "sort", (_JSTABLE, _ASC), "jax_sort", "stable: ties keep input order",
-              source="jax/_src/numpy/sorting.py sort -> lax.sort(is_stable=True)", measured=_J),
+              source="jax/_src/numpy/sorting.py sort -> lax.sort(is_stable=True)", n_max=257, measured=_J),
     OrderRule("jax", "sort", (_JSTABLE, _DESC), "jax_sort", "stable ascending sort reversed: ties in reverse input order",
-              source="sorting.py sort: lax.rev(lax.sort(...))", measured=_J),
+              source="sorting.py sort: lax.rev(lax.sort(...))", n_max=257, measured=_J),
     OrderRule("jax", "sort", (_JUNSTABLE,), "jax_sort", "libstdc++ std::sort ascending (reversed if descending)",
-              source="sorting.py sort -> lax.sort(is_stable=False); XLA CPU sort -> std::sort", measured=_J),
+              source="sorting.py sort -> lax.sort(is_stable=False); XLA CPU sort -> std::sort", n_max=257, measured=_J),
     OrderRule("jax", "argsort", (_JSTABLE,), "jax_argsort", "stable: ties keep input order (ascending and descending)",
-              source="jax/_src/numpy/sorting.py argsort (reverse, stable sort, reverse)", measured=_J),
+              source="jax/_src/numpy/sorting.py argsort (reverse, stable sort, reverse)", n_max=1000, measured=_J),
     OrderRule("jax", "argsort", (_JUNSTABLE,), "jax_argsort", "libstdc++ std::sort ascending (reversed if descending)",
-              source="sorting.py argsort -> lax.sort_key_val(is_stable=False)", measured=_J),
-    OrderRule("jax", "top_k", (), "jax_top_k", "k largest, ties by lower index first",
-              source="lax.top_k (XLA TopK)", measured=_J, result="selection"),
+              source="sorting.py argsort -> lax.sort_key_val(is_stable=False)", n_max=1000, measured=_J),
+    OrderRule("jax", "top_k", (), "jax_top_k", "k largest, ties by lower index first (-0.0 below +0.0: see NOT_MODELLED)",
+              source="lax.top_k (XLA TopK)", n_max=1000, measured=_J, result="selection"),
     OrderRule("jax", "partition", (), "jax_partition", "-top_k(-x, kth+1) then top_k(x, n-kth-1): gathered indices",
-              source="jax/_src/numpy/sorting.py partition", measured=_J, result="gather"),
+              source="jax/_src/numpy/sorting.py partition", n_max=257, measured=_J, result="gather"),
     OrderRule("jax", "argpartition", (), "jax_argpartition", "top_k(-x, kth+1) indices, then the rest in index order",
-              source="jax/_src/numpy/sorting.py argpartition", measured=_J),
+              source="jax/_src/numpy/sorting.py argpartition", n_max=1000, measured=_J),
     OrderRule("tensorflow", "sort", (), "tf_sort", "stable: ties keep input order (ascending and descending)",
-              source="tensorflow/python/ops/sort_ops.py _descending_sort/_ascending_sort via top_k(k=n)", measured=_TF),
+              source="tensorflow/python/ops/sort_ops.py _descending_sort/_ascending_sort via top_k(k=n)", n_max=2000, measured=_TF),
     OrderRule("tensorflow", "argsort", (), "tf_argsort", "stable: ties keep input order (ascending and descending)",
-              source="sort_ops.py argsort via top_k(k=n)", measured=_TF),
+              source="sort_ops.py argsort via top_k(k=n)", n_max=2000, measured=_TF),
     OrderRule("tensorflow", "top_k", (("sorted", True, True),), "tf_top_k", "k largest, ties by lower index first",
-              source="tensorflow/core/kernels/topk_op.cc TopKFunctor<CPUDevice>", measured=_TF, result="selection"),
+              source="tensorflow/core/kernels/topk_op.cc TopKFunctor<CPUDevice>", n_max=2000, measured=_TF, result="selection"),
     OrderRule("tensorflow", "top_k", (("sorted", False, True),), "tf_top_k",
               "k = 1 or n: as sorted; else the gtl::TopN heap array (libstdc++ make/push/pop_heap)",
-              source="topk_op.cc TopKFunctor (TopN::unsorted_begin); tsl/lib/gtl/top_n.h", measured=_TF, result="selection"),
+              source="topk_op.cc TopKFunctor (TopN::unsorted_begin); tsl/lib/gtl/top_n.h", n_max=2000, measured=_TF, result="selection"),
 )
 
-#: What is not modelled, and why: pwverify refuses these rather than guess.
+#: What is not modelled, and why: pwverify refuses these rather than guess. ``op`` "*"
+#: stands for every op of the framework.
 NOT_MODELLED: tuple[OrderRule, ...] = (
-    OrderRule("torch", "sort", (("device", "cuda", "cpu"),), exact=False,
-              reason="CUDA sorts (segmented radix / bitonic sorts) are not measured; only CPU kernels are modelled"),
+    OrderRule("torch", "*", (("device", "cuda", "cpu"),), exact=False,
+              reason="CUDA kernels (segmented radix and bitonic sorts, different top-k) are not measured; "
+                     "only the CPU kernels are modelled"),
+    OrderRule("jax", "*", (("device", "gpu", "cpu"),), exact=False,
+              reason="GPU/TPU sorts and top-k are not measured; only XLA CPU is modelled"),
+    OrderRule("jax", "*", (("device", "tpu", "cpu"),), exact=False,
+              reason="GPU/TPU sorts and top-k are not measured; only XLA CPU is modelled"),
+    OrderRule("tensorflow", "*", (("device", "gpu", "cpu"),), exact=False,
+              reason="the GPU top-k kernel is not measured; only the CPU kernel is modelled"),
     OrderRule("torch", "sort", (("dtype", "integer", "float"),), exact=False,
-              reason="integer tensors of >= 32768 entries may use fbgemm's parallel radix sort; only floating dtypes are modelled"),
-    OrderRule("torch", "sort", (("nan", True, False),), exact=False,
+              reason="integer tensors of >= 32768 entries may use fbgemm's parallel radix sort (stable); "
+                     "only floating dtypes are modelled"),
+    OrderRule("torch", "argsort", (("dtype", "integer", "float"),), exact=False,
+              reason="integer tensors of >= 32768 entries may use fbgemm's parallel radix sort (stable); "
+                     "only floating dtypes are modelled"),
+    OrderRule("jax", "top_k", (("signed_zero_ties", True, False),), exact=False,
+              reason="XLA's TopK orders -0.0 before +0.0 (a total order on floats), so entries tied at zero "
+                     "are ordered by their sign, which exact real values do not carry"),
+    OrderRule("jax", "partition", (("signed_zero_ties", True, False),), exact=False,
+              reason="built on lax.top_k, which orders -0.0 before +0.0"),
+    OrderRule("jax", "argpartition", (("signed_zero_ties", True, False),), exact=False,
+              reason="built on lax.top_k, which orders -0.0 before +0.0"),
+    OrderRule("*", "*", (("nan", True, False),), exact=False,
               reason="NaN entries: the model covers real values only"),
 )
 
@@ -828,7 +864,7 @@ def rule(framework: str, op: str, **params) -> OrderRule:
     >>> rule("torch", "sort", device="cuda")
     Traceback (most recent call last):
     ...
-    pwverify.primitives.orders.OrderNotModelled: error: tie order of torch.sort not modelled: CUDA sorts ...
+    pwverify.primitives.orders.OrderNotModelled: error: tie order of torch.sort not modelled: CUDA kernels ...
     """
     framework = {"tf": "tensorflow"}.get(framework, framework)
     for r in NOT_MODELLED:
@@ -844,7 +880,8 @@ def indices(framework: str, op: str, n: int, less: Less, **params) -> tuple[int,
     """The indices ``framework.op`` returns for ``n`` entries ordered by ``less``.
 
     ``params`` are the op's own (``descending``, ``stable``, ``k``, ``largest``,
-    ``sorted``, ``kth``) plus ``device``/``dtype`` to be refused when not modelled.
+    ``sorted``, ``kth``) plus ``device`` ("cpu"), ``dtype`` ("float"), ``nan`` and
+    ``signed_zero_ties`` (False), so that what is not modelled is refused.
 
     >>> indices("torch", "topk", 4, lambda i, j: False, k=2)
     (2, 3)
@@ -853,7 +890,7 @@ def indices(framework: str, op: str, n: int, less: Less, **params) -> tuple[int,
     """
     r = rule(framework, op, **params)
     fn = _FUNCTIONS[r.function]
-    own = {k: v for k, v in params.items() if k not in ("device", "dtype", "nan")}
+    own = {k: v for k, v in params.items() if k not in ("device", "dtype", "nan", "signed_zero_ties")}
     size = own.pop(_SIZE_PARAM[op], None) if op in _SIZED else None
     out = fn(n, size, less, **own) if op in _SIZED else fn(n, less, **own)
     return out if isinstance(out, tuple) else (out,)
