@@ -760,66 +760,73 @@ _STABLE = ("stable", True, False)
 _JSTABLE = ("stable", True, True)
 _JUNSTABLE = ("stable", False, True)
 
+_MEASURED = {"torch": _T213, "jax": _J, "tensorflow": _TF}
+
+
+def _row(framework, op, params, function, rule, source, n_max, result="permutation") -> OrderRule:
+    return OrderRule(framework, op, params, function, rule, n_max, source, _MEASURED[framework], result)
+
+
+_SK = "aten/src/ATen/native/cpu/SortingKernel.cpp sort_kernel_impl"
+_JS = "jax/_src/numpy/sorting.py"
 ORDERS: tuple[OrderRule, ...] = (
-    OrderRule("torch", "sort", (_UNSTABLE,), "torch_sort", "libstdc++ std::sort (introsort; insertion sort, so input order, for n <= 16)",
-              source="aten/src/ATen/native/cpu/SortingKernel.cpp sort_kernel_impl -> std::sort; libstdc++ stl_algo.h __sort",
-              n_max=2000, measured=_T213),
-    OrderRule("torch", "sort", (_STABLE,), "torch_sort", "stable: ties keep input order (ascending and descending)",
-              source="SortingKernel.cpp sort_kernel_impl -> std::stable_sort", n_max=2000, measured=_T213),
-    OrderRule("torch", "argsort", (_UNSTABLE,), "torch_argsort", "as torch.sort(stable=False)",
-              source="SortingKernel.cpp sort_kernel_impl -> std::sort", n_max=2000, measured=_T213),
-    OrderRule("torch", "argsort", (_STABLE,), "torch_argsort", "stable: ties keep input order",
-              source="SortingKernel.cpp sort_kernel_impl -> std::stable_sort", n_max=2000, measured=_T213),
-    OrderRule("torch", "msort", (), "torch_msort", "as torch.sort(stable=False)",
-              source="msort = sort(dim=0); SortingKernel.cpp", n_max=2000, measured=_T213),
-    OrderRule("torch", "topk", (), "torch_topk",
-              "64k <= n: std::partial_sort (heap select); else std::nth_element at k-1, then std::sort of the first k-1 if sorted",
-              source="aten/src/ATen/native/TopKImpl.h topk_impl_loop", n_max=2000, measured=_T213, result="selection"),
-    OrderRule("torch", "kthvalue", (), "torch_kthvalue", "Sedgewick median-of-three quickselect",
-              source="aten/src/ATen/native/Sorting.cpp quick_select_template (kthvalue_out_impl_cpu)",
-              n_max=2000, measured=_T213, result="index"),
-    OrderRule("torch", "median_dim", (), "torch_median_dim", "position (n-1)//2 of the stable ascending sort",
-              source="Sorting.cpp median_with_indices_impl: std::nth_element by (value, index)",
-              n_max=2000, measured=_T213, result="index"),
-    OrderRule("torch", "median_all", (), "torch_median_all", "value only: even split over the entries equal to the lower median",
-              source="Sorting.cpp median_impl; derivatives.yaml evenly_distribute_backward",
-              n_max=1000, measured=_T213, result="tied set"),
-    OrderRule("torch", "mode", (), "torch_mode",
-              "std::sort by value, then the index at the end of the first longest run (last index of the mode for n <= 16)",
-              source="aten/src/ATen/native/cpu/TensorCompareKernel.cpp mode_kernel_impl", n_max=2000, measured=_T213, result="index"),
-    OrderRule("torch", "max_dim", (), "torch_max_dim", "first index of the maximum",
-              source="TensorCompareKernel.cpp max_kernel_impl", n_max=2000, measured=_T213, result="index"),
-    OrderRule("torch", "min_dim", (), "torch_min_dim", "first index of the minimum",
-              source="TensorCompareKernel.cpp min_kernel_impl", n_max=2000, measured=_T213, result="index"),
-    OrderRule("torch", "argmax", (), "torch_argmax", "first index of the maximum",
-              source="aten/src/ATen/native/cpu/ReduceOpsKernel.cpp argmax_kernel_impl", n_max=1000, measured=_T213, result="index"),
-    OrderRule("torch", "argmin", (), "torch_argmin", "first index of the minimum",
-              source="ReduceOpsKernel.cpp argmin_kernel_impl", n_max=1000, measured=_T213, result="index"),
-    OrderRule("jax", "sort", (_JSTABLE, _ASC), "jax_sort", "stable: ties keep input order",
-              source="jax/_src/numpy/sorting.py sort -> lax.sort(is_stable=True)", n_max=257, measured=_J),
-    OrderRule("jax", "sort", (_JSTABLE, _DESC), "jax_sort", "stable ascending sort reversed: ties in reverse input order",
-              source="sorting.py sort: lax.rev(lax.sort(...))", n_max=257, measured=_J),
-    OrderRule("jax", "sort", (_JUNSTABLE,), "jax_sort", "libstdc++ std::sort ascending (reversed if descending)",
-              source="sorting.py sort -> lax.sort(is_stable=False); XLA CPU sort -> std::sort", n_max=257, measured=_J),
-    OrderRule("jax", "argsort", (_JSTABLE,), "jax_argsort", "stable: ties keep input order (ascending and descending)",
-              source="jax/_src/numpy/sorting.py argsort (reverse, stable sort, reverse)", n_max=1000, measured=_J),
-    OrderRule("jax", "argsort", (_JUNSTABLE,), "jax_argsort", "libstdc++ std::sort ascending (reversed if descending)",
-              source="sorting.py argsort -> lax.sort_key_val(is_stable=False)", n_max=1000, measured=_J),
-    OrderRule("jax", "top_k", (), "jax_top_k", "k largest, ties by lower index first (-0.0 below +0.0: see NOT_MODELLED)",
-              source="lax.top_k (XLA TopK)", n_max=1000, measured=_J, result="selection"),
-    OrderRule("jax", "partition", (), "jax_partition", "-top_k(-x, kth+1) then top_k(x, n-kth-1): gathered indices",
-              source="jax/_src/numpy/sorting.py partition", n_max=257, measured=_J, result="gather"),
-    OrderRule("jax", "argpartition", (), "jax_argpartition", "top_k(-x, kth+1) indices, then the rest in index order",
-              source="jax/_src/numpy/sorting.py argpartition", n_max=1000, measured=_J),
-    OrderRule("tensorflow", "sort", (), "tf_sort", "stable: ties keep input order (ascending and descending)",
-              source="tensorflow/python/ops/sort_ops.py _descending_sort/_ascending_sort via top_k(k=n)", n_max=2000, measured=_TF),
-    OrderRule("tensorflow", "argsort", (), "tf_argsort", "stable: ties keep input order (ascending and descending)",
-              source="sort_ops.py argsort via top_k(k=n)", n_max=2000, measured=_TF),
-    OrderRule("tensorflow", "top_k", (("sorted", True, True),), "tf_top_k", "k largest, ties by lower index first",
-              source="tensorflow/core/kernels/topk_op.cc TopKFunctor<CPUDevice>", n_max=2000, measured=_TF, result="selection"),
-    OrderRule("tensorflow", "top_k", (("sorted", False, True),), "tf_top_k",
-              "k = 1 or n: as sorted; else the gtl::TopN heap array (libstdc++ make/push/pop_heap)",
-              source="topk_op.cc TopKFunctor (TopN::unsorted_begin); tsl/lib/gtl/top_n.h", n_max=2000, measured=_TF, result="selection"),
+    _row("torch", "sort", (_UNSTABLE,), "torch_sort",
+         "libstdc++ std::sort: introsort; insertion sort (so input order) for n <= 16",
+         f"{_SK} -> std::sort; libstdc++ bits/stl_algo.h std::__sort", 2000),
+    _row("torch", "sort", (_STABLE,), "torch_sort", "stable: ties keep input order (ascending and descending)",
+         f"{_SK} -> std::stable_sort", 2000),
+    _row("torch", "argsort", (_UNSTABLE,), "torch_argsort", "as torch.sort(stable=False)",
+         f"{_SK} -> std::sort", 2000),
+    _row("torch", "argsort", (_STABLE,), "torch_argsort", "stable: ties keep input order",
+         f"{_SK} -> std::stable_sort", 2000),
+    _row("torch", "msort", (), "torch_msort", "as torch.sort(stable=False)", f"msort = sort(dim=0); {_SK}", 2000),
+    _row("torch", "topk", (), "torch_topk",
+         "64k <= n: std::partial_sort (heap select); else std::nth_element at k-1, then std::sort of the "
+         "first k-1 if sorted", "aten/src/ATen/native/TopKImpl.h topk_impl_loop", 2000, "selection"),
+    _row("torch", "kthvalue", (), "torch_kthvalue", "Sedgewick median-of-three quickselect",
+         "aten/src/ATen/native/Sorting.cpp kthvalue_out_impl_cpu -> quick_select_template", 2000, "index"),
+    _row("torch", "median_dim", (), "torch_median_dim", "position (n-1)//2 of the stable ascending sort",
+         "Sorting.cpp median_with_indices_impl: std::nth_element by (value, index)", 2000, "index"),
+    _row("torch", "median_all", (), "torch_median_all",
+         "value only: even split over the entries equal to the lower median",
+         "Sorting.cpp median_impl; derivatives.yaml evenly_distribute_backward", 1000, "tied set"),
+    _row("torch", "mode", (), "torch_mode",
+         "std::sort by value, then the index at the end of the first longest run (the last index of the "
+         "mode for n <= 16)", "aten/src/ATen/native/cpu/TensorCompareKernel.cpp mode_kernel_impl", 2000, "index"),
+    _row("torch", "max_dim", (), "torch_max_dim", "first index of the maximum",
+         "TensorCompareKernel.cpp max_kernel_impl", 2000, "index"),
+    _row("torch", "min_dim", (), "torch_min_dim", "first index of the minimum",
+         "TensorCompareKernel.cpp min_kernel_impl", 2000, "index"),
+    _row("torch", "argmax", (), "torch_argmax", "first index of the maximum",
+         "aten/src/ATen/native/cpu/ReduceOpsKernel.cpp argmax_kernel_impl", 1000, "index"),
+    _row("torch", "argmin", (), "torch_argmin", "first index of the minimum",
+         "ReduceOpsKernel.cpp argmin_kernel_impl", 1000, "index"),
+    _row("jax", "sort", (_JSTABLE, _ASC), "jax_sort", "stable: ties keep input order",
+         f"{_JS} sort -> lax.sort(is_stable=True)", 257),
+    _row("jax", "sort", (_JSTABLE, _DESC), "jax_sort", "stable ascending sort reversed: ties in reverse input order",
+         f"{_JS} sort: lax.rev(lax.sort(...))", 257),
+    _row("jax", "sort", (_JUNSTABLE,), "jax_sort", "libstdc++ std::sort ascending (reversed if descending)",
+         f"{_JS} sort -> lax.sort(is_stable=False); XLA CPU sort -> std::sort", 257),
+    _row("jax", "argsort", (_JSTABLE,), "jax_argsort", "stable: ties keep input order (ascending and descending)",
+         f"{_JS} argsort (descending: reverse, stable sort, reverse)", 1000),
+    _row("jax", "argsort", (_JUNSTABLE,), "jax_argsort", "libstdc++ std::sort ascending (reversed if descending)",
+         f"{_JS} argsort -> lax.sort_key_val(is_stable=False)", 1000),
+    _row("jax", "top_k", (), "jax_top_k", "k largest, ties by lower index first (-0.0 below +0.0: see NOT_MODELLED)",
+         "jax.lax.top_k (XLA TopK)", 1000, "selection"),
+    _row("jax", "partition", (), "jax_partition", "-top_k(-x, kth+1) then top_k(x, n-kth-1): gathered indices",
+         f"{_JS} partition", 257, "gather"),
+    _row("jax", "argpartition", (), "jax_argpartition", "top_k(-x, kth+1) indices, then the rest in index order",
+         f"{_JS} argpartition", 1000),
+    _row("tensorflow", "sort", (), "tf_sort", "stable: ties keep input order (ascending and descending)",
+         "tensorflow/python/ops/sort_ops.py _descending_sort / _ascending_sort via top_k(k=n)", 2000),
+    _row("tensorflow", "argsort", (), "tf_argsort", "stable: ties keep input order (ascending and descending)",
+         "sort_ops.py argsort via top_k(k=n)", 2000),
+    _row("tensorflow", "top_k", (("sorted", True, True),), "tf_top_k", "k largest, ties by lower index first",
+         "tensorflow/core/kernels/topk_op.cc TopKFunctor<CPUDevice>", 2000, "selection"),
+    _row("tensorflow", "top_k", (("sorted", False, True),), "tf_top_k",
+         "k = 1 or n: as sorted; else the array of a gtl::TopN heap (libstdc++ make/push/pop_heap)",
+         "topk_op.cc TopKFunctor (TopN::unsorted_begin); tensorflow/core/lib/gtl/top_n.h PushInternal",
+         2000, "selection"),
 )
 
 #: What is not modelled, and why: pwverify refuses these rather than guess. ``op`` "*"
@@ -851,7 +858,8 @@ NOT_MODELLED: tuple[OrderRule, ...] = (
               reason="NaN entries: the model covers real values only"),
 )
 
-_FUNCTIONS: dict[str, Callable] = {name: globals()[name] for name in __all__ if name.startswith(("torch_", "jax_", "tf_"))}
+_FUNCTIONS: dict[str, Callable] = {name: globals()[name] for name in __all__
+                                   if name.startswith(("torch_", "jax_", "tf_"))}
 _SIZED = {"topk", "top_k", "kthvalue", "partition", "argpartition"}
 _SIZE_PARAM = {"topk": "k", "top_k": "k", "kthvalue": "k", "partition": "kth", "argpartition": "kth"}
 
