@@ -51,6 +51,8 @@ TORCH_CASES = {
     "torch.nn.MaxPool2d": ("torch.nn.MaxPool2d(2)(X.unsqueeze(0)).sum()", {"X": (2, 2)}),
     # sorting
     "torch.sort": ("torch.sort(x).values * torch.tensor([1.0, 2.0, 3.0])", {"x": 3}),
+    # 17 entries: torch's default sort is introsort there, no longer input order at ties
+    "torch.sort@17": ("(torch.sort(x).values * torch.tensor([float(i) for i in range(1, 18)])).sum()", {"x": 17}),
     "torch.Tensor.sort": ("x.sort(descending=True).values * torch.tensor([1.0, 2.0, 3.0])", {"x": 3}),
     "torch.msort": ("torch.msort(x) * torch.tensor([3.0, 2.0, 1.0])", {"x": 3}),
     # detaching
@@ -124,12 +126,13 @@ TORCH_CASES = {
     "torch.Tensor.topk": ("x.topk(1, largest=False).values.sum() + x.topk(2)[0][1]", {"x": 3}),
     # medians and quantiles
     "torch.median": ("torch.median(x)", {"x": 4}),
-    "torch.Tensor.median": ("x.median()", {"x": 3}),
+    "torch.Tensor.median": ("x.median() + (x.median(dim=0).values * 2)", {"x": 3}),
     "torch.nanmedian": ("torch.nanmedian(x)", {"x": 4}),
     "torch.Tensor.nanmedian": ("x.nanmedian()", {"x": 3}),
     "torch.quantile": ("torch.quantile(x, 0.5) + torch.quantile(x, 0.25)", {"x": 4}),
     "torch.Tensor.quantile": ("x.quantile(0.5)", {"x": 3}),
-    "torch.kthvalue": ("torch.kthvalue(x, 2).values", {"x": 3}, REFUSED),
+    "torch.kthvalue": ("torch.kthvalue(x, 2).values * 3 + torch.kthvalue(x, 1)[0]", {"x": 5}),
+    "torch.Tensor.kthvalue": ("(x.kthvalue(3, dim=1).values * torch.tensor([1.0, 2.0])).sum()", {"x": (2, 4)}),
     "torch.mode": ("torch.mode(x).values", {"x": 3}, REFUSED),
     "torch.cummax": ("torch.cummax(x, 0).values[-1]", {"x": 3}, REFUSED),
     # norms

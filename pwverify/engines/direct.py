@@ -39,13 +39,32 @@ from ..primitives.registry import ARGS, PieceTable
 from ..solver.terms import TermContext, Unencodable, z3_atom, z3_formula
 from .common import required, table_of
 
+#: Tables with more branches than this and no compact encoding are not encoded.
+MAX_CHAIN = 5000
 ZERO = 0  # a tangent entry known to vanish: kept as a Python 0 so terms stay small
 _TRUE, _FALSE = z3.BoolVal(True), z3.BoolVal(False)
 
 
 class Z:
     """Term helpers for compact encodings (``PieceTable.encode_fast``): they keep known
-    zeros as Python 0 and fold ``If`` arms that are the same term."""
+    zeros as Python 0 and fold ``If`` arms that are the same term. An instance also makes
+    fresh variables (``fresh``), for tangents an encoding leaves free."""
+
+    def __init__(self, ctx: TermContext | None = None):
+        self.ctx = ctx or TermContext()
+        self.abstractions: list[Abstraction] = []
+
+    def fresh(self, stem: str = "free") -> z3.ArithRef:
+        return self.ctx.fresh(stem)
+
+    def abstract(self, table, where, rows, args, tangents) -> list:
+        """``rows`` where ``where`` is false, fresh variables where it holds: an encoding that
+        leaves a tangent free (ties an algorithm orders). The record lets a caller refine
+        it at a point (:meth:`Abstraction.lemma`) when a counterexample is not a real one."""
+        free = [[self.fresh("tie") for _ in row] for row in rows]
+        out = [[Z.select(where, f, t) for f, t in zip(frow, row)] for frow, row in zip(free, rows)]
+        self.abstractions.append(Abstraction(table, list(args), [list(t) for t in tangents], free))
+        return out
 
     If = staticmethod(z3.If)
     Or = staticmethod(z3.Or)
@@ -94,6 +113,29 @@ class Z:
 
 
 @dataclass
+class Abstraction:
+    """Tangents left free by a compact encoding, with what is needed to pin them at a point."""
+
+    table: object
+    args: list                 # the z3 terms of the node's arguments
+    tangents: list             # the arguments' tangents (per argument, per channel)
+    free: list                 # the free variables (per output, per channel)
+    node: int = -1             # the node in the encoded graph
+
+    def lemma(self, values) -> z3.BoolRef:
+        """A fact true everywhere: on the tie pattern of the exact argument ``values``,
+        the free tangents are the exact ones."""
+        from ..primitives.sorting import ranks_of
+        ranks = ranks_of(values)
+        branch = self.table.branch(ranks)
+        symbols = ARGS[:len(self.args)]
+        cond = [z3_atom(a, symbols)(TermContext(), *self.args) for a in branch.where]
+        exact = self.table.exact_rows(ranks, self.tangents)
+        equal = [f == Z.term(t) for frow, row in zip(self.free, exact) for f, t in zip(frow, row)]
+        return z3.Implies(z3.And(cond), z3.And(equal)) if cond else z3.And(equal)
+
+
+@dataclass
 class Encoded:
     """A function as z3 terms: per output, its value, its tangent per channel, and flags."""
 
@@ -101,10 +143,12 @@ class Encoded:
     values: list                       # one term per output
     tangents: list[list]               # per output, per channel (Python 0 where it vanishes)
     defined: z3.BoolRef                # the function has a value here
-    bad: z3.BoolRef                    # a non-finite local derivative is taken on the way
+    bad: z3.BoolRef                    # the tangents are not exact here: a non-finite local derivative,
+                                       # or a tie whose order an algorithm sets; checked point by point
     directions: list = field(default_factory=list)   # the direction variables ("direction" channels)
     side: list = field(default_factory=list)         # facts about auxiliary variables
     exact: bool = True                 # False: uninterpreted functions were used
+    abstractions: list = field(default_factory=list)  # tangents left free (see Abstraction)
 
     def tangent(self, output: int, channel: int) -> z3.ArithRef:
         return Z.term(self.tangents[output][channel])
@@ -123,6 +167,7 @@ class _Encoder(Visitor):
         self.tan: dict[int, tuple] = {}
         self.dfn: dict[int, z3.BoolRef] = {}
         self.bad: dict[int, z3.BoolRef] = {}
+        self.terms = Z(ctx)
 
     # -- leaves ------------------------------------------------------------------------------
     def input(self, nid, name, index):
@@ -152,13 +197,22 @@ class _Encoder(Visitor):
         defs = [self.dfn[a] for a in node.args]
         bads = [self.bad[a] for a in node.args]
         fast = getattr(table, "encode_fast", None)
-        if fast is not None:
-            values, tangents = fast(Z, args, tans if self.with_tangents else [(ZERO,) * self.channels] * len(args))
+        if fast is not None and getattr(table, "positions", True) is not None:
+            before = len(self.terms.abstractions)
+            encoded = fast(self.terms, args, tans if self.with_tangents else [(ZERO,) * self.channels] * len(args))
+            for record in self.terms.abstractions[before:]:
+                record.node = nid
+            values, tangents = encoded[0], encoded[1]
+            # a third item: where the tangents are not exact (ties an algorithm orders)
+            opaque = encoded[2] if len(encoded) > 2 and encoded[2] is not None else _FALSE
             dom = self._conj(table.domain, args)
             self.val[nid], self.tan[nid] = tuple(values), tuple(tuple(r) for r in tangents)
             self.dfn[nid] = z3.And(*defs, dom) if defs else dom
-            self.bad[nid] = _or(bads)
+            self.bad[nid] = _or(bads + [opaque])
             return
+        if table.count() > MAX_CHAIN:
+            raise Unencodable(f"{node.op} over {len(args)} entries has {table.count()} cases and no compact "
+                              "encoding")
         self._chain(nid, node, table, args, tans, defs, bads)
 
     def _conj(self, atoms, args) -> z3.BoolRef:
@@ -280,8 +334,18 @@ def encode_sides(graph: Graph, sides: Sequence[Sequence[int]], *, channels: str 
         bad = _or([encoder.bad[o] for o in outputs])
         out.append(Encoded(inputs, [encoder.val[o][0] for o in outputs],
                            [list(encoder.tan[o][0]) for o in outputs], defined, bad, directions, ctx.side,
-                           ctx.exact))
+                           ctx.exact, encoder.terms.abstractions))
     return out
+
+
+def encode_nodes(graph: Graph, ctx: TermContext | None = None) -> tuple[list, dict, dict]:
+    """The value terms and "defined" terms of every node of the outputs' cone (no tangents):
+    ``(input variables, values by node, defined by node)``."""
+    ctx = ctx or TermContext()
+    inputs = input_variables(graph.input_names())
+    encoder = _Encoder(graph, inputs, [[] for _ in inputs], ctx, False)
+    walk(graph, encoder)
+    return inputs, encoder.val, encoder.dfn
 
 
 def encode_representation(rep, inputs: list | None = None, channels: str = "basis",
@@ -324,5 +388,5 @@ def encode_representation(rep, inputs: list | None = None, channels: str = "basi
     return Encoded(inputs, values, tangents, defined, bad, list(directions or []), ctx.side, ctx.exact)
 
 
-__all__ = ["Encoded", "Unencodable", "Z", "encode_graph", "encode_representation", "encode_sides",
+__all__ = ["Encoded", "Unencodable", "Z", "encode_graph", "encode_nodes", "encode_representation", "encode_sides",
            "input_variables"]

@@ -432,11 +432,15 @@ class _Composer:
         self.smt.push()
         try:
             self.smt.assert_atoms(st.where)
-            models, complete, reason = self.smt.enumerate(constraints, keys, encoded)
+            limit = self.max_pieces + 1 if self.max_pieces is not None else None
+            models, complete, reason = self.smt.enumerate(constraints, keys, encoded, limit=limit)
         finally:
             self.smt.pop()
         mapping = dict(zip(ARGS, values))
         branches = [decode(m) for m in models]
+        if limit is not None and len(models) >= limit:
+            raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
+                                        f"(a selection with {table.count()} cases)")
         if not complete:
             if table.count() > 4096:
                 raise DecompositionUnknown(

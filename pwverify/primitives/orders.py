@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
 
-from ..errors import UnsupportedError
+from ..core.errors import UnsupportedError
 
 Less = Callable[[int, int], bool]
 

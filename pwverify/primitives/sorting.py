@@ -1,19 +1,23 @@
-"""Sorting and top-k: one branch per permutation, ties ordered as the framework orders them.
+"""Sorting, top-k and order statistics: at a tie, the index the framework's algorithm returns.
 
-``sort`` with n arguments has n outputs. On the branch of a permutation ``p`` (output
-k is input ``p[k]``), consecutive outputs are compared strictly or weakly according
-to the tie order, so the n! branches are disjoint and cover R^n, and each output's
-gradient is one-hot: the rule every framework follows (docs/reference/frameworks-measured.md §5):
-ascending sorts keep ties in input order in torch, jax and tensorflow; descending
-sorts keep input order in torch and tensorflow (and Python's ``sorted(reverse=True)``)
-but reverse it in jax. Top-k is the first k entries of the descending sort that keeps
-input order (``topk``, ``lax.top_k``, ``tf.math.top_k``: "first index first").
+``sort`` with n arguments has n outputs; each output's gradient is one-hot on the input
+it took, so the tie order must be exactly the framework's (measured and emulated in
+:mod:`pwverify.primitives.orders`; docs/reference/measured-orders.json):
 
-pwverify works over the reals, where -0 = 0. jax's ``sort`` and ``top_k`` order floats
-by a total order that puts -0.0 before 0.0, so where entries tie at zero with different
-signs (``x * b`` at ``b = 0`` with a negative ``x``), jax's order, and its gradient,
-differ from the real-number prediction (found by ``benchmarks/bench_frameworks.py`` on
-jax 0.10.2; torch and tensorflow compare -0.0 == 0.0).
+* a *fixed* order: ties keep input order (stable sorts: torch ``sort(stable=True)`` and
+  torch's default sort up to 16 entries, which is an insertion sort there; jax's
+  ``sort`` ascending; tensorflow; Python's ``sorted``; ``lax.top_k`` and ``tf.math.top_k``
+  take the lower index first) or reverse it (``jnp.sort(descending=True)``). Then
+  :class:`SortTable` has one branch per permutation and an exact compact encoding;
+* an *algorithm*: torch's default sort from 17 entries on (libstdc++ introsort),
+  ``torch.topk`` (``nth_element``/``partial_sort``), ``torch.kthvalue`` (quickselect),
+  ``jnp.sort(stable=False)``. Then :class:`OrderTable` has one branch per tie pattern
+  (weak order of the entries), and the index at a tie is what the emulated algorithm
+  returns. Its direct encoding is exact away from ties and marks the ties as points to
+  check one by one.
+
+jax's ``lax.top_k`` orders -0.0 before +0.0, which real numbers do not carry: where
+entries tie at zero with different signs its order differs from the prediction.
 
 Up to :data:`EXPLICIT_UP_TO` entries the table is listed; beyond, it is implicit: the
 solver proposes the orders that are feasible on a piece (:class:`SortTable`).
@@ -27,7 +31,8 @@ import math
 from typing import Sequence
 
 from ..core.exact import sign
-from .registry import (ARGS, Branch, Call, ExplicitTable, PieceTable, Primitive, Signature, ge, gt, le,
+from . import orders
+from .registry import (ARGS, Branch, Call, ExplicitTable, PieceTable, Primitive, Signature, eq, ge, gt, le,
                        lt, register)
 
 #: Sorts of at most this many entries list their n! branches; longer ones are implicit.
@@ -132,13 +137,164 @@ class SortTable(PieceTable):
         return [], list(keys.values()), decode
 
 
-def sort_table(n: int, descending: bool = False, ties: str = "input") -> PieceTable:
-    """The sort of ``n`` entries: listed for small n, implicit beyond."""
+def weak_orders(n: int):
+    """Every weak order of n entries, as the rank of each entry (ranks 0..m-1 all used).
+
+    >>> sum(1 for _ in weak_orders(3))
+    13
+    """
+    for ranks in itertools.product(range(n), repeat=n):
+        used = set(ranks)
+        if used == set(range(len(used))):
+            yield ranks
+
+
+def ranks_of(values: Sequence) -> tuple[int, ...]:
+    """The weak order of exact values: each entry's number of distinct smaller values."""
+    order = sorted(range(len(values)), key=functools.cmp_to_key(lambda i, j: sign(values[i] - values[j])))
+    ranks, current = [0] * len(values), 0
+    for k in range(1, len(order)):
+        if sign(values[order[k]] - values[order[k - 1]]) > 0:
+            current += 1
+        ranks[order[k]] = current
+    return tuple(ranks)
+
+
+class OrderTable(PieceTable):
+    """Outputs at the indices a framework's algorithm returns (``orders.indices``), one
+    branch per tie pattern. ``positions``: output j is the value at position
+    ``positions[j]`` of the sorted entries (``descending``): true of every sort, top-k and
+    k-th value, and what the compact encoding uses.
+
+    >>> t = OrderTable(4, ("torch", "topk", (("k", 2),)), 2, (0, 1), True)
+    >>> from pwverify.core.exact import exact
+    >>> t.branch_at([exact(0)] * 4).value
+    (a2, a3)
+    """
+
+    def __init__(self, n: int, rule: tuple, n_out: int, positions: tuple | None, descending: bool):
+        self.n_args, self.n_out = n, n_out
+        self.rule = rule
+        self.positions, self.descending = positions, descending
+        self.implicit = n > EXPLICIT_UP_TO
+        orders.rule(rule[0], rule[1], **dict(rule[2]))   # refuses what is not modelled
+
+    def indices(self, ranks: Sequence[int]) -> tuple[int, ...]:
+        framework, op, params = self.rule
+        return orders.indices(framework, op, self.n_args, lambda i, j: ranks[i] < ranks[j], **dict(params))
+
+    def branch(self, ranks: Sequence[int]) -> Branch:
+        a = ARGS[:self.n_args]
+        blocks: dict[int, list[int]] = {}
+        for i, r in enumerate(ranks):
+            blocks.setdefault(r, []).append(i)
+        where = []
+        for r in sorted(blocks):
+            first = blocks[r][0]
+            where += [eq(a[first], a[i]) for i in blocks[r][1:]]
+            if r + 1 in blocks:
+                where.append(lt(a[first], a[blocks[r + 1][0]]))
+        picked = self.indices(ranks)
+        return Branch(tuple(where), tuple(a[i] for i in picked), "ties " + ",".join(map(str, ranks)),
+                      tuple(ranks))
+
+    def branches(self):
+        listed = (self.branch(r) for r in weak_orders(self.n_args))
+        return listed if self.implicit else tuple(listed)
+
+    def count(self) -> int:
+        return _fubini(self.n_args)
+
+    def branch_at(self, values: Sequence) -> Branch:
+        return self.branch(ranks_of(values))
+
+    def encode_fast(self, Z, args, tangents):
+        """Exact values (order statistics, which ties do not change), and exact tangents
+        where no two entries tie; at ties the tangents are left free (fresh variables), so a
+        proof holds whatever order the algorithm picks, and a counterexample is a candidate
+        the pointwise engine (which replays the algorithm) confirms or rejects."""
+        stats = SortTable(self.n_args, self.descending, "input")
+        values, tans = stats.encode_fast(Z, args, tangents)
+        pairs = [args[i] == args[j] for i, j in itertools.combinations(range(self.n_args), 2)]
+        rows = [list(tans[p]) for p in self.positions]
+        if pairs:
+            rows = Z.abstract(self, Z.Or(pairs), rows, args, tangents)
+        return [values[p] for p in self.positions], rows
+
+    def exact_rows(self, ranks, tangents) -> list:
+        """The tangents of the outputs on the tie pattern ``ranks``: the inputs picked."""
+        return [list(tangents[i]) for i in self.indices(ranks)]
+
+    def encode_choice(self, terms: Sequence, fresh):
+        """The keys are the comparisons of every pair: they fix the tie pattern."""
+        keys = {}
+        for i, j in itertools.combinations(range(self.n_args), 2):
+            keys[i, j] = (terms[i] < terms[j], terms[i] == terms[j])
+
+        def decode(model):
+            import z3
+            truth = {k: tuple(z3.is_true(model.eval(t, model_completion=True)) for t in v) for k, v in keys.items()}
+
+            def rank_cmp(i, j):
+                if i == j:
+                    return 0
+                lt_, eq_ = truth[min(i, j), max(i, j)]
+                if eq_:
+                    return 0
+                return (-1 if lt_ else 1) if i < j else (1 if lt_ else -1)
+            order = sorted(range(self.n_args), key=functools.cmp_to_key(rank_cmp))
+            ranks, current = [0] * self.n_args, 0
+            for k in range(1, len(order)):
+                if rank_cmp(order[k - 1], order[k]) < 0:
+                    current += 1
+                ranks[order[k]] = current
+            return self.branch(ranks)
+        return [], [t for pair in keys.values() for t in pair], decode
+
+
+@functools.lru_cache(maxsize=None)
+def _fubini(n: int) -> int:
+    return 1 if n == 0 else sum(math.comb(n, k) * _fubini(n - k) for k in range(1, n + 1))
+
+
+#: torch's default sort is an insertion sort (so stable) up to this many entries.
+TORCH_INSERTION_SORT_UP_TO = 16
+
+
+def sort_table(n: int, descending: bool = False, ties="input") -> PieceTable:
+    """The sort of ``n`` entries. ``ties``: "input", "reversed", or ``(framework, op,
+    params)`` for a tie order set by an algorithm (fixed where the algorithm is stable)."""
+    if isinstance(ties, tuple):
+        framework, op, params = ties
+        p = dict(params)
+        if framework == "torch" and op == "sort" and (p.get("stable") or n <= TORCH_INSERTION_SORT_UP_TO):
+            return SortTable(n, descending, "input")
+        return OrderTable(n, ties, n, tuple(range(n)), descending)
     return SortTable(n, descending, ties)
 
 
-def _sort(descending_key: str = "descending", ties_for_descending: str = "input", result: str = "array"):
-    """``result``: "array", "indexed" (torch's (values, indices)) or "list" (sorted())."""
+def _per_lane(b, value, dim, prim: str, params: tuple, n_out: int):
+    """Apply an n-ary primitive with ``n_out`` outputs to every lane along ``dim``."""
+    arr = b.to_array(value)
+    if arr.ndim == 0:
+        b.fail("this operation needs a tensor with at least one dimension")
+    d = int(dim) % arr.ndim
+    outer, lanes = arr.lanes(d)
+    shape = arr.shape[:d] + (n_out,) + arr.shape[d + 1:]
+    strides = [math.prod(shape[i + 1:]) for i in range(len(shape))]
+    items = [None] * math.prod(shape)
+    for index, lane in zip(itertools.product(*[range(n) for n in outer]), lanes):
+        results = b.apply_multi(prim, list(lane), params)
+        for k, v in enumerate(results):
+            full = index[:d] + (k,) + index[d:]
+            items[sum(i * st for i, st in zip(full, strides))] = v
+    return arr.with_items(items, shape)
+
+
+def _sort(descending_key: str = "descending", ties_for_descending: str = "input", result: str = "array",
+          algorithm: str | None = None):
+    """``result``: "array", "indexed" (torch's (values, indices)) or "list" (sorted()).
+    ``algorithm``: the framework whose default sort orders ties by its algorithm."""
     def build(b, bd):
         descending = bool(bd.get(descending_key))
         if bd.get("direction") is not None:
@@ -146,6 +302,10 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
         if bd.get("key") is not None:
             b.fail("sorted() with key= is not supported", "sorted(values) or sorted(values, reverse=True)")
         ties = ties_for_descending if descending else "input"
+        if algorithm == "torch":
+            ties = ("torch", "sort", (("stable", bool(bd.get("stable"))), ("descending", descending)))
+        elif algorithm == "jax" and bd.get("stable") is False:
+            ties = ("jax", "sort", (("stable", False), ("descending", descending)))
         values = b.sort(bd["input"], bd.get("dim", -1), descending, ties)
         if result == "indexed":
             return b.indexed_result(values, "torch.sort")
@@ -155,27 +315,63 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
     return build
 
 
-def _topk(what: str, largest_key: str | None = "largest"):
-    """The k largest (or smallest) entries along the last dim, first index first."""
+def _topk(what: str, largest_key: str | None = "largest", algorithm: str | None = None):
+    """The k largest (or smallest) entries along ``dim``: lower index first (jax, tensorflow),
+    or as torch's nth_element/partial_sort leaves them (``algorithm="torch"``)."""
     def build(b, bd):
         k = bd["k"]
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             b.fail(f"{what}: k must be a positive constant integer", f"{what}(x, 2)")
         largest = True if largest_key is None else bool(bd[largest_key])
-        if bd.get("sorted") is False:
-            b.fail(f"{what} with sorted=False returns the entries in an unspecified order", "sorted=True")
+        ordered_output = bd.get("sorted") is not False
         arr = b.to_array(bd["input"])
         dim = bd.get("dim", -1)
         if arr.ndim == 0 or k > arr.shape[int(dim)]:
             b.fail(f"{what}: k = {k} is larger than the dimension", "k <= the length along dim")
-        if k == 1:
-            top = b.reduce("max_first" if largest else "min_first", arr, dim, keepdim=True)
-        else:
-            ordered = b.sort(arr, dim, largest, "input")
-            d = int(dim) % arr.ndim
-            top = ordered.index((slice(None),) * d + (slice(0, k),))
+        if algorithm == "torch":
+            rule = ("torch", "topk", (("k", k), ("largest", largest), ("sorted", ordered_output)))
+            top = _per_lane(b, arr, dim, "order", (rule, k, tuple(range(k)) if ordered_output else None, largest), k)
+            return b.indexed_result(top, what)
+        if not ordered_output:
+            if what.startswith("tensorflow"):
+                rule = ("tensorflow", "top_k", (("k", k), ("sorted", False)))
+                top = _per_lane(b, arr, dim, "order", (rule, k, None, True), k)
+                return b.indexed_result(top, what)
+            b.fail(f"{what} with sorted=False is not modelled", "sorted=True")
+        ordered = b.sort(arr, dim, largest, "input")
+        d = int(dim) % arr.ndim
+        top = ordered.index((slice(None),) * d + (slice(0, k),))
         return b.indexed_result(top, what)
     return build
+
+
+def _kthvalue(b, bd):
+    """``torch.kthvalue``: the k-th smallest, at the index torch's quickselect returns."""
+    k = bd["k"]
+    arr = b.to_array(bd["input"])
+    dim = bd.get("dim", -1)
+    n = arr.shape[int(dim)] if arr.ndim else 0
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= n:
+        b.fail("torch.kthvalue: k must be a constant between 1 and the length along dim", "torch.kthvalue(x, 2)")
+    rule = ("torch", "kthvalue", (("k", k),))
+    out = _per_lane(b, arr, dim, "order", (rule, 1, (k - 1,), False), 1)
+    if not bd.get("keepdim"):
+        d = int(dim) % arr.ndim
+        out = out.with_items(out.items, out.shape[:d] + out.shape[d + 1:])
+    return b.indexed_result(out, "torch.kthvalue")
+
+
+def _median_dim(b, bd):
+    """``torch.median(x, dim)``: position (n-1)//2 of the stable ascending sort."""
+    arr = b.to_array(bd["input"])
+    dim = bd["dim"]
+    d = int(dim) % arr.ndim
+    n = arr.shape[d]
+    ordered = b.sort(arr, dim, False, "input")
+    out = ordered.index((slice(None),) * d + (slice((n - 1) // 2, (n - 1) // 2 + 1),))
+    if not bd.get("keepdim"):
+        out = out.with_items(out.items, out.shape[:d] + out.shape[d + 1:])
+    return b.indexed_result(out, "torch.median")
 
 
 register(Primitive(
@@ -185,21 +381,22 @@ register(Primitive(
     arity=None,
     calls=[
         Call("torch.sort", "torch", Signature.parse("input, dim=-1, descending=False, stable=False"),
-             _sort(result="indexed")),
+             _sort(result="indexed", algorithm="torch")),
         Call("torch.Tensor.sort", "torch",
-             Signature.parse("input, dim=-1, descending=False, stable=False"), _sort(result="indexed")),
-        Call("torch.msort", "torch", Signature.parse("input, dim=0"), _sort()),
+             Signature.parse("input, dim=-1, descending=False, stable=False"),
+             _sort(result="indexed", algorithm="torch")),
+        Call("torch.msort", "torch", Signature.parse("input, dim=0"), _sort(algorithm="torch")),
         Call("jax.numpy.sort", "jax",
              Signature.parse("a:input, axis:dim=-1, kind=None, order=None, stable=True, descending=False"),
-             _sort(ties_for_descending="reversed")),
+             _sort(ties_for_descending="reversed", algorithm="jax")),
         Call("tensorflow.sort", "tensorflow",
              Signature.parse("values:input, axis:dim=-1, direction='ASCENDING', name=None"), _sort()),
         Call("builtins.sorted", None, Signature.parse("input, key=None, reverse=False"),
              _sort("reverse", result="list")),
         Call("torch.topk", "torch",
-             Signature.parse("input, k, dim=-1, largest=True, sorted=True"), _topk("torch.topk")),
+             Signature.parse("input, k, dim=-1, largest=True, sorted=True"), _topk("torch.topk", algorithm="torch")),
         Call("torch.Tensor.topk", "torch",
-             Signature.parse("input, k, dim=-1, largest=True, sorted=True"), _topk("torch.topk")),
+             Signature.parse("input, k, dim=-1, largest=True, sorted=True"), _topk("torch.topk", algorithm="torch")),
         Call("jax.lax.top_k", "jax", Signature.parse("operand:input, k, axis:dim=-1"), _topk("jax.lax.top_k", None)),
         Call("tensorflow.math.top_k", "tensorflow",
              Signature.parse("input, k=1, sorted=True, index_type=None, name=None"),
@@ -209,3 +406,15 @@ register(Primitive(
              _topk("tensorflow.nn.top_k", None)),
     ],
     measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §5)",)))
+
+register(Primitive(
+    "order", lambda n, rule, n_out, positions, descending: OrderTable(n, rule, n_out, positions, descending),
+    "Outputs at the indices a framework's algorithm returns at ties (params: rule, n_out, positions, "
+    "descending): torch's default sort from 17 entries, topk, kthvalue; jnp.sort(stable=False); "
+    "tf.math.top_k(sorted=False) (pwverify/primitives/orders.py; docs/reference/measured-orders.json).",
+    arity=None,
+    calls=[Call("torch.kthvalue", "torch", Signature.parse("input, k, dim=-1, keepdim=False"), _kthvalue),
+           Call("torch.Tensor.kthvalue", "torch", Signature.parse("input, k, dim=-1, keepdim=False"), _kthvalue)],
+    measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0: every weak order up to n = 5 and many larger "
+              "sizes (docs/reference/measured-orders.json)",)))
+

@@ -7,10 +7,10 @@ Measured on torch 2.13.0 and jax 0.10.2 (docs/reference/frameworks-measured.md �
 * ``jnp.median``: the mean of the two middle entries of the stable sort (n even), the
   middle entry (n odd); ``jnp.quantile``/``jnp.percentile`` interpolate on the stable
   sort; ``torch.quantile`` likewise (linear). These are built from ``sort``.
-* ``torch.median(x, dim)``, ``torch.kthvalue`` and ``torch.mode`` return the entry at an
-  index their algorithm picks, with no rule a program could state (zeros(5) gives
-  indices 3, 2, 0, 1, 4 for kthvalue), and ``cummax`` hands a tie to the last index
-  along a scan: they are refused with an error that says so.
+* ``torch.median(x, dim)`` returns the entry at position (n-1)//2 of the stable sort, and
+  ``torch.kthvalue`` the one its quickselect picks (:mod:`pwverify.primitives.sorting`).
+* ``torch.mode``'s value jumps (it is not a continuous selection) and ``cummax`` hands a
+  tie to the last index along a scan: they are refused with an error that says so.
 """
 
 from __future__ import annotations
@@ -106,9 +106,8 @@ def _per_lane(b, x, dim, keepdim, fn):
 def _torch_median(what: str):
     def build(b, bd):
         if bd.get("dim") is not None:
-            b.fail(f"{what}(x, dim) returns the entry at an index its algorithm picks among ties, with no "
-                   f"rule pwverify can state (docs/reference/frameworks-measured.md §5)",
-                   f"{what}(x) without dim (the lower median, ties split evenly)")
+            from .sorting import _median_dim
+            return _median_dim(b, bd)
         arr = b.to_array(bd["input"])
         n = arr.size
         if n == 0:
@@ -194,10 +193,6 @@ _QUANTILE_CALLS = [
          _quantile("torch.quantile")),
 ]
 _REFUSED = [
-    Call("torch.kthvalue", "torch", Signature.parse("input, k, dim=-1, keepdim=False"),
-         _refuse("torch.kthvalue", "at ties it returns an index its algorithm picks, with no rule pwverify can "
-                 "state (zeros(5) gives indices 3, 2, 0, 1, 4; docs/reference/frameworks-measured.md §5)",
-                 "torch.sort(x).values[k - 1] (ties in input order)")),
     Call("torch.mode", "torch", Signature.parse("input, dim=-1, keepdim=False"),
          _refuse("torch.mode", "the value that occurs most often changes only by jumps: it is not a "
                  "continuous selection of its inputs", "sort, median")),

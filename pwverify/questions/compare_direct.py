@@ -29,6 +29,8 @@ from .witnesses import confirm, differ, named_point, own_point
 
 #: Spurious candidate witnesses (from uninterpreted functions) tried before "unknown".
 MAX_SPURIOUS = 3
+#: Refinements of free tangents (ties an algorithm orders) tried before giving up.
+MAX_REFINEMENTS = 16
 #: Points where a non-finite derivative is taken that are checked one by one.
 MAX_NONFINITE_POINTS = 8
 
@@ -44,14 +46,18 @@ class DirectComparison:
         linear = all(not s.is_program or piecewise_linear(s.obj.graph) for s in (A, B))
         self.channels = "direction" if linear else "basis"
         directions = [z3.Real(f"d!{s}") for i, s in enumerate(self.symbols) if i in self.columns]
+        self.graphs = []
         if A.is_program and B.is_program:
             joint, outs_a, outs_b = A.obj.graph.joined(B.obj.graph)
+            self.graphs = [joint]
             self.ea, self.eb = encode_sides(joint, [outs_a, outs_b], channels=self.channels, wrt=self.columns,
                                             tangents=tangents, ctx=ctx, inputs=inputs, directions=directions)
         else:
             self.ea, self.eb = (self._encode(s, ctx, inputs, directions, tangents) for s in (A, B))
         self.side = list(ctx.side)
         self.exact = ctx.exact
+        self.abstractions = [r for r in self.ea.abstractions if r.node >= 0]
+        self.lemmas: list = []
 
     def _encode(self, source, ctx, inputs, directions, tangents) -> Encoded:
         if source.is_program:
@@ -67,22 +73,49 @@ class DirectComparison:
 
     # -- queries -------------------------------------------------------------------------------
     def _status(self, constraints) -> tuple[str, str | None]:
-        r = self.smt.check_z3(self.side + constraints, want_model=False, abstracted=not self.exact)
+        r = self.smt.check_z3(self.side + self.lemmas + constraints, want_model=False, abstracted=not self.exact)
         return r.status, r.reason
 
     def _points(self, constraints, check, tries: int = MAX_SPURIOUS):
         """Exact, simplified witness candidates; ``check(point)`` confirms one exactly.
+        A candidate that only the free tangents of an abstraction made (ties an algorithm
+        orders) refines the abstraction at that point and does not count as a try.
         Returns ``(witness or None, points tried, exhausted)``."""
         tried: list[dict] = []
-        for _ in range(tries):
-            model = self.smt.simplest_model(self.side + constraints, avoid=tried)
+        refinements = 0
+        while len(tried) < tries:
+            model = self.smt.simplest_model(self.side + self.lemmas + constraints, avoid=tried)
             if model is None:
                 return None, tried, True
             confirmed = check(model)
             if confirmed is not None:
                 return confirmed, tried, False
+            if refinements < MAX_REFINEMENTS and self._refine(model):
+                refinements += 1
+                continue
             tried.append(model)
         return None, tried, False
+
+    def _refine(self, model) -> bool:
+        """Pin the free tangents of every abstraction at the candidate's tie patterns."""
+        if not self.abstractions or not self.graphs:
+            return False
+        from ..engines.pointwise import evaluate
+        graph = self.graphs[0]
+        try:
+            values, _ = evaluate(graph, named_point(self.symbols, model))
+        except DomainError:
+            return False
+        added = False
+        for record in self.abstractions:
+            args = [values.get(a, (None,))[0] for a in graph.nodes[record.node].args]
+            if any(v is None for v in args):
+                continue
+            lemma = record.lemma(args)
+            if not any(lemma.eq(old) for old in self.lemmas):
+                self.lemmas.append(lemma)
+                added = True
+        return added
 
     def function(self) -> Verdict:
         ea, eb = self.ea, self.eb
@@ -132,8 +165,7 @@ class DirectComparison:
                 point, tried, _ = self._points(constraints, self._confirm_gradients)
                 if point is not None:
                     return Verdict.refuted("gradient", point)
-                return Verdict.unknown("gradient", "transcendental functions: the solver's counterexamples "
-                                                   f"({len(tried)} tried) are not real ones")
+                return Verdict.unknown("gradient", self._spurious(tried))
         if z3.is_false(nonfinite):
             return Verdict.proved("gradient")
         return self._nonfinite_points([ea.defined, eb.defined, nonfinite])
@@ -153,6 +185,15 @@ class DirectComparison:
                                               "were checked one by one")
         return Verdict.unknown("gradient", f"a derivative is not finite (sqrt at 0, say) on more than "
                                            f"{len(tried)} points; the gradients agree at the {len(tried)} checked")
+
+    def _spurious(self, tried) -> str:
+        what = []
+        if not self.exact:
+            what.append("transcendental functions")
+        if self.abstractions:
+            what.append("ties whose order an algorithm sets")
+        return (f"{' and '.join(what) or 'abstractions'}: the solver's counterexamples ({len(tried)} tried) "
+                "are not real ones")
 
     # -- exact confirmation at a candidate point ------------------------------------------------
     def _confirm_values(self, model) -> Witness | None:

@@ -32,6 +32,7 @@ from fractions import Fraction
 import sympy
 
 from ..core.atoms import Atom, describe
+from ..core.errors import PwverifyError
 from ..core.exact import sign
 from ..solver.smt import Smt
 
@@ -128,7 +129,7 @@ class TiePoint:
     """An exact point on a kink of a program, with its piece and the ties it exercises."""
 
     point: dict                     # input name -> exact rational
-    piece: int                      # the piece containing it (numbered from 1)
+    piece: int | None               # the piece containing it (numbered from 1), when pieces were computed
     where: str                      # the condition that makes it a kink
     sites: list[TieSite]
     shapes: dict = field(default_factory=dict, repr=False)    # declared inputs and shapes
@@ -137,7 +138,8 @@ class TiePoint:
     def describe(self) -> str:
         coords = ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in self.point.items())
         ties = "; ".join(s.describe() for s in self.sites) or "no primitive on a tie"
-        return f"{coords}  [piece {self.piece}: {self.where}]  {ties}"
+        where = f"piece {self.piece}: {self.where}" if self.piece is not None else self.where
+        return f"{coords}  [{where}]  {ties}"
 
     def to_json(self) -> dict:
         return {"point": {k: sympy.sstr(v) for k, v in self.point.items()}, "piece": self.piece,
@@ -201,10 +203,16 @@ def _kink_conditions(rep) -> list[tuple[int, tuple[Atom, ...]]]:
 def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> list[TiePoint]:
     """Exact points on the kinks of ``program``, each labelled (see the module docstring).
 
-    Without ``count``: one point per kink (thin piece, or tight boundary of a piece).
-    With ``count``: that many distinct points, cycling over the kinks with further
-    coordinates drawn (``seed``) from small dyadic numbers. Only points float64 holds
-    exactly are returned, and only those where some primitive is on a tie.
+    The kinks are found node by node: for every selection (relu, max, sort, if ...), a
+    point where its arguments sit on a tie or a kink of its table, so the cost follows
+    the size of the program, not its number of pieces. With ``rep`` (a representation of
+    the program), the kinks are its thin pieces and the tight boundaries of its pieces,
+    and each point is labelled with its piece.
+
+    Without ``count``: one point per kink. With ``count``: that many distinct points,
+    cycling over the kinks with further coordinates drawn (``seed``) from small dyadic
+    numbers. Only points float64 holds exactly are returned, and only those where some
+    primitive is on a tie.
 
     >>> from pwverify import parse
     >>> [tp.point for tp in tie_points(parse("torch.maximum(a, b)"), count=3, seed=1)]
@@ -212,9 +220,15 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
     """
     from ..program import as_program
     program = as_program(program)
-    rep = rep if rep is not None else program.representation()
-    smt = Smt(rep.inputs, program.timeout_ms)
-    kinks = _kink_conditions(rep)
+    if rep is not None:
+        smt = Smt(rep.inputs, program.timeout_ms)
+        kinks = [(i + 1, describe(atoms), [c for enc in smt.formula(atoms) for c in (enc.term, *enc.constraints)])
+                 for i, atoms in _kink_conditions(rep)]
+        symbols = list(rep.inputs)
+    else:
+        symbols = list(program.symbols)
+        smt = Smt(symbols, program.timeout_ms)
+        kinks = _node_kinks(program)
     rng = random.Random(seed)
     seen: set = set()
     out: list[TiePoint] = []
@@ -222,10 +236,9 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
     dead: set[int] = set()
     rounds = 0
     while kinks and len(dead) < len(kinks):
-        for k, (i, atoms) in enumerate(kinks):
+        for k, (piece, where, constraints) in enumerate(kinks):
             if k in dead:
                 continue
-            constraints = [c for enc in smt.formula(atoms) for c in (enc.term, *enc.constraints)]
             if rounds == 0:
                 model = smt.simplest_model(constraints, prefer=_SIMPLE, avoid=tried.setdefault(k, []))
             else:
@@ -234,23 +247,71 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
                 dead.add(k)
                 continue
             tried[k].append(model)
-            point = {str(s): model[s] for s in rep.inputs}
+            point = {str(s): model[s] for s in symbols}
             key = tuple(sorted(point.items()))
-            if key in seen or not float_exact(point) or not all(a.holds_at(model) for a in atoms):
+            if key in seen or not float_exact(point):
                 if len(tried[k]) > 8 + rounds:
                     dead.add(k)
                 continue
             seen.add(key)
-            sites = tie_sites(program, point)
+            try:
+                sites = tie_sites(program, point)
+            except PwverifyError:
+                continue
             if not sites:
                 continue
-            out.append(TiePoint(point, i + 1, describe(atoms), sites, dict(program.parsed.input_shapes),
+            out.append(TiePoint(point, piece, where, sites, dict(program.parsed.input_shapes),
                                 dict(program.parsed.input_groups)))
             if count is not None and len(out) >= count:
                 return out
         rounds += 1
         if count is None:
             break
+    return out
+
+
+#: Pairs of arguments tried as ties of a selection with many branches (sort, max over n).
+MAX_PAIRS = 40
+
+
+def _node_kinks(program) -> list[tuple[None, str, list]]:
+    """For each selection node, the conditions that put it on a kink, as solver constraints
+    over the inputs: its weak and equality atoms made tight (relu at 0, clamp at a bound,
+    a tie of two entries of a max or a sort)."""
+    import itertools
+
+    import z3
+
+    from ..engines.common import table_of
+    from ..engines.direct import encode_nodes
+    from ..primitives.registry import ARGS
+    from ..solver.terms import TermContext, z3_atom
+    graph = program.graph
+    ctx = TermContext()
+    _, values, defined = encode_nodes(graph, ctx)
+    everywhere = [defined[o] for o in graph.outputs]
+    out = []
+    for nid in sorted(values):
+        node = graph.nodes[nid]
+        if node.op in ("input", "const", "get"):
+            continue
+        table = table_of(node)
+        if table.count() < 2:
+            continue
+        n = len(node.args)
+        args = [values[a][0] for a in node.args]
+        if table.implicit or table.count() > 64:
+            atoms = [Atom.make(ARGS[i], "==", ARGS[j]) for i, j in itertools.combinations(range(n), 2)][:MAX_PAIRS]
+        else:
+            atoms = list(dict.fromkeys(Atom.make(a.expr, "==", 0) for b in table.branches() for a in b.where
+                                       if a.rel in ("==", "<=", ">=")))
+        loc = graph.locations.get(nid)
+        for atom in atoms:
+            if isinstance(atom, bool):
+                continue
+            tight = z3_atom(atom, ARGS[:n])(ctx, *args)
+            where = f"{node.op}{' at ' + str(loc) if loc else ''}: {atom}"
+            out.append((None, where, list(ctx.side) + everywhere + [defined[nid], tight]))
     return out
 
 

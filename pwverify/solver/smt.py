@@ -420,6 +420,15 @@ class Smt:
             return None
         deadline = time.perf_counter() + budget_ms / 1000
         solver.set("timeout", min(self.timeout_ms, 1000))
+        # every input at its first preference at once (the origin, where most ties meet)
+        solver.push()
+        solver.add(*[self.vars[sym] == prefer[0] for sym in self.symbols])
+        self.stats.checks += 1
+        if solver.check() == z3.sat:
+            model = solver.model()
+            solver.pop()
+            return self.model_values(model)
+        solver.pop()
         for sym in self.symbols:
             if time.perf_counter() > deadline:
                 break
