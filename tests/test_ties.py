@@ -24,10 +24,11 @@ def test_every_point_is_on_a_tie_exact_in_float64_and_distinct():
     points = tie_points(program, count=25, seed=3)
     assert len(points) == 25
     assert len({tuple(sorted(tp.point.items())) for tp in points}) == 25
-    rep = program.representation()
     for tp in points:
         assert float_exact(tp.point)
         assert tp.sites and tie_sites(program, tp.point) == tp.sites
+    rep = program.representation()
+    for tp in tie_points(program, count=10, seed=3, rep=rep):
         assert rep.piece_index_at(tp.point) == tp.piece - 1
     ops = {s.op for tp in points for s in tp.sites}
     assert ops == {"max_even", "relu", "clamp_torch"}
@@ -62,7 +63,8 @@ def test_torch_arrays_reproduce_the_predicted_gradient():
         (x,) = tp.arrays("torch", requires_grad=True)
         y = torch.max(x) + torch.nn.functional.relu(x[0])
         (grad,) = torch.autograd.grad(y, x)
-        assert [Fraction(g) for g in grad.tolist()] == [Fraction(str(v)) for v in program.gradient_at(tp.point)[0]]
+        # torch rounds 1/3 (a three-way tie) to float64; the prediction is exact
+        assert grad.tolist() == [float(v) for v in program.gradient_at(tp.point)[0]]
 
 
 def test_ties_command_lists_points_and_the_primitives_they_exercise(cli):

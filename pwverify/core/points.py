@@ -20,18 +20,24 @@ from .exact import parse_number
 
 
 def _split_top(text: str) -> list[str]:
-    """Split on commas that are not inside brackets."""
+    """Split on commas that are not inside brackets (which must be balanced)."""
     parts, depth, current = [], 0, []
     for ch in text:
         if ch in "[(":
             depth += 1
         elif ch in "])":
             depth -= 1
+            if depth < 0:
+                raise UsageError(f"unbalanced brackets in {text!r}: a {ch!r} closes nothing",
+                                 hint="name=value, e.g. t=0 or x=[1,2,3]")
         if ch == "," and depth == 0:
             parts.append("".join(current))
             current = []
         else:
             current.append(ch)
+    if depth > 0:
+        raise UsageError(f"unbalanced brackets in {text!r}: a bracket is not closed",
+                         hint="name=value, e.g. t=0 or x=[1,2,3]")
     if "".join(current).strip():
         parts.append("".join(current))
     return [p.strip() for p in parts if p.strip()]
@@ -45,6 +51,8 @@ def parse_point(text: str, inputs: Sequence[str], groups: Mapping[str, Sequence[
         if "=" not in part:
             raise UsageError(f"bad point item {part!r}", hint="name=value, e.g. t=0 or x=[1,2,3]")
         name, _, value = (s.strip() for s in part.partition("="))
+        if name in values:
+            raise UsageError(f"{name} is given twice in the point {text!r}", hint="each input once")
         if value.startswith("[") or value.startswith("("):
             values[name] = [v for v in _split_top(value.strip("[]()"))]
         else:
@@ -71,8 +79,12 @@ def normalize_point(point: Mapping[str, Any] | Sequence[Any], inputs: Sequence[s
             if len(flat) != len(entries):
                 raise UsageError(f"{name} has {len(entries)} entries, got {len(flat)} values")
             for entry, v in zip(entries, flat):
+                if entry in out:
+                    raise UsageError(f"{entry} is given twice (as itself and as an entry of {name})")
                 out[entry] = _number(v, entry)
         elif name in inputs:
+            if name in out:
+                raise UsageError(f"{name} is given twice (as itself and as an entry of a vector)")
             out[name] = _number(value, name)
         else:
             raise UsageError(f"{name} is not an input of the program", hint=", ".join(inputs))
@@ -97,7 +109,10 @@ def _number(value: Any, name: str) -> sympy.Expr:
             raise UsageError(f"{name}: {value} is not a number")
         return value
     if isinstance(value, float):
+        import math
         from fractions import Fraction
+        if not math.isfinite(value):
+            raise UsageError(f"{name}: {value} is not a finite number")
         return sympy.Rational(Fraction(value))
     if isinstance(value, int):
         return sympy.Integer(value)

@@ -83,14 +83,14 @@ class _Values(Visitor):
             if len(defined) == len(args) and not table.in_domain(args):
                 self.values[nid] = (UNDEF,) * n_out
                 return
-            branch = table.branch_at(_placeholders(args))
+            local = table.at(_placeholders(args))
         except UndecidedSign as exc:
             raise DomainError(f"cannot decide a comparison exactly at this point: {exc}") from None
-        if any(args[i] is UNDEF for i in required(table, branch, len(args))):
+        if local.branch is not None and any(args[i] is UNDEF for i in required(table, local.branch, len(args))):
             self.values[nid] = (UNDEF,) * n_out
             return
-        self.values[nid] = branch.values_at(_placeholders(args))
-        self.taken[nid] = (branch, tuple(args))
+        self.values[nid] = local.values
+        self.taken[nid] = (local, tuple(args))
 
 
 def _lazy(table) -> bool:
@@ -106,8 +106,8 @@ def _placeholders(args: list) -> list:
 
 
 def evaluate(graph: Graph, point: Mapping[str, Any]) -> tuple[dict[int, tuple], dict[int, tuple]]:
-    """Exact values of the nodes the outputs need (UNDEF outside a domain) and the branch
-    each primitive application took: ``(values, taken)``."""
+    """Exact values of the nodes the outputs need (UNDEF outside a domain) and what each
+    primitive application was there: ``(values, taken)``, ``taken[node] = (Local, args)``."""
     visitor = _Values(graph, point)
     walk(graph, visitor)
     return visitor.values, visitor.taken
@@ -133,11 +133,11 @@ def ad(graph: Graph, point: Mapping[str, Any], mode: str = "reverse") -> ADResul
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
     values, taken = evaluate(graph, point)
     out = _outputs(graph, values)
-    local = {nid: branch.jacobian_at(_placeholders(list(args))) for nid, (branch, args) in taken.items()}
-    structural = {nid: _edges(graph.nodes[nid], branch, len(args)) for nid, (branch, args) in taken.items()}
+    local = {nid: loc.jacobian for nid, (loc, args) in taken.items()}
+    structural = {nid: _edges(loc) for nid, (loc, args) in taken.items()}
     accumulate = _forward if mode == "forward" else _reverse
     gradient = accumulate(graph, local, structural)
-    labels = {nid: b.label for nid, (b, _) in taken.items() if table_of(graph.nodes[nid]).count() > 1}
+    labels = {nid: loc.label for nid, (loc, _) in taken.items() if table_of(graph.nodes[nid]).selection}
     return ADResult(dict(point), [to_sympy(v) for v in out],
                     [[to_sympy(g) for g in row] for row in gradient], labels, mode)
 
@@ -147,11 +147,10 @@ def ad(graph: Graph, point: Mapping[str, Any], mode: str = "reverse") -> ADResul
 MULTIPLY, MASK, DETACHED = 0, 1, 2
 
 
-def _edges(node, branch: Branch, n_args: int) -> list[list[int]]:
-    table = table_of(node)
-    detached = set(table.detached_args(branch))
-    return [[DETACHED if i in detached else MASK if d == 0 else MULTIPLY for i, d in enumerate(row)]
-            for row in branch.local_jacobian(n_args)]
+def _edges(local) -> list[list[int]]:
+    detached = set(local.detached)
+    return [[DETACHED if i in detached else MASK if zero else MULTIPLY for i, zero in enumerate(row)]
+            for row in local.structural_zero]
 
 
 def _times(adjoint, d, edge: int):

@@ -57,10 +57,16 @@ class FileRepresentation(Representation):
 
 def load(path: str) -> FileRepresentation:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise RepresentationFileError(f"{path} is not a text file (byte {exc.start} is not UTF-8)",
+                                      Location(path, 1, 1), "a TOML representation file") from None
+    if "\x00" in text:
+        raise RepresentationFileError(f"{path} is not a text file (it holds NUL bytes)", Location(path, 1, 1),
+                                      "a TOML representation file")
     return load_text(text, path)
 
 
@@ -76,6 +82,10 @@ def load_text(text: str, path: str = "<toml>") -> FileRepresentation:
     if not isinstance(inputs, list) or not inputs or not all(isinstance(n, str) and n.isidentifier() for n in inputs):
         raise RepresentationFileError("`inputs` must be a non-empty list of names", Location(path, 1, 1),
                                       'inputs = ["x1", "x2"]')
+    twice = sorted({n for n in inputs if inputs.count(n) > 1})
+    if twice:
+        raise RepresentationFileError(f"`inputs` names {', '.join(twice)} more than once", Location(path, 1, 1),
+                                      "each input once")
     symbols = tuple(sympy.Symbol(n) for n in inputs)
     reader.names = {n: s for n, s in zip(inputs, symbols)}
     raw = data.get("piece")

@@ -24,8 +24,10 @@ from typing import Sequence
 import sympy
 import z3
 
-from ..core.exact import sign
-from .registry import (ARGS, Branch, ExplicitTable, PieceTable, Primitive, Signature, Call, add_call,
+from fractions import Fraction
+
+from ..core.exact import exact, sign
+from .registry import (ARGS, Branch, ExplicitTable, Local, PieceTable, Primitive, Signature, Call, add_call,
                        calls, elementwise, eq, ge, gt, le, lt, register, table)
 
 _MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §2-3)"
@@ -45,6 +47,14 @@ def _binary(kind: str, rule: str) -> ExplicitTable:
     raise ValueError(rule)
 
 
+_ZERO, _ONE = exact(0), exact(1)
+
+
+def _one_hot(label: str, value, index: int, n: int, output_rows: int = 1) -> Local:
+    row = tuple(_ONE if i == index else _ZERO for i in range(n))
+    return Local(label, (value,), (row,), (tuple(i != index for i in range(n)),))
+
+
 class FirstWinsTable(ExplicitTable):
     """Entry i wins when it beats every earlier entry strictly and later ones weakly
     (``last``: the other way round, the last extremal entry wins). Listed with n
@@ -60,6 +70,16 @@ class FirstWinsTable(ExplicitTable):
             rows.append((before + after, a[i]))
         super().__init__(n, table(n, rows).branches())
         self.kind, self.last = kind, last
+
+    def at(self, values):
+        """The winner found by a scan (no symbolic branch): one-hot derivative."""
+        better = (lambda s: s > 0) if self.kind == "max" else (lambda s: s < 0)
+        best = 0
+        for i in range(1, len(values)):
+            s = sign(values[i] - values[best])
+            if better(s) or (self.last and s == 0):
+                best = i
+        return _one_hot(f"a{best} wins", values[best], best, len(values))
 
     def encode_fast(self, Z, args, tangents):
         """``m = a0; m = ai if ai beats m``: strictly for the first winner, weakly for the last."""
@@ -112,6 +132,17 @@ class TiedSetTable(PieceTable):
         return 2 ** self.n_args - 1
 
     def branch_at(self, values: Sequence) -> Branch:
+        return self.branch(self._tied(values))
+
+    def at(self, values):
+        """The extremum, and 1/k on each of the k entries equal to it (no symbolic branch)."""
+        tied = self._tied(values)
+        share = exact(Fraction(1, len(tied)))
+        row = tuple(share if i in tied else _ZERO for i in range(len(values)))
+        zeros = tuple(i not in tied for i in range(len(values)))
+        return Local("tie " + "=".join(f"a{i}" for i in tied), (values[tied[0]],), (row,), (zeros,))
+
+    def _tied(self, values) -> list[int]:
         best = [0]
         for i in range(1, len(values)):
             s = sign(values[i] - values[best[0]])
@@ -119,7 +150,7 @@ class TiedSetTable(PieceTable):
                 best = [i]
             elif s == 0:
                 best.append(i)
-        return self.branch(best)
+        return best
 
     def encode_fast(self, Z, args, tangents):
         """The running extremum, and the mean of the tangents of the entries equal to it."""

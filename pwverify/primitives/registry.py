@@ -39,13 +39,39 @@ from ..core.atoms import Atom, conjoin, describe
 from ..core.compiled import compile_formula
 from ..core.exact import exact, sign
 
-#: The formal arguments of every piece table.
-ARGS = tuple(sympy.Symbol(f"a{i}") for i in range(512))
+class _Arguments:
+    """The formal arguments ``a0, a1, ...`` of every piece table, as many as asked for.
+
+    >>> ARGS[2], ARGS[:3]
+    (a2, (a0, a1, a2))
+    """
+
+    def __init__(self):
+        self._symbols: list[sympy.Symbol] = []
+
+    def _grow(self, n: int) -> None:
+        while len(self._symbols) < n:
+            self._symbols.append(sympy.Symbol(f"a{len(self._symbols)}"))
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            stop = key.stop if key.stop is not None else len(self._symbols)
+            self._grow(stop)
+            return tuple(self._symbols[key])
+        self._grow(key + 1)
+        return self._symbols[key]
+
+    def __iter__(self):
+        i = 0
+        while True:
+            yield self[i]
+            i += 1
+
+
+ARGS = _Arguments()
 
 
 def args(n: int) -> tuple[sympy.Symbol, ...]:
-    if n > len(ARGS):
-        raise ValueError(f"primitives take at most {len(ARGS)} arguments")
     return ARGS[:n]
 
 
@@ -123,6 +149,21 @@ def atom_holds(atom: Atom, values: Sequence) -> bool:
     return atom.truth_from_sign(sign(fn(*values)))
 
 
+@dataclass(frozen=True)
+class Local:
+    """What a primitive is at exact argument values: the branch taken (by label, and the
+    branch itself when it was built), the outputs, the local derivative (rows per output;
+    entries may be inf or nan), which entries are zero by the branch's formula (masks),
+    and which arguments have no autodiff edge."""
+
+    label: str
+    values: tuple
+    jacobian: tuple
+    structural_zero: tuple
+    detached: tuple = ()
+    branch: "Branch | None" = None
+
+
 class PieceTable(abc.ABC):
     """The branches of one primitive at one arity (and parameter values).
 
@@ -155,6 +196,23 @@ class PieceTable(abc.ABC):
             if branch.holds(values):
                 return branch
         raise ValueError(f"no branch of the table holds at {list(values)}")
+
+    def at(self, values: Sequence) -> Local:
+        """The primitive at exact argument values (the pointwise engine's question).
+
+        Tables with very many arguments override this with a direct computation (no
+        symbolic branch); the engine-agreement test checks every override against this.
+        """
+        branch = self.branch_at(values)
+        n = len(values)
+        zeros = tuple(tuple(d == 0 for d in row) for row in branch.local_jacobian(n))
+        return Local(branch.label, branch.values_at(values), branch.jacobian_at(values), zeros,
+                     tuple(self.detached_args(branch)), branch)
+
+    @property
+    def selection(self) -> bool:
+        """Has the table more than one branch (is it a kink or a tie somewhere)?"""
+        return self.implicit or self.count() > 1
 
     def in_domain(self, values: Sequence) -> bool:
         """Are exact argument values inside the primitive's domain?"""

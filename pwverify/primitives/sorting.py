@@ -30,10 +30,10 @@ import itertools
 import math
 from typing import Sequence
 
-from ..core.exact import sign
+from ..core.exact import exact, sign
 from . import orders
-from .registry import (ARGS, Branch, Call, ExplicitTable, PieceTable, Primitive, Signature, eq, ge, gt, le,
-                       lt, register)
+from .registry import (ARGS, Branch, Call, ExplicitTable, Local, PieceTable, Primitive, Signature, eq, ge, gt,
+                       le, lt, register)
 
 #: Sorts of at most this many entries list their n! branches; longer ones are implicit.
 EXPLICIT_UP_TO = 5
@@ -76,6 +76,10 @@ class SortTable(PieceTable):
     def branches(self):
         orders = (self.branch(p) for p in itertools.permutations(range(self.n_args)))
         return orders if self.implicit else tuple(orders)
+
+    def at(self, values):
+        """The permutation, found by sorting (no symbolic branch): one-hot rows."""
+        return permutation_local(self._perm(lambda i, j: self._before(values, i, j)), values)
 
     def encode_fast(self, Z, args, tangents):
         """Rank counting: input i goes to the position that counts the entries before it
@@ -135,6 +139,17 @@ class SortTable(PieceTable):
             truth = {k: z3.is_true(model.eval(v, model_completion=True)) for k, v in keys.items()}
             return self.branch(self._perm(lambda i, j: truth[i, j] if i < j else not truth[j, i]))
         return [], list(keys.values()), decode
+
+
+_ZERO, _ONE = exact(0), exact(1)
+
+
+def permutation_local(picked: Sequence[int], values: Sequence) -> Local:
+    """Output j is input ``picked[j]``: one-hot rows."""
+    n = len(values)
+    rows = tuple(tuple(_ONE if i == p else _ZERO for i in range(n)) for p in picked)
+    zeros = tuple(tuple(i != p for i in range(n)) for p in picked)
+    return Local("order " + ",".join(map(str, picked)), tuple(values[p] for p in picked), rows, zeros)
 
 
 def weak_orders(n: int):
@@ -208,6 +223,13 @@ class OrderTable(PieceTable):
     def branch_at(self, values: Sequence) -> Branch:
         return self.branch(ranks_of(values))
 
+    def at(self, values):
+        """The indices the algorithm returns at these values (no symbolic branch)."""
+        framework, op, params = self.rule
+        less = lambda i, j: sign(values[i] - values[j]) < 0  # noqa: E731
+        picked = orders.indices(framework, op, self.n_args, less, **dict(params))
+        return permutation_local(picked, values)
+
     def encode_fast(self, Z, args, tangents):
         """Exact values (order statistics, which ties do not change), and exact tangents
         where no two entries tie; at ties the tangents are left free (fresh variables), so a
@@ -254,7 +276,11 @@ class OrderTable(PieceTable):
 
 @functools.lru_cache(maxsize=None)
 def _fubini(n: int) -> int:
-    return 1 if n == 0 else sum(math.comb(n, k) * _fubini(n - k) for k in range(1, n + 1))
+    """The number of weak orders of n entries (1, 1, 3, 13, 75, 541, ...)."""
+    counts = [1]
+    for m in range(1, n + 1):
+        counts.append(sum(math.comb(m, k) * counts[m - k] for k in range(1, m + 1)))
+    return counts[n]
 
 
 #: torch's default sort is an insertion sort (so stable) up to this many entries.

@@ -105,19 +105,20 @@ def tie_sites(program, point) -> list[TieSite]:
     equality at its arguments: ``relu`` at 0, ``max`` with two equal entries, a clamp at
     a bound.
     """
+    from ..engines.common import table_of
     from ..engines.pointwise import evaluate
-    from ..primitives import registry
-    from ..primitives.registry import ARGS
+    from ..primitives.registry import atom_holds
     graph = program.graph
     _, taken = evaluate(graph, program.point(point))
     sites = []
     for nid in sorted(taken):
-        branch, args = taken[nid]
+        local, args = taken[nid]
         node = graph.nodes[nid]
-        if node.op != "select" and registry.get(node.op).table(len(node.args), node.params).count() < 2:
+        table = table_of(node)
+        if node.op != "select" and not table.selection:
             continue
-        values = dict(zip(ARGS, args))
-        tight = [a for a in branch.where if a.rel in ("==", "<=", ">=") and sign(a.expr.xreplace(values)) == 0]
+        branch = local.branch if local.branch is not None else table.branch_at(list(args))
+        tight = [a for a in branch.where if a.rel in ("==", "<=", ">=") and atom_holds(Atom(a.expr, "=="), list(args))]
         if tight:
             loc = graph.locations.get(nid)
             sites.append(TieSite(nid, node.op, str(loc) if loc else "", describe(branch.where) or "all"))
@@ -239,29 +240,35 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
         for k, (piece, where, constraints) in enumerate(kinks):
             if k in dead:
                 continue
-            if rounds == 0:
-                model = smt.simplest_model(constraints, prefer=_SIMPLE, avoid=tried.setdefault(k, []))
-            else:
-                model = _random_model(smt, constraints, rng, tried[k])
-            if model is None:
-                dead.add(k)
-                continue
-            tried[k].append(model)
-            point = {str(s): model[s] for s in symbols}
-            key = tuple(sorted(point.items()))
-            if key in seen or not float_exact(point):
-                if len(tried[k]) > 8 + rounds:
+            found = None
+            for _attempt in range(8):
+                if rounds == 0:
+                    model = smt.simplest_model(constraints, prefer=_SIMPLE, avoid=tried.setdefault(k, []))
+                else:
+                    model = _random_model(smt, constraints, rng, tried[k])
+                if model is None:
                     dead.add(k)
+                    break
+                tried[k].append(model)
+                point = {str(s): model[s] for s in symbols}
+                key = tuple(sorted(point.items()))
+                if key in seen or not float_exact(point):
+                    continue
+                seen.add(key)
+                try:
+                    sites = tie_sites(program, point)
+                except PwverifyError:
+                    continue
+                if sites:
+                    found = TiePoint(point, piece, where, sites, dict(program.parsed.input_shapes),
+                                     dict(program.parsed.input_groups))
+                    break
+            else:
+                if len(tried[k]) > 16 + rounds:
+                    dead.add(k)
+            if found is None:
                 continue
-            seen.add(key)
-            try:
-                sites = tie_sites(program, point)
-            except PwverifyError:
-                continue
-            if not sites:
-                continue
-            out.append(TiePoint(point, piece, where, sites, dict(program.parsed.input_shapes),
-                                dict(program.parsed.input_groups)))
+            out.append(found)
             if count is not None and len(out) >= count:
                 return out
         rounds += 1
