@@ -455,7 +455,7 @@ def build_rows(groups: list[str], quick: bool, programs: Programs, timeout_ms: i
                                                      "timeout_ms": timeout_ms}),
                                         ("reference", {"function": f"net_{q}", "args": [layers, "relu", other],
                                                        "kwargs": {}}),
-                                        chain=f"relu-{other}-{q}", big=group == "relu-big"))
+                                        chain=f"{group}-{other}-{q}", big=group == "relu-big"))
         elif group == "pieces":
             for size in (((2, 4, 4, 1),) if quick else ((2, 16, 16, 1), (4, 16, 16, 1))):
                 rows.append(Row(group, "pieces of a ReLU net", "-".join(map(str, size)),
@@ -604,7 +604,7 @@ def cells(row: Row, cpu: bool) -> list[str]:
         row.result["ratio"] = pw[key] / ref[key] if ref[key] > 0 else None
     notes = "; ".join(n for n in (pw.get("notes"), ("ref: " + ref["notes"]) if ref.get("notes") else None) if n)
     if row.big:
-        notes = "BIG; " + notes
+        notes = "BIG" + (f"; {notes}" if notes else "")
     return [row.question, row.size, _time_cell(pw, cpu), _time_cell(ref, cpu) if row.ref else "-", ratio,
             _verdict_cell(pw, row.kind), _verdict_cell(ref, row.kind) if row.ref else "-", row.result.get("agree", ""),
             _rss_cell(pw), notes]
