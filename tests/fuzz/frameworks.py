@@ -105,7 +105,8 @@ def _torch(fn, values, shapes, mode):
                     out = torch.as_tensor(fn(*duals), dtype=torch.float64).reshape(-1)
                     primal, tangent = fwAD.unpack_dual(out)
                     value = primal.tolist()
-                    columns.append(tangent.tolist() if tangent is not None else [0.0] * out.numel())
+                    zero = tangent is None or tangent._is_zerotensor()   # no tangent flowed to the output
+                    columns.append([0.0] * out.numel() if zero else tangent.tolist())
         return value, [list(r) for r in zip(*columns)]
     finally:
         torch.set_default_dtype(previous)

@@ -924,7 +924,7 @@ class _Gen:
             code, typ = self.any_vector(scope, depth - 1, ctx)
             got = self.template("vec", typ)
             if got is None:
-                return None
+                return code, typ
             name, t, params = got
             operands = [(code, typ)] + [(self.expr(typ, scope, depth - 1, ctx), typ) for _ in t.sig[1:]]
             return self.apply(name, t, params, operands, ctx), params.get("_out", typ)
@@ -932,7 +932,7 @@ class _Gen:
             code, typ = self.any_matrix(scope, depth - 1, ctx)
             got = self.template("m2v", typ)
             if got is None:
-                return None
+                return f"{_wrap(code)}[0]", V(typ[2])
             name, t, params = got
             return self.apply(name, t, params, [(code, typ)], ctx), params["_out"]
         if kind == "slice":
@@ -949,7 +949,7 @@ class _Gen:
         if kind == "cat":
             (a, ta), (b, tb) = self.any_vector(scope, depth - 1, ctx), self.any_vector(scope, depth - 1, ctx)
             if ta[1] + tb[1] > 6:
-                return None
+                return a, ta
             self.constructs.add("cat")
             return self.d.cat.format(f"[{a}, {b}]"), V(ta[1] + tb[1])
         if kind == "comp":
@@ -1046,7 +1046,8 @@ class _Gen:
             code, typ = self.any_vector(scope, depth - 1, ctx)
             got = self.template("red", typ)
             if got is None:
-                return self.arith(S, scope, depth, ctx)
+                self.constructs.add("weighted")
+                return self.weighted_sum(code, typ)
             name, t, params = got
             operands = [(code, typ)] + [(self.expr(typ, scope, depth - 1, ctx), typ) for _ in t.sig[1:]]
             return self.apply(name, t, params, operands, ctx)
@@ -1344,12 +1345,14 @@ class _Gen:
             inner_scope = scope.copy()
             inner_scope.scalars += ["e"]
             inner_scope.recent += ["e", "e"]
-            term = self.expr(S, inner_scope, 1, (inner, inner_scope))
-            if enum:
-                self.constructs.add("enumerate")
-                term = f"(k + 1) * {_wrap(term)}"
-            inner.emit(f"{acc} = {acc} + {term}" if rng.random() < 0.6 else
-                       f"{acc} = {self.combine(acc, inner_scope, (inner, inner_scope))}")
+            if enum or rng.random() < 0.6:
+                term = self.expr(S, inner_scope, 1, (inner, inner_scope))
+                if enum:
+                    self.constructs.add("enumerate")
+                    term = f"(k + 1) * {_wrap(term)}"
+                inner.emit(f"{acc} = {acc} + {term}")
+            else:
+                inner.emit(f"{acc} = {self.combine(acc, inner_scope, (inner, inner_scope))}")
             block.lines += inner.lines
             self.constructs.update({"for", "iterate_tensor"})
             scope.add(acc, S)
