@@ -22,7 +22,7 @@ import sympy
 
 from fuzz.generator import DIALECTS, EXCLUDED, FRAMEWORKS, TEMPLATES, Options, coverage_gaps, generate
 from fuzz.harness import Limits, agree, compare_one, run_seeds, summarize
-from fuzz.regressions import REGRESSIONS
+from fuzz.regressions import CRASHES, REGRESSIONS
 
 #: The CI slice: small programs, fixed seeds (about a minute for torch).
 SLICE_OPTIONS = Options(statements=(1, 3))
@@ -220,3 +220,25 @@ def test_regression_data_is_what_the_framework_returns(case):
         os.rmdir(os.path.dirname(path))
     assert value == pytest.approx(case.value, rel=1e-12, abs=1e-15)
     assert [pytest.approx(r, rel=1e-12, abs=1e-15) for r in case.gradient] == jac
+
+
+def _crash_params():
+    return [pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True, reason=c.failing)] if c.failing else [])
+            for c in CRASHES]
+
+
+@pytest.mark.parametrize("case", _crash_params())
+def test_crash_regression(case):
+    """pwverify reads the program and finds its tie points without an internal error."""
+    import pwverify
+    from fuzz.harness import write_source
+    from pwverify.ties import tie_points
+    path = write_source(case.source)
+    try:
+        for mode in ("reverse", "forward"):
+            program = pwverify.parse(f"{path}:f", framework=case.framework, mode=mode)
+        points = tie_points(program, count=6)
+    finally:
+        os.remove(path)
+        os.rmdir(os.path.dirname(path))
+    assert points

@@ -63,6 +63,8 @@ class Options:
     vector_output: float = 0.15
     #: probability of each helper function being generated when an expression could use one
     helpers: float = 0.08
+    #: registered calls not to generate (e.g. one with a known mismatch, to look for others)
+    exclude: tuple = ()
 
 
 @dataclass
@@ -327,6 +329,10 @@ def p_norm_p_torch(rng, _t):
     return {"p": _pick(rng, "1", "2", "float('inf')", "'fro'")}
 
 
+def p_dist_p(rng, _t):      # torch.dist takes a number only
+    return {"p": _pick(rng, "1", "2", "float('inf')", "0.5")}
+
+
 def p_norm_ord_jax(rng, _t):
     return {"ord": _pick(rng, "1", "2", "None", "jnp.inf", "-jnp.inf")}
 
@@ -451,7 +457,7 @@ TORCH = {
                                                             params=p_norm_ord_torch)],
     "torch.linalg.vector_norm": [red("torch.linalg.vector_norm({0})"),
                                  red("torch.linalg.vector_norm({0}, ord={ord})", params=p_norm_ord_torch)],
-    "torch.dist": [red("torch.dist({0}, {1})", 2), red("torch.dist({0}, {1}, p={p})", 2, params=p_norm_p_torch)],
+    "torch.dist": [red("torch.dist({0}, {1})", 2), red("torch.dist({0}, {1}, p={p})", 2, params=p_dist_p)],
     # pooling
     "torch.nn.functional.max_pool1d": [vec("F.max_pool1d({0}.unsqueeze(0), {k}, stride={s}, padding={p}).squeeze(0)",
                                            params=p_pool1d)],
@@ -787,6 +793,8 @@ class _Gen:
         table = TEMPLATES[framework]
         self.by_kind: dict[str, list[tuple[str, T]]] = {}
         for name, templates in table.items():
+            if name in options.exclude:
+                continue
             for t in templates:
                 kind = self._kind(t)
                 self.by_kind.setdefault(kind, []).append((name, t))

@@ -76,6 +76,11 @@ def deadline(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    """A :class:`Timeout` raised inside a C call reaches Python wrapped (ctypes.ArgumentError)."""
+    return isinstance(exc, Timeout) or "Timeout: over" in str(exc)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Points and time budgets for one program."""
@@ -265,6 +270,8 @@ def compare_one(program, fn, framework: str, inputs: dict, point: dict, mode: st
     except Timeout:
         raise
     except Exception as exc:  # the program failed under the framework
+        if _is_timeout(exc):
+            raise Timeout(str(exc)) from None
         return Outcome("framework_error", message=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
     def mismatch(what, expected, got):
@@ -337,9 +344,15 @@ def check_program(gen: GeneratedProgram, limits: Limits = Limits(), folder: str 
         except pwverify.PwverifyError as exc:
             result.status, result.message = "unsupported", f"{type(exc).__name__}: {exc}"
             return result
-        except Exception:  # a crash inside pwverify
-            result.status, result.message = "internal", traceback.format_exc(limit=-10)
-            return result
+        except Exception as exc:  # a crash inside pwverify
+            if _is_timeout(exc):   # the time limit fired inside a z3 call (ctypes wraps it)
+                if len(programs) < len(MODES):
+                    result.status, result.message, result.timeouts = "timeout", f"reading: {exc}", 1
+                    return result
+                result.ties_error, result.ties_timeout = f"tie points: {exc}", True
+            else:
+                result.status, result.message = "internal", traceback.format_exc(limit=-10)
+                return result
         result.tie_seconds = time.monotonic() - start - result.read_seconds
         rng = random.Random(f"points:{gen.framework}:{gen.seed}:{point_seed}")
         randoms = fuzz_points(gen.entries(), limits.random_points, rng)
@@ -369,7 +382,9 @@ def check_program(gen: GeneratedProgram, limits: Limits = Limits(), folder: str 
                                               gen.seed, origin, gen.detach)
                         except Timeout:
                             raise
-                        except Exception:
+                        except Exception as exc:
+                            if _is_timeout(exc):
+                                raise Timeout(str(exc)) from None
                             result.internal.append(traceback.format_exc(limit=-10))
                             continue
                         if out.status == "framework_error":
