@@ -263,6 +263,8 @@ def main(argv=None) -> int:
                         help="share of programs with detaching constructs (known unsupported)")
     parser.add_argument("--statements", type=int, nargs=2, default=(1, 4), metavar=("MIN", "MAX"))
     parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--long-share", type=float, default=0.05,
+                        help="share of programs whose vector input has 17 to 20 entries")
     parser.add_argument("--exclude", action="append", default=[], metavar="CALL",
                         help="a registered call not to generate (repeatable), e.g. one with a known mismatch")
     parser.add_argument("--tie-points", type=int, default=4)
@@ -273,7 +275,8 @@ def main(argv=None) -> int:
     _quiet()
     if args.out:
         os.makedirs(args.out, exist_ok=True)
-    options_kw = {"statements": tuple(args.statements), "depth": args.depth, "exclude": tuple(args.exclude)}
+    options_kw = {"statements": tuple(args.statements), "depth": args.depth, "exclude": tuple(args.exclude),
+                  "long": args.long_share}
     limits_kw = {"tie_points": args.tie_points, "random_points": args.random_points,
                  "read_seconds": args.read_seconds, "compare_seconds": args.compare_seconds}
     rows = []

@@ -57,6 +57,8 @@ class Options:
     detach: bool = False
     #: length of the input vector ``x``
     lengths: tuple[int, ...] = (3, 4)
+    #: probability that ``x`` is long instead (17 to 20 entries: torch's sort changes algorithm past 16)
+    long: float = 0.05
     #: probability of a matrix input ``X`` of shape (2, 3)
     matrix: float = 0.2
     #: probability that ``f`` returns a vector
@@ -65,6 +67,10 @@ class Options:
     helpers: float = 0.08
     #: registered calls not to generate (e.g. one with a known mismatch, to look for others)
     exclude: tuple = ()
+    #: a call every program uses (and prefers when it can): a call name, None, or "cycle"
+    #: (program ``seed`` focuses on the templated calls in turn, every third program on none),
+    #: so that each call and its parameters meet ties as often as the others
+    focus: str | None = "cycle"
 
 
 @dataclass
@@ -778,9 +784,10 @@ class _Block:
 
 
 class _Gen:
-    def __init__(self, framework: str, rng: random.Random, options: Options):
+    def __init__(self, framework: str, rng: random.Random, options: Options, focus: str | None = None):
         if framework not in FRAMEWORKS:
             raise ValueError(f"framework must be one of {FRAMEWORKS}")
+        self.focus = focus
         self.fw = framework
         self.d = DIALECTS[framework]
         self.rng = rng
@@ -822,8 +829,10 @@ class _Gen:
         names = self.call_names.get(kind)
         if not names:
             return None
-        for _ in range(8):
+        for attempt in range(8):
             name = self.rng.choice(names)
+            if attempt < 2 and self.focus in names and self.rng.random() < 0.4:
+                name = self.focus
             options = [t for n, t in self.by_kind[kind] if n == name]
             t = self.rng.choice(options)
             params = {}
@@ -1086,6 +1095,42 @@ class _Gen:
             self.constructs.add("builtin_abs")
             return f"abs({self.expr(S, scope, depth - 1, ctx)})"
         return self.detach_expr(S, scope, depth, ctx)
+
+    def focus_expr(self, scope: _Scope, ctx) -> str:
+        """A scalar expression calling the focused function (a template of it, at random)."""
+        rng = self.rng
+        options = [(k, t) for k, pairs in self.by_kind.items() for n, t in pairs if n == self.focus]
+        kind, t = rng.choice(options)
+        depth = max(1, self.o.depth - 1)
+        if kind in ("kink", "smooth"):
+            typ = S if rng.random() < 0.6 or not scope.vectors else V(rng.choice(list(scope.vectors.values())))
+            operand = None
+        elif kind == "py":
+            typ = operand = S
+        elif kind in ("red", "vec"):
+            code, typ = self.any_vector(scope, depth, ctx)
+            operand = typ
+        else:
+            code, typ = self.any_matrix(scope, depth, ctx)
+            operand = typ
+        params = {}
+        if t.params is not None:
+            params = t.params(rng, operand)
+            if params is None:
+                return self.expr(S, scope, depth, ctx)
+        if kind in ("kink", "smooth"):
+            operands = [(self.expr(typ, scope, depth, ctx), typ)]
+            operands += [(self.expr(typ if t.same or rng.random() < 0.6 else S, scope, depth, ctx),
+                          typ) for _ in t.sig[1:]]
+        elif kind == "py":
+            operands = [(self.expr(S, scope, depth, ctx), S) for _ in t.sig]
+        else:
+            operands = [(code, typ)] + [(self.expr(typ, scope, depth, ctx), typ) for _ in t.sig[1:]]
+        code = self.apply(self.focus, t, params, operands, ctx)
+        out = params.get("_out", typ) if t.out != "s" else S
+        if t.out == "e":
+            out = typ
+        return code if out == S else self.weighted_sum(code, out)
 
     def weighted_sum(self, code: str, typ: tuple) -> str:
         rng = self.rng
@@ -1502,11 +1547,15 @@ class _Gen:
                 if rng.random() < 0.6:
                     terms.append(self.weighted_sum(v, V(scope.vectors[v])))
             return " + ".join(terms)
-        return self.expr(out, scope, self.o.depth, ctx)
+        code = self.expr(out, scope, self.o.depth, ctx)
+        recent = [n for n in scope.recent if n in scope.scalars and not n.endswith("]")]
+        return f"{_wrap(code)} + {recent[-1]}" if recent and rng.random() < 0.8 else code
 
     def program(self) -> tuple[str, dict]:
         rng = self.rng
         n = rng.choice(self.o.lengths)
+        if rng.random() < self.o.long:
+            n = rng.choice((17, 18, 20))
         inputs: dict[str, tuple] = {}
         if rng.random() < 0.9:
             inputs["x"] = (n,)
@@ -1533,6 +1582,10 @@ class _Gen:
         for _ in range(rng.randint(lo, hi)):
             self.statement(block, scope, out)
         ctx = (block, scope)
+        if self.focus and self.focus not in self.calls:
+            name = self.fresh("t")
+            block.emit(f"{name} = {self.focus_expr(scope, ctx)}")
+            scope.add(name, S)
         if out != S:
             self.constructs.add("vector_output")
         block.emit(f"return {self.output(out, scope, ctx)}")
@@ -1591,7 +1644,11 @@ def generate(framework: str, seed: int, options: Options | None = None) -> Gener
     ('jax', True, True)
     """
     options = options or Options()
-    gen = _Gen(framework, random.Random(f"{framework}:{seed}:{options}"), options)
+    focus = options.focus
+    if focus == "cycle":
+        names = sorted(n for n in TEMPLATES[framework] if n not in options.exclude)
+        focus = None if seed % 3 == 2 else names[(seed - seed // 3) % len(names)]
+    gen = _Gen(framework, random.Random(f"{framework}:{seed}:{options}"), options, focus)
     source, inputs = gen.program()
     return GeneratedProgram(framework, seed, source, inputs, tuple(sorted(gen.calls)), tuple(sorted(gen.constructs)),
                             gen.detached)

@@ -65,6 +65,8 @@ def deadline(seconds: float | None):
         return
 
     def handler(signum, frame):
+        # fire again soon in case this one is swallowed (raised inside a destructor)
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
         raise Timeout(f"over {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, handler)
