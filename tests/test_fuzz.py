@@ -27,7 +27,7 @@ from fuzz.regressions import CRASHES, REGRESSIONS
 #: The CI slice: small programs, fixed seeds (about a minute for torch).
 SLICE_OPTIONS = Options(statements=(1, 3), long=0.0)
 SLICE_LIMITS = Limits(tie_points=3, random_points=4, read_seconds=20.0, compare_seconds=60.0)
-SLICE = {"torch": range(0, 24), "jax": range(0, 8), "tensorflow": range(0, 6)}
+SLICE = {"torch": range(0, 16), "jax": range(0, 6), "tensorflow": range(0, 5)}
 MODULES = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
 
 

@@ -9,12 +9,15 @@ gradient, ...):
 * drop helper functions, parameters and imports nothing uses;
 * set point coordinates to 0 or 1.
 
->>> src = "import torch\\n\\ndef f(a: float, b: float):\\n    t = a * 2.0\\n    return torch.relu(a)\\n"
->>> print(_drop_unused(src, {"a": 0, "b": 1})[0])
+>>> src = "import math\\nimport torch\\n\\ndef f(a: float, b: float):\\n    return torch.relu(a)\\n"
+>>> source, point = _drop_unused(src, {"a": 0, "b": 1})
+>>> print(source.strip())
 import torch
 <BLANKLINE>
 def f(a: float):
     return torch.relu(a)
+>>> point
+{'a': 0}
 """
 
 from __future__ import annotations
