@@ -78,6 +78,8 @@ def _worker(conn, framework: str, options_kw: dict, limits_kw: dict, shrink_seco
             except Exception as exc:  # shrinking is best effort
                 out["shrunk"] = {"error": f"{type(exc).__name__}: {exc}"}
         conn.send(out)
+        if result.status == "framework_error" and result.message.startswith("import:"):
+            return  # the framework may be left half-initialised (a time limit fired inside it): start afresh
 
 
 class Pool:
@@ -100,6 +102,8 @@ class Pool:
         return [s for s in self.slots if s["task"] is None]
 
     def submit(self, slot: dict, task) -> None:
+        if not slot["proc"].is_alive():
+            self._restart(slot)
         slot["task"], slot["since"] = task, time.monotonic()
         slot["conn"].send(task)
 
