@@ -903,6 +903,10 @@ class _Gen:
         if names and rng.random() < 0.8:
             return rng.choice(names)
         self.constructs.add("stack")
+        if rng.random() < 0.8:   # entries stacked, then reshaped
+            self.constructs.add("reshape")
+            flat = self.d.stack.format("[" + ", ".join(self.expr(S, scope, 0, ctx) for _ in range(r * c)) + "]")
+            return self.d.reshape.format(flat, str((r, c)) if self.fw != "tensorflow" else str([r, c]))
         return self.d.stack.format("[" + ", ".join(self.expr(V(c), scope, 0, ctx) for _ in range(r)) + "]")
 
     def any_vector(self, scope: _Scope, depth: int, ctx) -> tuple[str, tuple]:
