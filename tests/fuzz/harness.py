@@ -67,7 +67,7 @@ def deadline(seconds: float | None):
     def handler(signum, frame):
         # fire again soon in case this one is swallowed (raised inside a destructor)
         signal.setitimer(signal.ITIMER_REAL, 0.5)
-        raise Timeout(f"over {seconds:g} s")
+        raise Timeout(f"fuzz time limit: over {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, handler)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -80,7 +80,7 @@ def deadline(seconds: float | None):
 
 def _is_timeout(exc: BaseException) -> bool:
     """A :class:`Timeout` raised inside a C call reaches Python wrapped (ctypes.ArgumentError)."""
-    return isinstance(exc, Timeout) or "Timeout: over" in str(exc)
+    return isinstance(exc, Timeout) or "fuzz time limit" in str(exc)
 
 
 @dataclass(frozen=True)
