@@ -87,6 +87,23 @@ def f(x: "float[17]"):
                  ' order; pwverify assumes a stable sort'),
     ),
     Regression(
+        name='torch-quantile-unstable-sort-n18',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: "float[18]"):
+    return x.quantile(0.6)
+""",
+        point={**{f"x{i}": "0" for i in range(18)}, "x1": "1", "x7": "1"},
+        value=[0.0],
+        gradient=[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1999999999999993, 0.0, 0.8000000000000007, 0.0, 0.0, 0.0, 0.0, 0.0,
+                   0.0, 0.0, 0.0, 0.0]],
+        failing=("torch.quantile sorts with torch's unstable sort: past 16 entries tied entries leave input order, "
+                 "so the interpolation weights land on other entries (pwverify: x12, x13; torch: x6, x8)"),
+    ),
+    Regression(
         name='torch-quantile-nearest',
         framework='torch', mode='reverse',
         source="""\
