@@ -100,7 +100,7 @@ class Mismatch:
 
     framework: str
     mode: str
-    what: str                 # "value", "gradient", "domain" (pwverify: undefined) or "shape"
+    what: str                 # "value", "gradient", "domain" (pwverify: undefined, framework: finite), "shape"
     point: dict               # entry -> exact rational, as text
     expected: Any             # pwverify's exact numbers, as text
     got: Any                  # the framework's float64 numbers
@@ -260,11 +260,18 @@ def compare_one(program, fn, framework: str, inputs: dict, point: dict, mode: st
     from pwverify.errors import DomainError
     from . import frameworks
     entries = entries_of(inputs)
+    value_only = None       # pwverify's value where it says the gradient is undefined
     try:
         predicted = program.ad(point, mode)
         undefined = False
     except DomainError:
         predicted, undefined = None, True
+        try:
+            value_only = program.value_at(point)
+        except DomainError:
+            pass
+        except pwverify.PwverifyError as exc:
+            return Outcome("internal", message=f"value raised {type(exc).__name__}: {exc}")
     except pwverify.PwverifyError as exc:
         return Outcome("internal", message=f"prediction raised {type(exc).__name__}: {exc}")
     try:
@@ -280,9 +287,15 @@ def compare_one(program, fn, framework: str, inputs: dict, point: dict, mode: st
         return Outcome("mismatch", Mismatch(framework, mode, what, _text_point(point), expected, got, source, seed,
                                             origin, detach))
 
-    if undefined:
+    if undefined and value_only is None:       # pwverify: the program is undefined here
         if all(math.isfinite(v) for v in value):
             return mismatch("domain", "undefined (DomainError)", value)
+        return Outcome("undefined")
+    if undefined:                              # pwverify: a value, but no gradient
+        if not all_agree(list(value_only), value):
+            return mismatch("value", [sympy.sstr(v) for v in value_only], value)
+        if all(math.isfinite(g) for row in jac for g in row):
+            return mismatch("domain", "gradient undefined (DomainError)", jac)
         return Outcome("undefined")
     names = list(program.inputs)
     if sorted(names) != sorted(entries):

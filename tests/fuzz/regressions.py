@@ -3,8 +3,9 @@
 Each :class:`Regression` is a minimised program, a point, a mode, and the value and
 Jacobian the framework returned there in float64 (``value``: one number per output;
 ``gradient``: one row per output, one column per scalar input entry in declaration
-order). The test requires pwverify's exact prediction to equal those numbers (see
-``fuzz.harness.agree``); a second test re-runs the framework, where installed, to keep
+order; ``nan`` where the framework's gradient is undefined, where pwverify may raise
+``DomainError`` for the gradient but must still give the value). The test requires
+pwverify's exact prediction to equal those numbers (see ``fuzz.harness.agree``); a second test re-runs the framework, where installed, to keep
 the numbers honest. ``failing`` says what pwverify gets wrong today: such a case is a
 strict xfail, so it fails loudly the day it is fixed (then drop ``failing``).
 
@@ -15,6 +16,8 @@ refusal) while reading it or finding its tie points.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+NAN = float("nan")
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,22 @@ def f(a: float):
         gradient=[[0.7610939058409941]],
         failing=("the oracle's sympy.nsimplify returns 0 for a radical of a rational with a 31-digit denominator: "
                  'gradient 0 predicted'),
+    ),
+    Regression(
+        name='jax-norm-at-the-origin-is-defined',
+        framework='jax', mode='reverse',
+        source="""\
+import jax.numpy as jnp
+
+
+def f(x: "float[4]"):
+    return jnp.linalg.norm(x, ord=2)
+""",
+        point={'x0': '0', 'x1': '0', 'x2': '0', 'x3': '0'},
+        value=[0.0],
+        gradient=[[NAN, NAN, NAN, NAN]],
+        failing=("pwverify says the program is undefined at the origin (sqrt's domain excludes 0) where jax returns "
+                 "the value 0 (and a nan gradient)"),
     ),
     Regression(
         name='torch-stack-of-vectors',
