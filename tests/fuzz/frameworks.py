@@ -71,6 +71,12 @@ def run(framework: str, fn: Callable, inputs: dict, point: dict, mode: str) -> t
 
 def _torch(fn, values, shapes, mode):
     import torch
+
+    def call(*xs):   # a returned list of tensors is a vector output (as pwverify reads it)
+        out = fn(*xs)
+        if isinstance(out, (list, tuple)):
+            out = torch.stack([torch.as_tensor(o, dtype=torch.float64).reshape(()) for o in out])
+        return out
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
@@ -79,7 +85,7 @@ def _torch(fn, values, shapes, mode):
         if mode == "reverse":
             for a in args:
                 a.requires_grad_(True)
-            out = torch.as_tensor(fn(*args), dtype=torch.float64).reshape(-1)
+            out = torch.as_tensor(call(*args), dtype=torch.float64).reshape(-1)
             rows = []
             for k in range(out.numel()):
                 if not out.requires_grad:
@@ -102,7 +108,7 @@ def _torch(fn, values, shapes, mode):
                         if i == which:
                             tangent[j] = 1.0
                         duals.append(fwAD.make_dual(b, tangent.reshape(b.shape)))
-                    out = torch.as_tensor(fn(*duals), dtype=torch.float64).reshape(-1)
+                    out = torch.as_tensor(call(*duals), dtype=torch.float64).reshape(-1)
                     primal, tangent = fwAD.unpack_dual(out)
                     value = primal.tolist()
                     zero = tangent is None or tangent._is_zerotensor()   # no tangent flowed to the output
@@ -119,7 +125,10 @@ def _jax(fn, values, shapes, mode):
     args = [jnp.asarray(v, dtype=jnp.float64).reshape(s) for v, s in zip(values, shapes)]
 
     def flat(*xs):
-        return jnp.ravel(jnp.asarray(fn(*xs), dtype=jnp.float64))
+        out = fn(*xs)
+        if isinstance(out, (list, tuple)):
+            out = jnp.stack([jnp.reshape(o, ()) for o in out])
+        return jnp.ravel(jnp.asarray(out, dtype=jnp.float64))
 
     if mode == "reverse":
         out, pull = jax.vjp(flat, *args)
@@ -145,7 +154,10 @@ def _tf(fn, values, shapes, mode):
     zero = tf.UnconnectedGradients.ZERO
 
     def flat(*xs):
-        return tf.reshape(tf.convert_to_tensor(fn(*xs), dtype=tf.float64), [-1])
+        out = fn(*xs)
+        if isinstance(out, (list, tuple)):
+            out = tf.stack([tf.reshape(tf.convert_to_tensor(o, dtype=tf.float64), []) for o in out])
+        return tf.reshape(tf.convert_to_tensor(out, dtype=tf.float64), [-1])
 
     if mode == "reverse":
         with tf.GradientTape(persistent=True) as tape:

@@ -307,6 +307,22 @@ def f(a: float, b: float):
                  'returns [2, 0])'),
     ),
     Regression(
+        name='torch-tensor-of-a-tensor-cuts-the-gradient',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(a: float, b: float):
+    return torch.relu(a) + 2.0 * torch.tensor(b)
+""",
+        point={'a': '1', 'b': '1'},
+        value=[3.0],
+        gradient=[[1.0, 0.0]],
+        failing=("torch.tensor(t) of a tensor copies it without its gradient (torch warns); pwverify reads it as t "
+                 "(gradient [1, 2] predicted, torch returns [1, 0])"),
+    ),
+    Regression(
         name='tensorflow-float-cuts-the-gradient',
         framework='tensorflow', mode='reverse',
         source="""\
