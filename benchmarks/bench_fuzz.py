@@ -147,7 +147,8 @@ class Pool:
 
 
 COLUMNS = ["framework", "programs", "points", "comparisons", "mismatches (programs)", "unsupported",
-           "internal errors", "timeouts", "tie points timed out", "framework errors", "detach (progs/mism./refused)", "seconds"]
+           "internal errors", "timeouts", "tie points timed out", "framework errors",
+           "detach (progs/mism./refused)", "seconds"]
 
 
 def run(framework: str, pairs: int, seed: int, workers: int, out: str | None, shrink_seconds: float,
@@ -159,7 +160,8 @@ def run(framework: str, pairs: int, seed: int, workers: int, out: str | None, sh
     pool = Pool(workers, framework, options_kw, limits_kw, shrink_seconds, hard)
     pick = random.Random(seed)
     row = {k: 0 for k in ("programs", "points", "comparisons", "mismatches", "mismatching", "unsupported",
-                          "internal", "timeouts", "ties_timeouts", "framework_errors", "detach_programs", "detach_mismatching",
+                          "internal", "timeouts", "ties_timeouts", "framework_errors", "detach_programs",
+                          "detach_mismatching",
                           "detach_refused")}
     start = time.monotonic()
     next_index, in_flight, expected_per_program = 0, 0, 10
@@ -243,7 +245,8 @@ def _write_repros(out: str, result: dict) -> None:
 def _table(rows: list[dict]) -> str:
     cells = [[r["framework"], r["programs"], r["points"], r["comparisons"],
               f"{r['mismatches']} ({r['mismatching']})", r["unsupported"], r["internal"], r["timeouts"],
-              r["ties_timeouts"], r["framework_errors"], f"{r['detach_programs']}/{r['detach_mismatching']}/{r['detach_refused']}",
+              r["ties_timeouts"], r["framework_errors"],
+              f"{r['detach_programs']}/{r['detach_mismatching']}/{r['detach_refused']}",
               r["seconds"]] for r in rows]
     widths = [max(len(str(c)) for c in col) for col in zip(COLUMNS, *cells)]
     lines = [" | ".join(str(c).ljust(w) for c, w in zip(COLUMNS, widths)),

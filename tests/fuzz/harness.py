@@ -281,7 +281,8 @@ def compare_one(program, fn, framework: str, inputs: dict, point: dict, mode: st
     except Exception as exc:  # the program failed under the framework
         if _is_timeout(exc):
             raise Timeout(str(exc)) from None
-        return Outcome("framework_error", message=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return Outcome("framework_error", message=f"{type(exc).__name__}: {first}")
 
     def mismatch(what, expected, got):
         return Outcome("mismatch", Mismatch(framework, mode, what, _text_point(point), expected, got, source, seed,

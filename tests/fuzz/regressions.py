@@ -5,7 +5,8 @@ Jacobian the framework returned there in float64 (``value``: one number per outp
 ``gradient``: one row per output, one column per scalar input entry in declaration
 order; ``nan`` where the framework's gradient is undefined, where pwverify may raise
 ``DomainError`` for the gradient but must still give the value). The test requires
-pwverify's exact prediction to equal those numbers (see ``fuzz.harness.agree``); a second test re-runs the framework, where installed, to keep
+pwverify's exact prediction to equal those numbers (see ``fuzz.harness.agree``); a
+second test re-runs the framework, where installed, to keep
 the numbers honest. ``failing`` says what pwverify gets wrong today: such a case is a
 strict xfail, so it fails loudly the day it is fixed (then drop ``failing``).
 
