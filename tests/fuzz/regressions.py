@@ -1,0 +1,358 @@
+"""The distinct mismatches fuzzing found, as data, replayed by ``tests/test_fuzz.py``.
+
+Each :class:`Regression` is a minimised program, a point, a mode, and the value and
+Jacobian the framework returned there in float64 (``value``: one number per output;
+``gradient``: one row per output, one column per scalar input entry in declaration
+order; ``nan`` where the framework's gradient is undefined, where pwverify may raise
+``DomainError`` for the gradient but must still give the value). The test requires
+pwverify's exact prediction to equal those numbers (see ``fuzz.harness.agree``); a
+second test re-runs the framework, where installed, to keep
+the numbers honest. ``failing`` says what pwverify gets wrong today: such a case is a
+strict xfail, so it fails loudly the day it is fixed (then drop ``failing``).
+
+Each :class:`Crash` is a program pwverify crashed on (an internal error, not a
+refusal) while reading it or finding its tie points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class Regression:
+    name: str
+    framework: str
+    mode: str
+    source: str
+    point: dict
+    value: list
+    gradient: list
+    failing: str = ""
+
+
+@dataclass(frozen=True)
+class Crash:
+    name: str
+    framework: str
+    source: str
+    failing: str = ""
+
+
+REGRESSIONS: list[Regression] = [
+    Regression(
+        name='torch-topk-tie-order-n4',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: "float[4]"):
+    return torch.topk(x, 1).values[0]
+""",
+        point={'x0': '0', 'x1': '0', 'x2': '0', 'x3': '0'},
+        value=[0.0],
+        gradient=[[0.0, 0.0, 1.0, 0.0]],
+        failing=('torch.topk with ties among 4 or more entries does not return the first tied index (zeros(4): index '
+                 '2); pwverify assumes first-index order'),
+    ),
+    Regression(
+        name='torch-topk-smallest-tie-order-forward',
+        framework='torch', mode='forward',
+        source="""\
+import torch
+
+
+def f(x: "float[4]"):
+    return x.topk(2, largest=False)[0]
+""",
+        point={'x0': '1/4', 'x1': '0', 'x2': '1', 'x3': '1/4'},
+        value=[0.0, 0.25],
+        gradient=[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]],
+        failing=('torch.topk(largest=False) at a tie of x0 and x3 returns x3 first (n >= 4); pwverify assumes first-'
+                 'index order'),
+    ),
+    Regression(
+        name='torch-sort-unstable-n17',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: "float[17]"):
+    return torch.sort(x).values[0]
+""",
+        point={f"x{i}": "0" for i in range(17)},
+        value=[0.0],
+        gradient=[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]],
+        failing=('torch.sort (stable=False, the default) over more than 16 entries does not keep tied entries in input'
+                 ' order; pwverify assumes a stable sort'),
+    ),
+    Regression(
+        name='torch-quantile-unstable-sort-n18',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: "float[18]"):
+    return x.quantile(0.6)
+""",
+        point={**{f"x{i}": "0" for i in range(18)}, "x1": "1", "x7": "1"},
+        value=[0.0],
+        gradient=[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1999999999999993, 0.0, 0.8000000000000007, 0.0, 0.0, 0.0, 0.0, 0.0,
+                   0.0, 0.0, 0.0, 0.0]],
+        failing=("torch.quantile sorts with torch's unstable sort: past 16 entries tied entries leave input order, "
+                 "so the interpolation weights land on other entries (pwverify: x12, x13; torch: x6, x8)"),
+    ),
+    Regression(
+        name='torch-quantile-nearest',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: "float[4]"):
+    return torch.quantile(x, 0.3, interpolation='nearest')
+""",
+        point={'x0': '1', 'x1': '2', 'x2': '3', 'x3': '4'},
+        value=[2.0],
+        gradient=[[0.0, 1.0, 0.0, 0.0]],
+        failing=("torch.quantile(interpolation='nearest') is read as linear interpolation: value 19/10 predicted, "
+                 'torch returns 2'),
+    ),
+    Regression(
+        name='torch-sqrt-of-selu-gradient',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+import torch.nn.functional as F
+
+
+def f(a: float):
+    t = F.selu(a)
+    return torch.sqrt(1.0 + t * t)
+""",
+        point={'a': '1'},
+        value=[1.4505076920960405],
+        gradient=[[0.7610939058409941]],
+        failing=("the oracle's sympy.nsimplify turns 1/(2*sqrt(1 + scale**2)) (SELU's 31-digit scale) into 0: gradient"
+                 ' 0 predicted, 0.7611 returned'),
+    ),
+    Regression(
+        name='jax-sqrt-of-selu-gradient',
+        framework='jax', mode='forward',
+        source="""\
+import jax
+import jax.numpy as jnp
+
+
+def f(a: float):
+    t = jax.nn.selu(a)
+    return jnp.sqrt(1.0 + t * t)
+""",
+        point={'a': '1'},
+        value=[1.4505076920960405],
+        gradient=[[0.7610939058409942]],
+        failing=("the oracle's sympy.nsimplify turns 1/(2*sqrt(1 + scale**2)) (SELU's 31-digit scale) into 0: gradient"
+                 ' 0 predicted, 0.7611 returned'),
+    ),
+    Regression(
+        name='torch-sqrt-long-constant-gradient',
+        framework='torch', mode='forward',
+        source="""\
+import torch
+
+
+def f(a: float):
+    t = 1.0507009873554804934193349852946 * a
+    return torch.sqrt(1.0 + t * t)
+""",
+        point={'a': '1'},
+        value=[1.4505076920960405],
+        gradient=[[0.7610939058409941]],
+        failing=("the oracle's sympy.nsimplify returns 0 for a radical of a rational with a 31-digit denominator: "
+                 'gradient 0 predicted'),
+    ),
+    Regression(
+        name='jax-norm-at-the-origin-is-defined',
+        framework='jax', mode='reverse',
+        source="""\
+import jax.numpy as jnp
+
+
+def f(x: "float[4]"):
+    return jnp.linalg.norm(x, ord=2)
+""",
+        point={'x0': '0', 'x1': '0', 'x2': '0', 'x3': '0'},
+        value=[0.0],
+        gradient=[[NAN, NAN, NAN, NAN]],
+        failing=("pwverify says the program is undefined at the origin (sqrt's domain excludes 0) where jax returns "
+                 "the value 0 (and a nan gradient)"),
+    ),
+    Regression(
+        name='torch-stack-of-vectors',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: "float[3]"):
+    return (torch.stack([x, x]) * torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum()
+""",
+        point={'x0': '0', 'x1': '1', 'x2': '0'},
+        value=[7.0],
+        gradient=[[5.0, 7.0, 9.0]],
+        failing=("internal error reading torch.stack of 1-d tensors: AttributeError 'Sym' object has no attribute "
+                 "'to_nested' (Array.to_nested of a 1-d array)"),
+    ),
+    Regression(
+        name='jax-stack-of-vectors',
+        framework='jax', mode='reverse',
+        source="""\
+import jax.numpy as jnp
+
+
+def f(x: "float[3]"):
+    return jnp.max(jnp.stack([x, 2.0 * x]), axis=0).sum()
+""",
+        point={'x0': '0', 'x1': '1', 'x2': '-1'},
+        value=[1.0],
+        gradient=[[1.5, 2.0, 1.0]],
+        failing=("internal error reading jnp.stack of 1-d arrays: AttributeError 'Sym' object has no attribute "
+                 "'to_nested'"),
+    ),
+    Regression(
+        name='torch-prelu-of-a-scalar',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+import torch.nn.functional as F
+
+
+def f(a: float):
+    t = F.prelu(a, torch.tensor([0.25]))
+    return min(t, a)
+""",
+        point={'a': '-1'},
+        value=[-1.0],
+        gradient=[[1.0]],
+        failing=('F.prelu of a 0-d tensor with a one-entry weight is given shape (1,) (torch returns a 0-d tensor), so'
+                 ' min() of it is refused'),
+    ),
+    Regression(
+        name='torch-sorted-with-max-dim-values',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(a: float, b: float):
+    return sorted([a, torch.max(torch.stack([b, a]), dim=0).values])[0]
+""",
+        point={'a': '1', 'b': '2'},
+        value=[1.0],
+        gradient=[[1.0, 0.0]],
+        failing=("sorted() of a list holding a scalar and torch.max(..., dim=0).values is refused ('a list mixes "
+                 "numbers and lists')"),
+    ),
+    Regression(
+        name='torch-item-cuts-the-gradient',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(a: float):
+    return a * a.item()
+""",
+        point={'a': '3'},
+        value=[9.0],
+        gradient=[[3.0]],
+        failing=('detaching constructs are not modelled: .item() is read as the tensor itself (gradient 6 predicted, '
+                 'torch returns 3)'),
+    ),
+    Regression(
+        name='torch-math-exp-cuts-the-gradient',
+        framework='torch', mode='forward',
+        source="""\
+import math
+import torch
+
+
+def f(a: float):
+    return a + math.exp(a)
+""",
+        point={'a': '0'},
+        value=[1.0],
+        gradient=[[1.0]],
+        failing=('detaching constructs are not modelled: math.exp of a tensor is a Python float in torch (gradient 1),'
+                 ' read as torch.exp (gradient 2 predicted)'),
+    ),
+    Regression(
+        name='torch-float-cuts-the-gradient',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(a: float, b: float):
+    return torch.relu(a) * float(b)
+""",
+        point={'a': '1', 'b': '2'},
+        value=[2.0],
+        gradient=[[2.0, 0.0]],
+        failing=('detaching constructs are not modelled: float(b) is read as b (gradient [2, 1] predicted, torch '
+                 'returns [2, 0])'),
+    ),
+    Regression(
+        name='torch-tensor-of-a-tensor-cuts-the-gradient',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(a: float, b: float):
+    return torch.relu(a) + 2.0 * torch.tensor(b)
+""",
+        point={'a': '1', 'b': '1'},
+        value=[3.0],
+        gradient=[[1.0, 0.0]],
+        failing=("torch.tensor(t) of a tensor copies it without its gradient (torch warns); pwverify reads it as t "
+                 "(gradient [1, 2] predicted, torch returns [1, 0])"),
+    ),
+    Regression(
+        name='tensorflow-float-cuts-the-gradient',
+        framework='tensorflow', mode='reverse',
+        source="""\
+import tensorflow as tf
+
+
+def f(a: float, b: float):
+    return tf.nn.relu(a) * float(b)
+""",
+        point={'a': '1', 'b': '2'},
+        value=[2.0],
+        gradient=[[2.0, 0.0]],
+        failing=('detaching constructs are not modelled: float(b) is read as b (gradient [2, 1] predicted, tensorflow '
+                 'returns [2, 0])'),
+    ),
+]
+
+CRASHES: list[Crash] = [
+    Crash(
+        name="tie-points-at-an-irrational-kink",
+        framework="torch",
+        source="""\
+import torch
+
+
+def f(a: float):
+    return torch.relu(a * a - 2.0) + torch.relu(a)
+""",
+        failing="tie_points passes an irrational solver model (a = sqrt(2)) to z3.RealVal(str(v)): "
+                "Z3Exception 'parser error'",
+    ),
+]
