@@ -52,6 +52,15 @@ def emit_json(data: Any, out: TextIO) -> None:
     out.write("\n")
 
 
-def console(out: TextIO):
+def console(out: TextIO, width: int | None = None):
+    """A rich console on ``out``: no markup (program names are printed as they are), no
+    highlighting; ``width`` columns, else $COLUMNS, else the terminal's, else 120."""
+    import os
     from rich.console import Console
-    return Console(file=out, highlight=False, soft_wrap=True, markup=False, width=120)
+    if width is None:
+        columns = os.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            width = int(columns)
+        elif not (hasattr(out, "isatty") and out.isatty()):
+            width = 120
+    return Console(file=out, highlight=False, soft_wrap=True, markup=False, width=width)
