@@ -9,7 +9,7 @@ import os
 import time
 from typing import TextIO
 
-from .common import console, emit_json
+from .common import add_timings_option, console, emit_json
 
 
 def register(sub) -> None:
@@ -26,7 +26,7 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="processes running studies at once (default: the number of CPUs, at most 4)")
     p.add_argument("--json", action="store_true", help="machine-readable output (no progress bar)")
-    p.add_argument("--timings", action="store_true", help="add the seconds spent (so two runs differ)")
+    add_timings_option(p)
     p.set_defaults(handler=cmd_demo)
 
 
@@ -77,7 +77,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         data = {"studies": [o.row(timings=args.timings) for o in outcomes], "ok": ok, "figures": figures}
         if args.timings:
             data["seconds"] = round(seconds, 2)
-        emit_json(data, out)
+        emit_json(data, out, timings=args.timings)
     else:
         print_summary(outcomes, seconds if args.timings else None, figures, out)
     return 0 if ok else 1
