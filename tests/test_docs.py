@@ -53,7 +53,8 @@ def test_every_generated_example_is_a_valid_command():
         parser.parse_args(argv[1:])
 
 
-def test_the_conventions_table_comes_from_the_registry():
+def test_the_conventions_page_comes_from_the_recorded_data():
+    """(tests/test_conventions_data.py checks every number of it against the data.)"""
     sys.path.insert(0, os.path.join(DOCS, "_gen"))
     try:
         import hooks

@@ -160,12 +160,12 @@ def cmd_primitives(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.framework and call.framework != wanted:
             continue
         prim = registry.get(call.primitive) if call.primitive else None
-        record = measured.get(name)
+        records = measured.get(name, [])
         rows.append({"call": name, "framework": call.framework or "python/neutral",
                      "primitive": call.primitive, "signature": signature_text(call.signature),
                      "rule": rule_text(prim.doc) if prim else "",
-                     "measured": ({"source": recorded.RELATIVE_PATH, "version": record["version"],
-                                   "kinks": record["kinks"]} if record else None)})
+                     "measured": [{"source": recorded.RELATIVE_PATH, "framework": r["framework"],
+                                   "version": r["version"], "kinks": r["kinks"]} for r in records]})
     if args.json:
         emit_json(rows, out)
         return 0
@@ -174,9 +174,9 @@ def cmd_primitives(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for col in ("call", "framework", "primitive", "rule", "measured at its kinks (reverse mode)"):
         table.add_column(col)
     for r in rows:
-        record = measured.get(r["call"])
+        records = measured.get(r["call"])
         table.add_row(f"{r['call']}({r['signature']})", r["framework"], r["primitive"], r["rule"],
-                      recorded.kink_summary(record) if record else "")
+                      recorded.call_summary(records) if records else "")
     con = console(out)
     con.print(table)
     con.print(f"measured: {recorded.citation(data)}, written by benchmarks/record_conventions.py, which runs the "

@@ -12,8 +12,8 @@ This module only reads that file (it imports no framework): the conventions page
 documentation, ``pwverify primitives`` and the tests are generated from it or checked
 against it.
 
->>> measured_text(0.5), measured_text(1.0507009873554805), measured_text(-0.0)
-('1/2', '1.0507009873554805', '0')
+>>> measured_text(0.5), measured_text(1 / 3), measured_text(1.0507009873554805), measured_text(-0.0)
+('1/2', '1/3', '1.0507009873554805', '0')
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ def default_path() -> str:
     return os.path.join(root, RELATIVE_PATH)
 
 
+#: The order frameworks are shown in.
+ORDER = ("torch", "jax", "tensorflow")
+
+
+def frameworks(data: dict) -> list[str]:
+    """The recorded frameworks, torch first."""
+    return sorted(data.get("versions", {}), key=lambda f: ORDER.index(f) if f in ORDER else len(ORDER))
+
+
 def load(path: str | None = None) -> dict | None:
     """The recorded conventions, or None when the file is not there (an installed package
     without the repository's ``docs/``)."""
@@ -48,19 +57,33 @@ def load(path: str | None = None) -> dict | None:
     return data
 
 
-def by_call(data: dict) -> dict[str, dict]:
-    """``{call: record}`` of every recorded call, all frameworks together."""
-    return {record["call"]: record for record in data.get("calls", [])}
+def by_call(data: dict) -> dict[str, list[dict]]:
+    """``{call: [record, ...]}``: a framework's calls have one record, framework-neutral ones
+    (``builtins.max``) one per framework they were run under, torch first."""
+    out: dict[str, list[dict]] = {}
+    for record in data.get("calls", []):
+        out.setdefault(record["call"], []).append(record)
+    for records in out.values():
+        records.sort(key=lambda r: ORDER.index(r["framework"]) if r["framework"] in ORDER else len(ORDER))
+    return out
+
+
+def call_summary(records: list[dict], limit: int = 2) -> str:
+    """:func:`kink_summary` of a call's records: one text when the frameworks agree, else
+    one per framework (``torch: ...; jax: ...``)."""
+    texts = [kink_summary(r, limit) for r in records]
+    if len(set(texts)) == 1:
+        return texts[0]
+    return "; ".join(f"{r['framework']}: {t}" for r, t in zip(records, texts))
 
 
 def measured_text(x: float) -> str:
-    """A measured float64 as it reads best: the small rational it is (``1/2``, ``-3``)
-    when it is one, exactly, else its shortest repr."""
+    """A measured float64 as it reads best: the small rational whose nearest double it is
+    (``1/2``, ``1/3``, ``-3``), else its shortest repr."""
     if x != x or x in (float("inf"), float("-inf")):
         return repr(x)
-    f = Fraction(x)
-    small = f.limit_denominator(1 << 12)
-    if small == f:
+    small = Fraction(x).limit_denominator(1 << 12)
+    if float(small) == x:
         return str(small)
     return repr(x)
 
@@ -117,7 +140,7 @@ def citation(data: dict | None) -> str:
     """How output citing the data names it: the file and the versions recorded."""
     if not data:
         return f"{RELATIVE_PATH} (not found)"
-    versions = ", ".join(f"{k} {v}" for k, v in data.get("versions", {}).items() if v)
+    versions = ", ".join(f"{k} {data['versions'][k]}" for k in frameworks(data))
     return f"{RELATIVE_PATH} ({versions})"
 
 
