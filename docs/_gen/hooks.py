@@ -15,7 +15,8 @@ Every formula is turned into MathML at build time (``texmath.py``), so the pages
 script and no network to show it; a formula that cannot be rendered fails the build.
 
 The figures of the case studies are drawn at build time into a temporary folder and
-served as ``figures/<name>.png``.
+served as ``figures/<name>.png``. The notebooks of ``docs/notebooks/`` are executed at
+build time and become pages (``notebooks.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import shlex
 import sys
 import tempfile
 
-# the sibling module (mkdocs puts this folder on the path while it imports the hooks)
+# the sibling modules (mkdocs puts this folder on the path while it imports the hooks)
+import notebooks
 from texmath import render_page_math
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -42,13 +44,19 @@ def _studies():
 
 
 def on_files(files, config):
-    """Draw the case studies' figures and serve them under ``figures/``."""
+    """Draw the case studies' figures and serve them under ``figures/``; run the notebooks
+    of ``docs/notebooks/`` and add each as a page, its figures beside it."""
     from mkdocs.structure.files import File
+    from pwverify.cli.demo_cmds import default_jobs
     os.chdir(ROOT)
     folder = tempfile.mkdtemp(prefix="pwverify-docs-figures-")
-    _STATE["outcomes"] = _studies().run_all(folder)
+    _STATE["outcomes"] = _studies().run_all(folder, jobs=default_jobs())
     for name in sorted(os.listdir(folder)):
         files.append(File.generated(config, f"figures/{name}", abs_src_path=os.path.join(folder, name)))
+    for page, markdown, figures in notebooks.pages(config["docs_dir"]):
+        files.append(File.generated(config, page, content=markdown))
+        for name, data in figures.items():
+            files.append(File.generated(config, f"{page[:-3]}/{name}", content=data))
     return files
 
 
@@ -179,12 +187,25 @@ def _conventions() -> str:
 
 
 def _demo_table() -> str:
-    lines = ["| study | claim | function | gradient | witness | paper's numbers |", "|---|---|---|---|---|---|"]
-    for o in _STATE.get("outcomes") or _studies().run_all(None):
+    """The demo's summary: the verdicts of each study, then the papers' numbers next to pwverify's."""
+    from pwverify.cli.demo_cmds import number_rows
+
+    def cell(text) -> str:
+        return str(text).replace("|", r"\|").replace("\n", "<br>")
+
+    outcomes = _STATE.get("outcomes") or _studies().run_all(None)
+    lines = ["| study | claim | function | gradient | witness: the two gradients there |", "|---|---|---|---|---|"]
+    for o in outcomes:
         row = o.row()
-        cells = [f"`{row['study']}`", row["title"], row["function"], row["gradient"], row["witness"],
-                 row["papers_numbers"]]
-        lines.append("| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(cell(c) for c in (f"`{row['study']}`", row["title"], row["function"],
+                                                          row["gradient"], row["witness"])) + " |")
+    lines += ["", "| study | what autodiff returns (source) | paper | pwverify | |", "|---|---|---|---|---|"]
+    for o in outcomes:
+        key = f"`{o.study.key}`"
+        for what, source, paper, got, ok, _ in number_rows(o):
+            lines.append("| " + " | ".join(cell(c) for c in (key, f"{what} ({source})" if source else what,
+                                                              paper, got, "✓" if ok else "✗")) + " |")
+            key = ""
     return "\n".join(lines)
 
 

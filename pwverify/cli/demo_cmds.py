@@ -118,7 +118,7 @@ class _Progress:
         return False
 
 
-def _number_rows(outcome):
+def number_rows(outcome):
     """(what, source, paper, pwverify, ok, count) per table of a study, the tables of one
     point each from one source on one row (``relu'(0), relu2'(0): 0, 1``), then the checks
     that are about a number."""
@@ -187,7 +187,7 @@ def print_summary(outcomes, seconds: float | None, figures: str | None, out: Tex
     con.print(table(True))
     total = matched = 0
     for o in outcomes:
-        rows = _number_rows(o)
+        rows = number_rows(o)
         if not rows:
             continue
         con.print(Text(f"{o.study.key} · {o.study.source}", style="bold"), soft_wrap=False)

@@ -453,10 +453,14 @@ def _panel(ax, n, sources, comparisons, vary, at, window, output, side, keys) ->
     handles = _grouped([(i, value, grad, Patch(fc=colours[k], ec="0.6"), "")
                         for k, (i, _, value, grad) in enumerate(full) if i in listed])
     thin = []
-    lines = [p for p in pieces if any(a.rel == "==" for a in p[1])]
-    line_colours = _group_colours([(value, grad) for _, _, value, grad in lines], THIN_COLOURS, keys[1])
-    for (i, atoms, value, grad), colour in zip(lines, line_colours):
+    for (i, atoms, value, grad) in pieces:
+        if not any(a.rel == "==" for a in atoms):
+            continue
+        # a colour per distinct formula among the lines drawn (a line off the slice takes none)
+        key = (formula_text(value, 24), _gradient_text(grad, 10))
+        colour = THIN_COLOURS[keys[1].get(key, len(keys[1])) % len(THIN_COLOURS)]
         if _draw_thin(ax, atoms, axes, X, Y, colour, 1.6, 3):
+            keys[1].setdefault(key, len(keys[1]))
             thin.append((i, value, grad, Line2D([], [], color=colour, lw=2.2), " (thin)"))
     handles += _grouped(thin)
     regions = [r.where for c in shown for r in c.regions]
