@@ -169,7 +169,8 @@ STUDIES = [
                 Table("python_max_pair", [[0, 0]], [[[1, 0]]], "Remark 1: Python max")],
         checks=[("compare", "max_pair", "python_max_pair", {"function": "proved", "gradient": "refuted"},
                  {"y1": 0, "y2": 0})],
-        figures=[Figure("max_tie_line", ("max_pair", "python_max_pair"))]),
+        figures=[Figure("max_tie_line", ("max_pair", "python_max_pair"),
+                        title="The tie line of max: torch.maximum gives (1/2, 1/2), Python's max (1, 0)")]),
     Study(
         "boustany", "boustany.py", "Boustany: max1 (a loop) vs torch.max",
         "max1 and torch.max compute the same function, but at ties the loop gives the gradient to the "
@@ -181,7 +182,8 @@ STUDIES = [
                 Table("max1_t", [[0, 0, 0, 0]], [[[1, 0, 0, 0]]], "eq. (17)"),
                 Table("max2_t", [[0, 0, 0, 0]], [[[Fraction(1, 4)] * 4]], "eq. (19)")],
         checks=[("compare", "f", "zero", {"function": "proved", "gradient": "refuted"}, {"t": 0})],
-        figures=[Figure("boustany", ("f",), window=(-1, 1))]),
+        figures=[Figure("boustany", ("f",), window=(-1, 1),
+                        title="f(t) = max1(tx) - torch.max(tx) is 0, yet autodiff returns f'(0) = -3/2")]),
     Study(
         "maxpool", "maxpool.py", "MaxPool1d(2, stride=1): the first entry of a tied window",
         "MaxPool1d gives the gradient of a tied window to its first entry, so "
@@ -191,7 +193,8 @@ STUDIES = [
         tables=[Table("f", _T, [0, 0, 0, -3, 0, 0, 0], "Table 3"),
                 Table("pool_t_4t", [0], [1], "first entry t"),
                 Table("pool_4t_t", [0], [4], "first entry 4t")],
-        figures=[Figure("maxpool", ("f",), window=(-1, 1))]),
+        figures=[Figure("maxpool", ("f",), window=(-1, 1),
+                        title="f(t) = maxpool(t, 4t) - maxpool(4t, t) is 0, yet autodiff returns f'(0) = -3")]),
     Study(
         "upwind", "upwind.py", "Upwind flux F(a, α, β) in two forms",
         "F(a, α, β) = a·(α if a > 0 else β) equals relu(a)α - relu(-a)β as a function; their "
