@@ -60,6 +60,7 @@ class Outcome:
     tables: list[TableOutcome] = field(default_factory=list)
     checks: list[CheckOutcome] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    drawn: int = 0                # figures drawn (the others were current)
     seconds: float = 0.0
     comparison: Any = None        # the headline Comparison, when the study has one
 
@@ -213,13 +214,24 @@ def _run_table(study, table) -> TableOutcome:
     return TableOutcome(table, got, ok, _what(study, table, program))
 
 
-def run(study, figures: str | None = None) -> Outcome:
-    """Run one study; figures are written to the folder ``figures`` (None: none)."""
+def run(study, figures: str | None = None, disagreement: bool | None = None, redraw: bool = False) -> Outcome:
+    """Run one study; figures are written to the folder ``figures`` (None: none), except
+    those already there, drawn from the same sources (``redraw``: draw them all).
+    ``disagreement``: compute the disagreement set of the headline comparison (None: when
+    a figure to draw or a check needs it)."""
     start = time.perf_counter()
     outcome = Outcome(study)
+    stale = [f for f in study.figures if redraw or not figure_is_current(study, f, figures)] if figures else []
+    # the comparisons the figures to draw show, with their disagreement sets (the costly part)
+    drawn_pairs = {(f.programs[0], r) for f in stale if f.compare for r in f.programs[1:]}
+    for a, b in sorted(drawn_pairs):
+        study.comparison(a, b, disagreement=True)
+    if disagreement is None:
+        disagreement = tuple(study.compare or ()) in drawn_pairs or any(c[0] == "measure_zero"
+                                                                        for c in study.checks)
     comparison = None
     if study.compare:
-        comparison = study.comparison(*study.compare)
+        comparison = study.comparison(*study.compare, disagreement=disagreement)
         outcome.function, outcome.gradient = comparison.function, comparison.gradient
         outcome.describe_verdicts = comparison.describe()
         outcome.disagreement = list(comparison.disagreement)
@@ -233,12 +245,15 @@ def run(study, figures: str | None = None) -> Outcome:
     outcome.checks = [CHECKS[c[0]](study, outcome, *c[1:]) for c in study.checks]
     if figures:
         os.makedirs(figures, exist_ok=True)
-        outcome.figures = [draw(study, f, figures, comparison) for f in study.figures]
+        outcome.figures = [draw(study, f, figures) if f in stale else _figure_path(f, figures)
+                           for f in study.figures]
+        outcome.drawn = len(stale)
     outcome.seconds = time.perf_counter() - start
     return outcome
 
 
-def run_many(studies: list, figures: str | None = None, jobs: int = 1, progress=None, started=None) -> list:
+def run_many(studies: list, figures: str | None = None, jobs: int = 1, progress=None, started=None,
+             **options) -> list:
     """Run ``studies``, in order, in ``jobs`` processes (forked: the studies' definitions and
     the imports are shared; where fork is not available, one by one). The costliest start
     first. ``started()`` is called once the worker processes exist, ``progress(outcome)``
@@ -249,7 +264,7 @@ def run_many(studies: list, figures: str | None = None, jobs: int = 1, progress=
             started()
         out = []
         for study in studies:
-            out.append(run(study, figures))
+            out.append(run(study, figures, **options))
             if progress:
                 progress(out[-1])
         return out
@@ -260,7 +275,7 @@ def run_many(studies: list, figures: str | None = None, jobs: int = 1, progress=
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(studies)), mp_context=context) as pool:
         # the workers are forked at the first submit, before any thread of ours (a progress bar) starts
-        futures = {pool.submit(run, studies[i], figures): i for i in order}
+        futures = {pool.submit(run, studies[i], figures, **options): i for i in order}
         if started:
             started()
         for future in concurrent.futures.as_completed(futures):
@@ -283,18 +298,89 @@ def _warm_up(figures) -> None:
         font_manager.findfont("DejaVu Sans")
 
 
-def draw(study, figure, folder: str, comparison=None) -> str:
-    """Write one figure of a study as PNG; returns its path."""
+def draw(study, figure, folder: str) -> str:
+    """Write one figure of a study as PNG (its sources' fingerprint in its metadata);
+    returns its path."""
     from pwverify.output.plot import plot
     programs = [study.program(r) for r in figure.programs]
     comparison = False
     if figure.compare and len(programs) >= 2:
         comparison = [study.comparison(figure.programs[0], r) for r in figure.programs[1:]]
-    path = os.path.join(folder, f"{figure.name}.png")
+    path = _figure_path(figure, folder)
     plot(programs, path, vary=figure.vary, at=figure.at, window=figure.window, output=figure.output,
          comparison=comparison, labels=[study.label(r) for r in figure.programs],
-         title=figure.title or study.title)
+         title=figure.title or study.title, metadata={FIGURE_KEY: figure_fingerprint(study, figure)})
     return path
+
+
+# -- figures already drawn --------------------------------------------------------------------
+#: The PNG text field holding the fingerprint of what a figure was drawn from.
+FIGURE_KEY = "pwverify-figure"
+_SOURCES: dict = {}
+
+
+def _figure_path(figure, folder: str) -> str:
+    return os.path.join(folder, f"{figure.name}.png")
+
+
+def _sources_digest(folder: str) -> str:
+    """A digest of everything a figure depends on: pwverify's code, the case studies'
+    files, matplotlib's version."""
+    if folder not in _SOURCES:
+        import hashlib
+        import matplotlib
+        import pwverify
+        digest = hashlib.sha256(matplotlib.__version__.encode())
+        roots = [os.path.dirname(os.path.abspath(pwverify.__file__)), folder]
+        for root in roots:
+            for base, dirs, names in sorted(os.walk(root)):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d != "figures")
+                for name in sorted(names):
+                    if name.endswith((".py", ".toml")):
+                        with open(os.path.join(base, name), "rb") as handle:
+                            digest.update(name.encode() + handle.read())
+        _SOURCES[folder] = digest.hexdigest()
+    return _SOURCES[folder]
+
+
+def figure_fingerprint(study, figure) -> str:
+    """What the figure is drawn from: the sources, the study's title and the figure's spec."""
+    import hashlib
+    spec = repr((study.key, study.title, figure)).encode()
+    return hashlib.sha256(_sources_digest(study.folder).encode() + spec).hexdigest()[:32]
+
+
+def png_text(path: str) -> dict[str, str]:
+    """The text fields (tEXt chunks) of a PNG file ({} when it is not one)."""
+    import struct
+    out = {}
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(8) != b"\x89PNG\r\n\x1a\n":
+                return {}
+            while True:
+                head = handle.read(8)
+                if len(head) < 8:
+                    break
+                length, kind = struct.unpack(">I4s", head)
+                data = handle.read(length)
+                handle.read(4)
+                if kind == b"tEXt" and b"\0" in data:
+                    key, _, value = data.partition(b"\0")
+                    out[key.decode("latin-1")] = value.decode("latin-1")
+                elif kind in (b"IDAT", b"IEND"):
+                    break
+    except OSError:
+        return {}
+    return out
+
+
+def figure_is_current(study, figure, folder: str | None) -> bool:
+    """Is the figure's PNG in ``folder`` drawn from the same sources as it would be now?"""
+    if not folder:
+        return False
+    path = _figure_path(figure, folder)
+    return os.path.exists(path) and png_text(path).get(FIGURE_KEY) == figure_fingerprint(study, figure)
 
 
 def _check_file(study, toml: str, against: str):
@@ -305,7 +391,7 @@ def _check_file(study, toml: str, against: str):
 # -- further claims ---------------------------------------------------------------------------------
 def check_compare(study, outcome, a, b, expect, witness) -> CheckOutcome:
     """Another comparison of the study, with its expected verdicts (and witness)."""
-    c = study.comparison(a, b)
+    c = study.comparison(a, b, disagreement=False)
     ok = c.function.status == expect["function"] and c.gradient.status == expect["gradient"] and (
         witness is None or _at(c.gradient.witness, witness))
     lines = c.describe().splitlines()

@@ -104,16 +104,19 @@ class Study:
             _PROGRAMS[key] = pwverify.parse(spec, framework=framework, ties=list(ties))
         return _PROGRAMS[key]
 
-    def comparison(self, a: str, b: str):
-        """The comparison of two references, computed once per run and labelled with them."""
+    def comparison(self, a: str, b: str, disagreement: bool = True):
+        """The comparison of two references, computed once per run and labelled with them.
+        ``disagreement=False``: the verdicts only, without the disagreement set (its pieces
+        are the costly part), unless the full comparison is already there."""
         from pwverify.questions.compare import compare
         pa, pb = self.program(a), self.program(b)
-        key = (id(pa), id(pb))
-        if key not in _COMPARISONS:
-            comparison = compare(pa, pb)
-            comparison.a, comparison.b = self.label(a), self.label(b)
-            _COMPARISONS[key] = (pa, pb, comparison)
-        return _COMPARISONS[key][2]
+        for flag in (True, disagreement):
+            if (id(pa), id(pb), flag) in _COMPARISONS:
+                return _COMPARISONS[id(pa), id(pb), flag][2]
+        comparison = compare(pa, pb, disagreement=disagreement)
+        comparison.a, comparison.b = self.label(a), self.label(b)
+        _COMPARISONS[id(pa), id(pb), disagreement] = (pa, pb, comparison)
+        return comparison
 
     def label(self, reference: str) -> str:
         name, _, framework = reference.partition("@")
@@ -296,16 +299,21 @@ Outcome, TableOutcome, CheckOutcome, CHECKS = _runner.Outcome, _runner.TableOutc
 run, draw = _runner.run, _runner.draw
 
 
-def run_all(figures: str | None = DEFAULT_FIGURES, keys=None, jobs: int = 1, progress=None, started=None) -> list:
+def run_all(figures: str | None = DEFAULT_FIGURES, keys=None, jobs: int = 1, progress=None, started=None,
+            disagreement: bool | None = None, redraw: bool = False) -> list:
     """Every study (or those whose key is in ``keys``), in order; ``jobs`` processes (the
-    costliest studies start first); ``progress(outcome)`` is called as each one ends."""
+    costliest studies start first); ``progress(outcome)`` is called as each one ends.
+
+    A figure whose PNG in ``figures`` was drawn from the same sources is kept as it is
+    (``redraw``: draw every figure again). ``disagreement``: compute the disagreement set
+    of every comparison (None: only where a figure or a check needs it)."""
     chosen = [s for s in STUDIES if keys is None or s.key in keys]
-    return _runner.run_many(chosen, figures, jobs, progress, started)
+    return _runner.run_many(chosen, figures, jobs, progress, started, disagreement=disagreement, redraw=redraw)
 
 
 def run_study(path: str, figures: str | None = DEFAULT_FIGURES) -> int:
     """Run the studies defined for the file ``path``, print their stories; exit code 0 if all match."""
     name = os.path.basename(path)
-    outcomes = [run(s, figures) for s in STUDIES if s.file == name]
+    outcomes = [run(s, figures, disagreement=True) for s in STUDIES if s.file == name]
     print("\n\n".join(o.describe() for o in outcomes))
     return 0 if all(o.ok for o in outcomes) else 1

@@ -132,3 +132,25 @@ def test_demo_rejects_an_unknown_study(cli):
     assert code == 2 and "unknown study nope" in err
     code, _, err = cli("demo", "--jobs", "0")
     assert code == 2 and "--jobs" in err
+
+
+def test_figures_drawn_from_the_same_sources_are_kept(demo_json, cli):
+    """A second run keeps the figures (their PNGs carry the fingerprint of what they were
+    drawn from) and skips the work only they need; --redraw draws them again."""
+    from pwverify.cli.demo_cmds import find_studies
+    _, data, _, folder = demo_json
+    studies = find_studies(CASES)
+    runner = studies._runner
+    study = next(s for s in studies.STUDIES if s.key == "boustany")
+    path = folder / "boustany.png"
+    assert runner.png_text(str(path))[runner.FIGURE_KEY] == runner.figure_fingerprint(study, study.figures[0])
+    assert runner.figure_is_current(study, study.figures[0], str(folder))
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    code, out, err = cli("demo", "--out", str(folder), "--only", "boustany,maxpool", "--jobs", "1")
+    assert code == 0, err
+    assert "(0 drawn, 2 already current)" in " ".join(out.split())
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    code, out, err = cli("demo", "--out", str(folder), "--only", "maxpool", "--jobs", "1", "--redraw")
+    assert code == 0 and (folder / "maxpool.png").stat().st_mtime_ns != before["maxpool.png"]
+    changed = studies.Figure(**{**study.figures[0].__dict__, "window": (-2, 2)})
+    assert not runner.figure_is_current(study, changed, str(folder))

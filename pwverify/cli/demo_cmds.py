@@ -21,6 +21,9 @@ def register(sub) -> None:
                                    "every study matches its expectation, 1 when one does not.")
     p.add_argument("--out", default="figures", metavar="DIR", help="where figures go (default: ./figures)")
     p.add_argument("--no-figures", action="store_true", help="check only; draw nothing")
+    p.add_argument("--redraw", action="store_true",
+                   help="draw every figure (by default a figure already in DIR, drawn from the same sources "
+                        "and pwverify, is kept)")
     p.add_argument("--only", default=None, metavar="KEYS", help="run these studies only (comma-separated keys)")
     p.add_argument("--studies", default=None, metavar="DIR", help="the case-study folder (default: bundled)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
@@ -70,7 +73,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     start = time.perf_counter()
     with _Progress(err, len(chosen), enabled=not args.json) as bar:
         outcomes = studies.run_all(figures, keys, jobs=args.jobs or default_jobs(), progress=bar.advance,
-                                   started=bar.start)
+                                   started=bar.start, redraw=args.redraw)
     seconds = time.perf_counter() - start
     ok = all(o.ok for o in outcomes)
     if args.json:
@@ -200,11 +203,13 @@ def print_summary(outcomes, seconds: float | None, figures: str | None, out: Tex
         con.print(numbers)
     con.print()
     n_figures = sum(len(o.figures) for o in outcomes)
+    drawn = sum(getattr(o, "drawn", len(o.figures)) for o in outcomes)
+    kept = f" ({drawn} drawn, {n_figures - drawn} already current)" if drawn < n_figures else ""
     matched_studies = sum(o.ok for o in outcomes)
     checks = [c for o in outcomes for c in o.checks]
     con.print(f"{matched_studies}/{len(outcomes)} studies match their expectations: {matched}/{total} of the "
               f"papers' numbers, {sum(c.ok for c in checks)}/{len(checks)} further checks"
-              + (f"; {n_figures} figures in {figures}/" if figures else "")
+              + (f"; {n_figures} figures in {figures}/{kept}" if figures else "")
               + (f"; {seconds:.1f} s" if seconds is not None else ""), soft_wrap=False)
     for o in outcomes:
         if not o.ok:

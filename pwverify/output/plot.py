@@ -75,7 +75,7 @@ def _source(obj, framework: str | None) -> _Source:
 def plot(programs: Sequence[Any], path: str | None = None, *, vary: Sequence[str] | None = None,
          at: Mapping[str, Any] | None = None, output: int = 0, window: Sequence[float] | None = None,
          comparison=None, framework: str | None = None, title: str | None = None,
-         labels: Sequence[str] | None = None):
+         labels: Sequence[str] | None = None, metadata: Mapping[str, str] | None = None):
     """Draw programs (specs, ``Program`` or ``Representation``) and save to ``path``.
 
     ``vary``: the two inputs spanning a 2-D figure (default: the first two); ``at``: exact
@@ -85,7 +85,8 @@ def plot(programs: Sequence[Any], path: str | None = None, *, vary: Sequence[str
     first program with the second (or a list, one per program after the first); computed
     when not given; ``False``: none. ``labels``: names for the legends and titles
     (default: the programs' own). Up to five one-input programs share one panel; programs
-    of two inputs or more get a panel each, up to three.
+    of two inputs or more get a panel each, up to three. ``metadata``: text fields stored
+    in the file (PNG tEXt chunks, SVG/PDF metadata).
     Returns the matplotlib ``Figure``.
     """
     import matplotlib
@@ -116,7 +117,7 @@ def plot(programs: Sequence[Any], path: str | None = None, *, vary: Sequence[str
             height = fig.get_size_inches()[1]
             fig.suptitle(title, y=1 - 0.1 / height, va="top")
         if path:
-            save(fig, path)
+            save(fig, path, metadata)
     return fig
 
 
@@ -143,15 +144,15 @@ def _comparisons(sources, comparison) -> list:
     return out
 
 
-def save(fig, path: str) -> str:
+def save(fig, path: str, metadata: Mapping[str, str] | None = None) -> str:
     """Write ``fig`` as PNG, SVG or PDF (chosen by the suffix) and return the path.
 
-    The figures lay themselves out (constrained layout), so they are drawn once."""
+    The figures are laid out by hand, so saving draws them once."""
     import matplotlib
     if not path.lower().endswith((".png", ".svg", ".pdf")):
         raise UsageError(f"cannot write {path!r}", hint="a .png, .svg or .pdf file")
     with matplotlib.rc_context(STYLE):
-        fig.savefig(path, dpi=130)
+        fig.savefig(path, dpi=130, metadata=dict(metadata) if metadata and path.lower().endswith(".png") else None)
     return path
 
 
