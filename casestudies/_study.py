@@ -295,8 +295,8 @@ def _load_runner():
 
 
 _runner = _load_runner()
-Outcome, TableOutcome, CheckOutcome, CHECKS = _runner.Outcome, _runner.TableOutcome, _runner.CheckOutcome, _runner.CHECKS
-run, draw = _runner.run, _runner.draw
+Outcome, TableOutcome, CheckOutcome = _runner.Outcome, _runner.TableOutcome, _runner.CheckOutcome
+CHECKS, run, draw = _runner.CHECKS, _runner.run, _runner.draw
 
 
 def run_all(figures: str | None = DEFAULT_FIGURES, keys=None, jobs: int = 1, progress=None, started=None,

@@ -26,8 +26,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("crosscheck", help="run the real framework at tie points and compare (executes the program)",
                        description="EXECUTES THE PROGRAM: imports its file, so the file's module-level code runs "
-                                   "too (or evaluates the expression), with the framework installed, runs its autodiff in float64 at generated tie points and "
-                                   "random points, and compares the value and Jacobian with pwverify's exact "
+                                   "too (or evaluates the expression), with the framework installed, runs its "
+                                   "autodiff in float64 at generated tie points and random points, and compares the value and Jacobian with pwverify's exact "
                                    "prediction. A mismatch is a bug in pwverify and is reported with its point. "
                                    "Exit code 0: no mismatch, 1: mismatches.")
     p.add_argument("program", metavar="PROGRAM")
