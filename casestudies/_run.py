@@ -255,11 +255,12 @@ def run(study, figures: str | None = None, disagreement: bool | None = None, red
 def run_many(studies: list, figures: str | None = None, jobs: int = 1, progress=None, started=None,
              **options) -> list:
     """Run ``studies``, in order, in ``jobs`` processes (forked: the studies' definitions and
-    the imports are shared; where fork is not available, one by one). The costliest start
+    the imports are shared; one by one where fork is not available or not safe). The costliest start
     first. ``started()`` is called once the worker processes exist, ``progress(outcome)``
     as each study ends (both in this process)."""
     import multiprocessing
-    if jobs <= 1 or len(studies) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(studies) < 2 or "fork" not in multiprocessing.get_all_start_methods() \
+            or not _single_threaded():
         if started:
             started()
         out = []
@@ -284,6 +285,17 @@ def run_many(studies: list, figures: str | None = None, jobs: int = 1, progress=
             if progress:
                 progress(results[i])
     return results
+
+
+def _single_threaded() -> bool:
+    """Is this process one thread? Forking a multithreaded one (jax, tensorflow or torch
+    imported and used, as in a test session) can deadlock the child, so then the studies
+    run one by one."""
+    import threading
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # no /proc: only Python's own threads can be seen
+        return threading.active_count() == 1
 
 
 def _warm_up(figures) -> None:

@@ -31,6 +31,10 @@ from .model.comparison import Comparison
 from .questions.compare import compare
 
 
+#: How many regions of a disagreement set a failure message lists.
+SHOWN_REGIONS = 3
+
+
 class NotProved(AssertionError):
     """A check that did not end in a proof. ``comparison`` holds the verdicts and
     ``question`` is ``"function"`` or ``"gradient"``; the message names the witness point
@@ -69,7 +73,11 @@ def failure_message(result: Comparison, question: str, a=None, b=None) -> str:
                       f"    B is {'defined' if w.defined_b else 'undefined'}"]
     if question == "gradient" and result.regions:
         zero = {True: "measure zero", False: "positive measure", None: "measure not decided"}[result.measure_zero]
-        lines.append("  disagreement set: " + " ∪ ".join("{" + r + "}" for r in result.disagreement) + f" ({zero})")
+        regions = result.disagreement
+        text = " ∪ ".join("{" + r + "}" for r in regions[:SHOWN_REGIONS])
+        if len(regions) > SHOWN_REGIONS:
+            text += f" ∪ … ({len(regions) - SHOWN_REGIONS} more regions)"
+        lines.append(f"  disagreement set: {text} ({zero})")
     for note in result.notes:
         lines.append(f"  note: {note}")
     if a is not None and b is not None:

@@ -9,17 +9,20 @@ import shutil
 
 import pytest
 
-from conftest import CASES
+from conftest import CASES, ROOT
 
 
 @pytest.fixture(scope="module")
 def demo_json(tmp_path_factory):
-    """One run of every study, in two processes, with figures (shared by the tests below)."""
-    from pwverify.cli import main
+    """One run of every study, in two processes, with figures (shared by the tests below).
+    In a process of its own: this one may have threads (jax's), and then the studies
+    would run one by one."""
+    import subprocess
+    import sys
     folder = tmp_path_factory.mktemp("figures")
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["demo", "--json", "--jobs", "2", "--out", str(folder)], out, err)
-    return code, json.loads(out.getvalue()), err.getvalue(), folder
+    r = subprocess.run([sys.executable, "-m", "pwverify", "demo", "--json", "--jobs", "2", "--out", str(folder)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    return r.returncode, json.loads(r.stdout), r.stderr, folder
 
 
 def test_demo_runs_every_study_and_writes_the_figures(demo_json):
