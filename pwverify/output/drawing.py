@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -37,12 +38,18 @@ def place(fig, left: float, bottom: float, width: float, height: float):
 
 
 def vectorised(symbols, expr):
-    fn = sympy.lambdify(symbols, expr, modules="numpy")
+    """``expr`` as a numpy function of ``symbols`` (compiled once per expression)."""
+    fn = _lambdified(tuple(symbols), expr)
 
     def call(*cols):
         with np.errstate(all="ignore"):
             return np.broadcast_to(np.asarray(fn(*cols), dtype=float), cols[0].shape)
     return call
+
+
+@functools.lru_cache(maxsize=4096)
+def _lambdified(symbols: tuple, expr):
+    return sympy.lambdify(symbols, expr, modules="numpy")
 
 
 def mask(atoms, symbols, cols) -> np.ndarray:

@@ -168,6 +168,9 @@ def _panel(ax, n, sources, comparisons, vary, at, window, output, side, keys) ->
         handles.append(Patch(fc="none", ec="none", label=f"same gradient as {first.label}: proved"))
     if _mark_witness(ax, shown, src, fix, axes):
         handles.append(Line2D([], [], ls="", marker="*", color=DISAGREE, mec="black", ms=12, label="witness"))
+    from matplotlib.ticker import MaxNLocator
+    for axis in (ax.xaxis, ax.yaxis):   # five or so ticks: enough to read, and fewer to lay out
+        axis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
     ax.set_xlim(xlo, xhi)
     ax.set_ylim(ylo, yhi)
     ax.set_xlabel(str(axes[0]))
