@@ -18,7 +18,6 @@ This module imports neither torch nor the studied files: pwverify reads them.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -46,10 +45,14 @@ class Table:
 
 @dataclass
 class Figure:
-    """A figure of the study: ``programs`` (references), for ``pwverify.output.plot.plot``."""
+    """A figure of the study: ``programs`` (references), for ``pwverify.output.plot.plot``.
+
+    ``title``: the figure's own title (default: the study's). With ``compare``, each
+    program after the first is compared with the first and their disagreement drawn."""
 
     name: str
     programs: tuple[str, ...]
+    title: str | None = None
     vary: tuple[str, str] | None = None
     at: dict = field(default_factory=dict)
     window: tuple | None = None
@@ -78,6 +81,12 @@ class Study:
     checks: list[tuple] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     representation_file: tuple[str, str] | None = None   # (TOML file, program): checked as the headline
+    cost: float = 1.0    # rough relative run time: the costliest studies start first in parallel runs
+
+    @property
+    def folder(self) -> str:
+        """The folder of the study's files."""
+        return HERE
 
     def spec(self, reference: str) -> tuple[str, str | None]:
         """``(pwverify program spec, framework)`` of a reference."""
@@ -87,13 +96,41 @@ class Study:
         return name, framework or None
 
     def program(self, reference: str, ties: tuple[str, ...] = ()):
+        """The program of a reference, read once per run (its decomposition is cached with it)."""
         import pwverify
         spec, framework = self.spec(reference)
-        return pwverify.parse(spec, framework=framework, ties=list(ties))
+        key = (spec, framework, tuple(ties), _mtime(spec))
+        if key not in _PROGRAMS:
+            _PROGRAMS[key] = pwverify.parse(spec, framework=framework, ties=list(ties))
+        return _PROGRAMS[key]
+
+    def comparison(self, a: str, b: str, disagreement: bool = True):
+        """The comparison of two references, computed once per run and labelled with them.
+        ``disagreement=False``: the verdicts only, without the disagreement set (its pieces
+        are the costly part), unless the full comparison is already there."""
+        from pwverify.questions.compare import compare
+        pa, pb = self.program(a), self.program(b)
+        for flag in (True, disagreement):
+            if (id(pa), id(pb), flag) in _COMPARISONS:
+                return _COMPARISONS[id(pa), id(pb), flag][2]
+        comparison = compare(pa, pb, disagreement=disagreement)
+        comparison.a, comparison.b = self.label(a), self.label(b)
+        _COMPARISONS[id(pa), id(pb), disagreement] = (pa, pb, comparison)
+        return comparison
 
     def label(self, reference: str) -> str:
         name, _, framework = reference.partition("@")
         return f"{name} ({framework})" if framework else name
+
+
+#: Programs and comparisons already computed (a study's figures and checks reuse them).
+_PROGRAMS: dict = {}
+_COMPARISONS: dict = {}
+
+
+def _mtime(spec: str):
+    path = spec.rpartition(":")[0]
+    return os.path.getmtime(path) if path.endswith(".py") and os.path.exists(path) else None
 
 
 _T = [-1, Fraction(-1, 2), Fraction(-1, 100), 0, Fraction(1, 100), Fraction(1, 2), 1]
@@ -112,10 +149,12 @@ STUDIES = [
                 Table("relu3", [0], [Fraction(1, 2)], "Bolte–Pauwels Fig. 1"),
                 Table("zero", [0], [1], "Bolte–Pauwels Fig. 1"),
                 Table("identity_minus_zero", [-1, 0, 1], [1, 0, 1], "Bolte–Pauwels §5.2")],
-        checks=[("compare", "identity_minus_zero", "identity", {"function": "proved", "gradient": "refuted"},
+        checks=[("compare", "identity", "identity_minus_zero", {"function": "proved", "gradient": "refuted"},
                  {"t": 0})],
-        figures=[Figure("relu_family", ("relu", "relu2", "relu3"), compare=False),
-                 Figure("artificial_critical_point", ("identity", "identity_minus_zero"))]),
+        figures=[Figure("relu_family", ("relu", "relu2", "relu3"), compare=False,
+                        title="relu, relu2, relu3: one function, three derivatives at 0"),
+                 Figure("artificial_critical_point", ("identity", "identity_minus_zero"),
+                        title="t - zero(t) is the identity, with derivative 0 at 0: an artificial critical point")]),
     Study(
         "max_xx", "murat_trombetti.py", "Murat–Trombetti: max(x, x) and relu(w0·x) with w0 = 0",
         "f(x) = max(x, x) is the identity, but the classical chain rule needs ∇max on its tie line, "
@@ -133,7 +172,8 @@ STUDIES = [
                 Table("python_max_pair", [[0, 0]], [[[1, 0]]], "Remark 1: Python max")],
         checks=[("compare", "max_pair", "python_max_pair", {"function": "proved", "gradient": "refuted"},
                  {"y1": 0, "y2": 0})],
-        figures=[Figure("max_tie_line", ("max_pair", "python_max_pair"))]),
+        figures=[Figure("max_tie_line", ("max_pair", "python_max_pair"),
+                        title="The tie line of max: torch.maximum gives (1/2, 1/2), Python's max (1, 0)")]),
     Study(
         "boustany", "boustany.py", "Boustany: max1 (a loop) vs torch.max",
         "max1 and torch.max compute the same function, but at ties the loop gives the gradient to the "
@@ -145,7 +185,8 @@ STUDIES = [
                 Table("max1_t", [[0, 0, 0, 0]], [[[1, 0, 0, 0]]], "eq. (17)"),
                 Table("max2_t", [[0, 0, 0, 0]], [[[Fraction(1, 4)] * 4]], "eq. (19)")],
         checks=[("compare", "f", "zero", {"function": "proved", "gradient": "refuted"}, {"t": 0})],
-        figures=[Figure("boustany", ("f",), window=(-1, 1))]),
+        figures=[Figure("boustany", ("f",), window=(-1, 1),
+                        title="f(t) = max1(tx) - torch.max(tx) is 0, yet autodiff returns f'(0) = -3/2")]),
     Study(
         "maxpool", "maxpool.py", "MaxPool1d(2, stride=1): the first entry of a tied window",
         "MaxPool1d gives the gradient of a tied window to its first entry, so "
@@ -155,7 +196,8 @@ STUDIES = [
         tables=[Table("f", _T, [0, 0, 0, -3, 0, 0, 0], "Table 3"),
                 Table("pool_t_4t", [0], [1], "first entry t"),
                 Table("pool_4t_t", [0], [4], "first entry 4t")],
-        figures=[Figure("maxpool", ("f",), window=(-1, 1))]),
+        figures=[Figure("maxpool", ("f",), window=(-1, 1),
+                        title="f(t) = maxpool(t, 4t) - maxpool(4t, t) is 0, yet autodiff returns f'(0) = -3")]),
     Study(
         "upwind", "upwind.py", "Upwind flux F(a, α, β) in two forms",
         "F(a, α, β) = a·(α if a > 0 else β) equals relu(a)α - relu(-a)β as a function; their "
@@ -191,7 +233,7 @@ STUDIES = [
                                                     Fraction(-1, 16)]]], "equal slopes: torch.maximum splits"),
                 Table("lw_branch", [[0, 1, 2, 3]], [[[0, Fraction(3, 8), Fraction(3, 4), Fraction(-1, 8)]]],
                       "equal slopes: Python min takes the forward slope")],
-        checks=[("well_formed", "lw_relu"), ("measure_zero",)],
+        checks=[("well_formed", "lw_relu"), ("measure_zero",)], cost=6,
         figures=[Figure("lax_wendroff", ("lw_branch", "lw_relu"), vary=("u1", "u2"), at={"u0": 0, "u3": 0})]),
     Study(
         "sorting", "sorting.py", "Sorting: torch.sort vs a min/max sorting network",
@@ -207,7 +249,7 @@ STUDIES = [
                                                  [Fraction(3, 8), Fraction(3, 8), Fraction(1, 4)],
                                                  [Fraction(3, 8), Fraction(3, 8), Fraction(1, 4)]]],
                       "torch.maximum splits each tie 1/2, 1/2 (by hand)")],
-        checks=[("in_clarke", "sort3", "network3")],
+        checks=[("in_clarke", "sort3", "network3")], cost=2,
         figures=[Figure("sorting", ("sort3", "network3"), vary=("x0", "x1"), at={"x2": 0})]),
     Study(
         "torch_max_table", "torch_max_table.py", "The 15 pieces of torch.max over four entries",
@@ -234,285 +276,44 @@ STUDIES = [
                 Table("abs_@jax", [0], [1], "jnp.abs'(0)")],
         checks=[("compare", "max_abs@torch", "max_abs@tensorflow", {"function": "proved", "gradient": "proved"},
                  None)],
-        figures=[Figure("frameworks", ("max_abs@torch", "max_abs@jax"))]),
+        figures=[Figure("frameworks", ("max_abs@torch", "max_abs@jax", "max_abs@tensorflow"))]),
 ]
 
 
-# -- running a study ----------------------------------------------------------------------------
-@dataclass
-class TableOutcome:
-    table: Table
-    got: list
-    ok: bool
+# -- running (casestudies/_run.py) ----------------------------------------------------------------
+def _load_runner():
+    """The runner, a sibling file (this module is loaded by path, not as a package)."""
+    import importlib.util
+    import sys
+    name = __name__ + "_run"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, "_run.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses and pickling look their module up here
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
-@dataclass
-class CheckOutcome:
-    name: str
-    ok: bool
-    detail: str
+_runner = _load_runner()
+Outcome, TableOutcome, CheckOutcome = _runner.Outcome, _runner.TableOutcome, _runner.CheckOutcome
+CHECKS, run, draw = _runner.CHECKS, _runner.run, _runner.draw
 
 
-@dataclass
-class Outcome:
-    """Everything a study found: verdicts, the paper's numbers recomputed, checks, figures."""
+def run_all(figures: str | None = DEFAULT_FIGURES, keys=None, jobs: int = 1, progress=None, started=None,
+            disagreement: bool | None = None, redraw: bool = False) -> list:
+    """Every study (or those whose key is in ``keys``), in order; ``jobs`` processes (the
+    costliest studies start first); ``progress(outcome)`` is called as each one ends.
 
-    study: Study
-    function: Any = None          # Verdict
-    gradient: Any = None          # Verdict
-    describe_verdicts: str = ""
-    disagreement: list = field(default_factory=list)
-    tables: list[TableOutcome] = field(default_factory=list)
-    checks: list[CheckOutcome] = field(default_factory=list)
-    figures: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    comparison: Any = None        # the headline Comparison, when the study has one
-
-    @property
-    def verdicts_ok(self) -> bool:
-        s = self.study
-        ok = (self.function.status == s.expect["function"] and self.gradient.status == s.expect["gradient"])
-        return ok and (s.witness is None or _at(self.gradient.witness, s.witness))
-
-    @property
-    def ok(self) -> bool:
-        return self.verdicts_ok and all(t.ok for t in self.tables) and all(c.ok for c in self.checks)
-
-    @property
-    def numbers(self) -> str:
-        """``"11/11 match"``: the paper's numbers recomputed by pwverify."""
-        total = sum(len(t.table.points) for t in self.tables)
-        matched = sum(sum(_same(g, e) for g, e in zip(t.got, t.table.expected)) for t in self.tables)
-        return f"{matched}/{total} match" if total else "-"
-
-    @property
-    def witness(self) -> str:
-        w = self.gradient.witness if self.gradient is not None else None
-        if w is None:
-            return "-"
-        ga, gb = w.observed.get("gradient_a"), w.observed.get("gradient_b")
-        text = w.point_str()
-        if ga is not None and gb is not None:
-            text += f": {_matrix(ga)} vs {_matrix(gb)}"
-        return text
-
-    def row(self) -> dict:
-        """One line of the summary table (and of ``pwverify demo --json``)."""
-        return {"study": self.study.key, "title": self.study.title, "claim": self.study.claim,
-                "source": self.study.source, "function": self.function.status,
-                "gradient": self.gradient.status, "witness": self.witness,
-                "papers_numbers": self.numbers,
-                "checks": [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
-                "figures": self.figures, "ok": self.ok, "seconds": round(self.seconds, 2)}
-
-    def describe(self) -> str:
-        """The study's story, verdicts, witnesses and numbers, as ``python casestudies/x.py`` prints."""
-        s = self.study
-        lines = [s.title, "=" * len(s.title), f"Claim: {s.claim}.", f"Source: {s.source}.", ""]
-        if s.compare:
-            lines.append(f"pwverify compare {s.label(s.compare[0])} {s.label(s.compare[1])}")
-        elif s.representation_file:
-            lines.append(f"pwverify check {s.representation_file[0]} --against {s.representation_file[1]}")
-        lines += ["  " + line for line in self.describe_verdicts.splitlines()]
-        lines.append(f"  expected: function {s.expect['function']}, gradient {s.expect['gradient']}"
-                     + (f" at {', '.join(f'{k} = {v}' for k, v in s.witness.items())}" if s.witness else "")
-                     + ("  -> matches" if self.verdicts_ok else "  -> DIFFERS"))
-        for t in self.tables:
-            where = f" with {', '.join(t.table.ties)}" if t.table.ties else ""
-            lines.append("")
-            lines.append(f"{s.label(t.table.program)}{where}: autodiff at {', '.join(map(_point, t.table.points))}")
-            lines.append(f"  pwverify:  {', '.join(map(_matrix, t.got))}")
-            lines.append(f"  expected:  {', '.join(map(_matrix, t.table.expected))}   ({t.table.source})")
-            lines.append(f"  {'matches' if t.ok else 'DIFFERS'}")
-        if self.checks:
-            lines.append("")
-        for c in self.checks:
-            lines.append(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
-        if self.figures:
-            lines.append("")
-            lines += [f"figure: {path}" for path in self.figures]
-        return "\n".join(lines)
-
-
-def _at(witness, point: dict) -> bool:
-    """Is ``witness`` (a Witness or None) exactly at ``point``?"""
-    return witness is not None and {k: Fraction(str(v)) for k, v in witness.point.items()} == \
-        {k: Fraction(v) for k, v in point.items()}
-
-
-def _same(got, expected) -> bool:
-    if isinstance(expected, list):
-        return isinstance(got, list) and len(got) == len(expected) and all(
-            _same(g, e) for g, e in zip(got, expected))
-    return Fraction(str(got)) == Fraction(expected)
-
-
-def _exact_text(value) -> str:
-    return str(Fraction(str(value)))
-
-
-def _matrix(value) -> str:
-    if isinstance(value, (list, tuple)):
-        if len(value) == 1 and isinstance(value[0], (list, tuple)):
-            return _matrix(value[0])
-        return "[" + ", ".join(_matrix(v) for v in value) + "]"
-    return _exact_text(value)
-
-
-def _point(p) -> str:
-    return _matrix(p) if isinstance(p, list) else _exact_text(p)
-
-
-def _run_table(study: Study, table: Table) -> TableOutcome:
-    program = study.program(table.program, table.ties)
-    got = []
-    for point, expected in zip(table.points, table.expected):
-        jacobian = program.gradient_at(point if isinstance(point, list) else [point])
-        got.append(jacobian if isinstance(expected, list) else jacobian[0][0])
-    ok = all(_same(g, e) for g, e in zip(got, table.expected))
-    return TableOutcome(table, got, ok)
-
-
-def run(study: Study, figures: str | None = DEFAULT_FIGURES) -> Outcome:
-    """Run one study; figures are written to the folder ``figures`` (None: none)."""
-    from pwverify.questions.compare import compare
-    start = time.perf_counter()
-    outcome = Outcome(study)
-    comparison = None
-    if study.compare:
-        a, b = (study.program(r) for r in study.compare)
-        comparison = compare(a, b)
-        comparison.a, comparison.b = (study.label(r) for r in study.compare)
-        outcome.function, outcome.gradient = comparison.function, comparison.gradient
-        outcome.describe_verdicts = comparison.describe()
-        outcome.disagreement = list(comparison.disagreement)
-        outcome.comparison = comparison
-    elif study.representation_file:
-        toml, against = study.representation_file
-        report = _check_file(study, toml, against)
-        outcome.function, outcome.gradient = report.agrees, report.gradient
-        outcome.describe_verdicts = report.describe()
-    outcome.tables = [_run_table(study, t) for t in study.tables]
-    outcome.checks = [CHECKS[c[0]](study, outcome, *c[1:]) for c in study.checks]
-    if figures:
-        os.makedirs(figures, exist_ok=True)
-        outcome.figures = [draw(study, f, figures, comparison) for f in study.figures]
-    outcome.seconds = time.perf_counter() - start
-    return outcome
-
-
-def run_all(figures: str | None = DEFAULT_FIGURES, keys=None) -> list[Outcome]:
-    """Every study (or those whose key is in ``keys``), in order."""
-    return [run(s, figures) for s in STUDIES if keys is None or s.key in keys]
-
-
-def draw(study: Study, figure: Figure, folder: str, comparison=None) -> str:
-    """Write one figure of a study as PNG; returns its path."""
-    from pwverify.output.plot import plot
-    programs = [study.program(r) for r in figure.programs]
-    if not figure.compare or len(programs) != 2:
-        comparison = False
-    elif tuple(figure.programs) != tuple(study.compare or ()):
-        comparison = None  # plot compares them
-    path = os.path.join(folder, f"{figure.name}.png")
-    plot(programs, path, vary=figure.vary, at=figure.at, window=figure.window, output=figure.output,
-         comparison=comparison, labels=[study.label(r) for r in figure.programs], title=study.title)
-    return path
-
-
-def _check_file(study: Study, toml: str, against: str):
-    from pwverify.questions.wellformed import check_file
-    return check_file(os.path.join(HERE, toml), against=study.program(against))
-
-
-# -- further claims ---------------------------------------------------------------------------------
-def check_compare(study, outcome, a, b, expect, witness) -> CheckOutcome:
-    """Another comparison of the study, with its expected verdicts (and witness)."""
-    from pwverify.questions.compare import compare
-    c = compare(study.program(a), study.program(b))
-    c.a, c.b = study.label(a), study.label(b)
-    ok = c.function.status == expect["function"] and c.gradient.status == expect["gradient"] and (
-        witness is None or _at(c.gradient.witness, witness))
-    lines = c.describe().splitlines()
-    return CheckOutcome(f"compare {c.a} {c.b}", ok, "; ".join(line.strip() for line in lines[:2]))
-
-
-def check_table_file(study, outcome, toml, against) -> CheckOutcome:
-    """A hand-written representation file: well formed, equal to the program, same gradient."""
-    report = _check_file(study, toml, against)
-    statuses = {v.question: v.status for v in report.verdicts()}
-    ok = all(s == "proved" for s in statuses.values())
-    return CheckOutcome(f"pwverify check {toml} --against {against}", ok,
-                        ", ".join(f"{q} {s}" for q, s in statuses.items()))
-
-
-def check_pieces(study, outcome, reference, expected) -> CheckOutcome:
-    """The number of pieces of a representation file or of a program's decomposition."""
-    if reference.endswith(".toml"):
-        from pwverify.model.reprfile import load
-        n = len(set(load(os.path.join(HERE, reference)).numbering))
-    else:
-        n = len(study.program(reference).representation())
-    return CheckOutcome(f"pieces of {reference}", n == expected, f"{n} (expected {expected})")
-
-
-def check_well_formed(study, outcome, reference) -> CheckOutcome:
-    """The decomposition of a program is a representation: disjoint, covering, continuous."""
-    from pwverify.questions.wellformed import check_representation
-    rep = study.program(reference).representation()
-    report = check_representation(rep)
-    statuses = {v.question: v.status for v in report.verdicts()}
-    ok = all(s == "proved" for s in statuses.values()) and not report.empty_pieces
-    return CheckOutcome(f"{reference} is piecewise C¹ ({len(rep)} pieces)", ok,
-                        ", ".join(f"{q} {s}" for q, s in statuses.items()))
-
-
-def check_measure_zero(study, outcome) -> CheckOutcome:
-    """The comparison's disagreement set has measure zero (Corollary 1)."""
-    comparison = outcome.comparison
-    ok = comparison is not None and comparison.measure_zero is True and bool(comparison.disagreement)
-    n = len(comparison.disagreement) if comparison is not None else 0
-    return CheckOutcome("the gradients differ on a set of measure zero", ok,
-                        f"{n} thin regions, measure zero: {comparison.measure_zero if comparison else None}")
-
-
-def check_in_clarke(study, outcome, *references) -> CheckOutcome:
-    """At an exact point of every thin piece (a tie) of each program's decomposition, the
-    Jacobian J autodiff returns for each program lies in D_F(x) = conv{P permutation :
-    Px = F(x)}: J is doubly stochastic and J_ij > 0 only where x_j = F(x)_i (then every
-    permutation of its Birkhoff decomposition sorts x)."""
-    from pwverify.questions.tie_points import points_in_pieces
-    programs = [study.program(r) for r in references]
-    names = programs[0].inputs
-    points = []
-    for program in programs:
-        for pp in points_in_pieces(program.representation()):
-            if pp.thin and pp.point not in points:
-                points.append(pp.point)
-    bad = []
-    for point in points:
-        x = [Fraction(str(point[n])) for n in names]
-        fx = sorted(x, reverse=True)
-        n = len(x)
-        for reference, program in zip(references, programs):
-            J = [[Fraction(str(v)) for v in row] for row in program.gradient_at(point)]
-            stochastic = all(v >= 0 for row in J for v in row) and all(sum(row) == 1 for row in J) and \
-                all(sum(J[i][j] for i in range(n)) == 1 for j in range(n))
-            support = all(J[i][j] == 0 or x[j] == fx[i] for i in range(n) for j in range(n))
-            if not (stochastic and support):
-                bad.append(f"{reference} at {_point(x)}")
-    return CheckOutcome(f"autodiff Jacobians of {', '.join(references)} in conv{{P : Px = F(x)}}",
-                        bool(points) and not bad,
-                        f"{len(points)} tie points checked exactly" + (f"; fails: {', '.join(bad)}" if bad else ""))
-
-
-CHECKS = {"compare": check_compare, "table_file": check_table_file, "pieces": check_pieces,
-          "well_formed": check_well_formed, "measure_zero": check_measure_zero, "in_clarke": check_in_clarke}
+    A figure whose PNG in ``figures`` was drawn from the same sources is kept as it is
+    (``redraw``: draw every figure again). ``disagreement``: compute the disagreement set
+    of every comparison (None: only where a figure or a check needs it)."""
+    chosen = [s for s in STUDIES if keys is None or s.key in keys]
+    return _runner.run_many(chosen, figures, jobs, progress, started, disagreement=disagreement, redraw=redraw)
 
 
 def run_study(path: str, figures: str | None = DEFAULT_FIGURES) -> int:
     """Run the studies defined for the file ``path``, print their stories; exit code 0 if all match."""
     name = os.path.basename(path)
-    outcomes = [run(s, figures) for s in STUDIES if s.file == name]
+    outcomes = [run(s, figures, disagreement=True) for s in STUDIES if s.file == name]
     print("\n\n".join(o.describe() for o in outcomes))
     return 0 if all(o.ok for o in outcomes) else 1

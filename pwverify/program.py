@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Mapping, Sequence
 
 import sympy
@@ -118,17 +117,25 @@ class Program:
         return self.ad(point, mode).gradient
 
     # -- the representation ------------------------------------------------------------------
-    @functools.lru_cache(maxsize=4)
     def representation(self, merge: bool = True, simplify: bool = True, record: bool = False,
                        max_pieces: int | None = None) -> Representation:
         """The pieces of the program's function (composed node by node, pruned by SMT).
 
-        ``max_pieces``: raise ``DecompositionTooLarge`` beyond that many pieces.
+        ``max_pieces``: raise ``DecompositionTooLarge`` beyond that many pieces. The
+        result is cached per (merge, simplify, record): a decomposition that completed
+        under one budget is the decomposition, whatever budget is asked next.
         """
+        key = (merge, simplify, record)
+        cache = self.__dict__.setdefault("_representations", {})
+        rep = cache.get(key)
+        if rep is not None and (max_pieces is None or len(rep) <= max_pieces):
+            return rep
         from .engines.pieces import compose
-        return compose(self.graph, self.symbols, timeout_ms=self.timeout_ms, merge=merge,
-                       simplify=simplify, record=record, output_shape=self.output_shape,
-                       groups=self.parsed.input_groups, label=self.label, max_pieces=max_pieces)
+        rep = compose(self.graph, self.symbols, timeout_ms=self.timeout_ms, merge=merge,
+                      simplify=simplify, record=record, output_shape=self.output_shape,
+                      groups=self.parsed.input_groups, label=self.label, max_pieces=max_pieces)
+        cache[key] = rep
+        return rep
 
     def evaluate(self, points):
         """Values and associated gradients at many points, compiled with lambdify.

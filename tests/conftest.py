@@ -4,6 +4,9 @@ import sys
 
 import pytest
 
+#: pytester runs pytest on generated test files (the pwverify pytest plugin's tests)
+pytest_plugins = ["pytester"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = os.path.join(ROOT, "casestudies")
 

@@ -78,7 +78,7 @@ def test_the_study_definitions_carry_the_papers_numbers():
 # -- (2) every study, end to end ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def outcomes():
-    return {o.study.key: o for o in studies.run_all(figures=None)}
+    return {o.study.key: o for o in studies.run_all(figures=None, disagreement=True)}
 
 
 @pytest.mark.parametrize("key", list(BY_KEY))

@@ -16,27 +16,37 @@ from conftest import ROOT
 
 DOCS = os.path.join(ROOT, "docs")
 HAS_MKDOCS = all(importlib.util.find_spec(m) is not None
-                 for m in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers", "latex2mathml"))
+                 for m in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers", "latex2mathml",
+                           "nbclient", "nbformat", "ipykernel"))
 requires_mkdocs = pytest.mark.skipif(
-    not HAS_MKDOCS, reason="mkdocs or latex2mathml is not installed: pip install -e '.[docs]' to build the "
-                           "site in the tests")
+    not HAS_MKDOCS, reason="mkdocs, latex2mathml or nbclient is not installed: pip install -e '.[docs]' to "
+                           "build the site in the tests")
 requires_latex2mathml = pytest.mark.skipif(
     importlib.util.find_spec("latex2mathml") is None,
     reason="latex2mathml is not installed: pip install -e '.[docs]' to check the formulas of the site")
 
 
 def _pages():
+    """The Markdown files of the site."""
     for folder, _, names in os.walk(DOCS):
         for name in names:
             if name.endswith(".md"):
                 yield os.path.relpath(os.path.join(folder, name), DOCS)
 
 
+def _notebook_pages():
+    """The notebooks, each a page at build time (``notebooks/x.ipynb`` is ``notebooks/x.md``)."""
+    for folder, _, names in os.walk(DOCS):
+        for name in names:
+            if name.endswith(".ipynb") and ".ipynb_checkpoints" not in folder:
+                yield os.path.relpath(os.path.join(folder, name), DOCS)[:-len(".ipynb")] + ".md"
+
+
 def test_every_page_is_in_the_navigation_and_every_entry_exists():
     with open(os.path.join(ROOT, "mkdocs.yml"), encoding="utf-8") as handle:
         nav = set(re.findall(r"([\w/-]+\.md)", handle.read()))
-    pages = set(_pages())
-    assert nav == pages
+    pages = set(_pages()) | set(_notebook_pages())
+    assert nav == pages and set(_notebook_pages())
 
 
 def test_every_generated_example_is_a_valid_command():
@@ -53,7 +63,8 @@ def test_every_generated_example_is_a_valid_command():
         parser.parse_args(argv[1:])
 
 
-def test_the_conventions_table_comes_from_the_registry():
+def test_the_conventions_page_comes_from_the_recorded_data():
+    """(tests/test_conventions_data.py checks every number of it against the data.)"""
     sys.path.insert(0, os.path.join(DOCS, "_gen"))
     try:
         import hooks
@@ -97,6 +108,16 @@ def test_the_site_builds_strictly(site):
         assert f"pwverify {command}" in cli
     figures = sorted(p.name for p in (site / "figures").iterdir())
     assert {"boustany.png", "maxpool.png", "minmod.png", "sorting.png"} <= set(figures)
+
+
+@requires_mkdocs
+def test_the_notebook_is_executed_into_a_page_with_its_figures(site):
+    page = (site / "notebooks" / "autodiff-at-kinks" / "index.html").read_text(encoding="utf-8")
+    assert "relu2&#39;(0) = 1" in page or "relu2'(0) = 1" in page
+    assert "-3/2" in page and "NOT in ∂f" in page
+    figures = sorted((site / "notebooks" / "autodiff-at-kinks").glob("*.png"))
+    assert len(figures) >= 3 and all(p.stat().st_size > 10_000 for p in figures)
+    assert (site / "notebooks" / "autodiff-at-kinks.ipynb").exists()
 
 
 # -- offline: nothing from elsewhere, every formula drawn ---------------------------------------

@@ -130,4 +130,6 @@ def test_a_program_that_fails_under_the_framework_is_reported_not_crashed(tmp_pa
     path.write_text("import numpy as np\n\n\ndef f(x, y):\n    return np.maximum(x, y) + np.asarray(x).sum()\n")
     code, out, err = cli("crosscheck", f"{path}:f", "--framework", "torch", "--count", "2")
     assert code == 2 and "Traceback" not in err
-    assert err.startswith(f"{path}:4:1: error: running") and "under torch raised" in err
+    note, error = err.splitlines()[0], err.splitlines()[-1]
+    assert note.startswith("note: crosscheck imports") and "module-level code" in note
+    assert error.startswith(f"{path}:4:1: error: running") and "under torch raised" in error

@@ -7,14 +7,16 @@ stale (the Python examples of the pages are doctested by pytest as well):
   repository root, shown with the command (and its exit code when not 0);
 * ``<!-- latex: PROGRAM -->`` / ``<!-- markdown: PROGRAM -->``: a program's piece table;
 * ``<!-- cli-reference -->``: the help of every command, from the argparse parser;
-* ``<!-- conventions -->``: the tie rules of every framework, from the primitive registry;
+* ``<!-- conventions -->``: what every framework returned at each kink, from the recorded
+  data (``docs/reference/conventions.json``, written by ``benchmarks/record_conventions.py``);
 * ``<!-- demo-table -->``: the summary of the case studies, run at build time.
 
 Every formula is turned into MathML at build time (``texmath.py``), so the pages need no
 script and no network to show it; a formula that cannot be rendered fails the build.
 
 The figures of the case studies are drawn at build time into a temporary folder and
-served as ``figures/<name>.png``.
+served as ``figures/<name>.png``. The notebooks of ``docs/notebooks/`` are executed at
+build time and become pages (``notebooks.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import shlex
 import sys
 import tempfile
 
-# the sibling module (mkdocs puts this folder on the path while it imports the hooks)
+# the sibling modules (mkdocs puts this folder on the path while it imports the hooks)
+import notebooks
 from texmath import render_page_math
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -41,13 +44,19 @@ def _studies():
 
 
 def on_files(files, config):
-    """Draw the case studies' figures and serve them under ``figures/``."""
+    """Draw the case studies' figures and serve them under ``figures/``; run the notebooks
+    of ``docs/notebooks/`` and add each as a page, its figures beside it."""
     from mkdocs.structure.files import File
+    from pwverify.cli.demo_cmds import default_jobs
     os.chdir(ROOT)
     folder = tempfile.mkdtemp(prefix="pwverify-docs-figures-")
-    _STATE["outcomes"] = _studies().run_all(folder)
+    _STATE["outcomes"] = _studies().run_all(folder, jobs=default_jobs())
     for name in sorted(os.listdir(folder)):
         files.append(File.generated(config, f"figures/{name}", abs_src_path=os.path.join(folder, name)))
+    for page, markdown, figures in notebooks.pages(config["docs_dir"]):
+        files.append(File.generated(config, page, content=markdown))
+        for name, data in figures.items():
+            files.append(File.generated(config, f"{page[:-3]}/{name}", content=data))
     return files
 
 
@@ -102,68 +111,101 @@ def _cli_reference() -> str:
     return "\n\n".join(parts)
 
 
-# the ties every framework resolves differently, evaluated with pwverify's own rules
-_TIE_CASES = [
-    ("relu'(0)", "relu(t)", {"t": 0}, {}),
-    ("abs'(0)", "abs(t)", {"t": 0}, {}),
-    ("sign'(0)", "sign(t)", {"t": 0}, {}),
-    ("maximum(a, b) at a = b", "maximum(a, b)", {"a": 0, "b": 0}, {}),
-    ("(a + b + |a - b|)/2 at a = b", "(a + b + abs(a - b)) / 2", {"a": 0, "b": 0}, {}),
-    ("amax(x) at x = (0, 0, 0)", "amax(x)", {"x": [0, 0, 0]}, {"x": 3}),
-    ("clip(t, -1, 1) at t = 1", "clip(t, -1, 1)", {"t": 1}, {}),
-    ("relu6'(0)", "relu6(t)", {"t": 0}, {}),
-    ("hardtanh'(1)", "hardtanh(t)", {"t": 1}, {}),
-    ("fmax(a, b) at a = b", "fmax(a, b)", {"a": 0, "b": 0}, {}),
-]
+#: How many kinks of a call the page lists (conventions.json has them all).
+KINKS_SHOWN = 6
 
 
-def _tie_value(expr, point, shapes, framework) -> str:
-    import pwverify
-    from pwverify.core.formatting import exact_str
-    try:
-        row = pwverify.parse(expr, framework=framework, shapes=shapes).gradient_at(point)[0]
-    except pwverify.PwverifyError:
+def _cell(measured: dict | None) -> str:
+    """What a framework returned at a classic tie: the reverse-mode gradient, the forward
+    one too when it differs; – where the framework has no such function."""
+    from pwverify.frameworks import recorded
+    if not measured:
         return "–"
-    text = ", ".join(exact_str(v) for v in row)
-    return f"`{text}`" if len(row) == 1 else f"`({text})`"
+    reverse, forward = measured.get("reverse"), measured.get("forward")
+    if not reverse or "error" in reverse:
+        return "error"
+    text = f"`{recorded.jacobian_text(reverse['jacobian'])}`"
+    if forward and "error" not in forward and forward["jacobian"] != reverse["jacobian"]:
+        text += f" (forward `{recorded.jacobian_text(forward['jacobian'])}`)"
+    return text
+
+
+def kink_cell(record: dict, limit: int = KINKS_SHOWN) -> str:
+    """The kinks of one recorded call: ``point: value v, ∇ g`` per kink, one per line."""
+    from pwverify.frameworks import recorded
+    lines = []
+    for kink in record["kinks"][:limit]:
+        reverse, forward = kink.get("reverse"), kink.get("forward")
+        if not reverse or "error" in reverse:
+            lines.append(f"`{recorded.point_text(kink['point'])}`: error")
+            continue
+        text = (f"`{recorded.point_text(kink['point'])}`: value `{recorded.vector_text(reverse['value'])}`, "
+                f"∇ `{recorded.jacobian_text(reverse['jacobian'])}`")
+        if forward and "error" not in forward and forward["jacobian"] != reverse["jacobian"]:
+            text += f" (forward `{recorded.jacobian_text(forward['jacobian'])}`)"
+        lines.append(text)
+    more = len(record["kinks"]) - limit
+    if more > 0:
+        lines.append(f"… {more} more in `conventions.json`")
+    return "<br>".join(lines)
 
 
 def _conventions() -> str:
-    from pwverify.primitives.conventions import FRAMEWORKS
+    """The conventions page, from docs/reference/conventions.json (the recorded data)."""
+    from pwverify.frameworks import recorded
     from pwverify.primitives import registry
-    lines = ["| tie | " + " | ".join(FRAMEWORKS) + " |", "|---|" + "---|" * len(FRAMEWORKS)]
-    for title, expr, point, shapes in _TIE_CASES:
-        cells = [_tie_value(expr, point, shapes, fw) for fw in FRAMEWORKS]
-        lines.append(f"| {title.replace('|', chr(92) + '|')} | " + " | ".join(cells) + " |")
+    from pwverify.cli.core import rule_text
+    data = recorded.load()
+    if data is None:
+        raise RuntimeError("docs/reference/conventions.json is missing: python benchmarks/record_conventions.py")
+    frameworks = recorded.frameworks(data)
+    names = {"torch": "PyTorch", "jax": "JAX", "tensorflow": "TensorFlow"}
     out = ["## What autodiff returns at the classic ties", "",
-           "Each cell is `pwverify grad` of the neutral spelling under that framework's profile "
-           "(– : the framework has no such function).", "", *lines]
+           "Each framework's own function of that name, run at the point (– : the framework has no such "
+           "function). Recorded on " + ", ".join(f"{f} {data['versions'][f]}" for f in frameworks) + ".", "",
+           "| tie | " + " | ".join(names[f] for f in frameworks) + " |", "|---|" + "---|" * len(frameworks)]
+    for entry in data["classic"]:
+        title = entry["title"].replace("|", "\\|")
+        out.append(f"| {title} | " + " | ".join(_cell(entry["measured"].get(f)) for f in frameworks) + " |")
     calls = registry.all_calls()
-    groups = {"torch": "PyTorch", "jax": "JAX", "tensorflow": "TensorFlow", None: "Python and framework-neutral"}
-    for framework, title in groups.items():
-        rows = []
-        for name in sorted(calls):
-            call = calls[name]
-            if call.framework != framework:
-                continue
-            prim = registry.get(call.primitive)
-            if prim.smooth:
-                continue
-            rule = prim.doc.strip().split("\n")[0].replace("|", r"\|")
-            measured = "; ".join(prim.measured).replace("|", r"\|") if prim.measured else ""
-            rows.append(f"| `{name}` | `{call.primitive}` | {rule} | {measured} |")
-        out += ["", f"## {title}", "", "| call | primitive | rule at ties and kinks | checked against |",
-                "|---|---|---|---|", *rows]
+    for framework in frameworks:
+        records = [r for r in data["calls"] if r["framework"] == framework]
+        kinked = [r for r in records if r["kinks"]]
+        out += ["", f"## {names[framework]} {data['versions'][framework]}", "",
+                f"{len(records)} calls recorded, {sum(len(r['kinks']) for r in records)} kinks.", "",
+                "| call | rule | measured at its kinks |", "|---|---|---|"]
+        for r in kinked:
+            call = calls.get(r["call"])
+            prim = registry.get(call.primitive) if call is not None and call.primitive else None
+            rule = rule_text(prim.doc).replace("|", "\\|") if prim else ""
+            out.append(f"| `{r['call']}`<br>`{r['program'].replace('|', chr(92) + '|')}` | {rule} | "
+                       f"{kink_cell(r)} |")
+        smooth = [r["call"] for r in records if not r["kinks"]]
+        if smooth:
+            out += ["", "No kink (smooth, or constant pieces only): " + ", ".join(f"`{c}`" for c in smooth) + "."]
     return "\n".join(out)
 
 
 def _demo_table() -> str:
-    lines = ["| study | claim | function | gradient | witness | paper's numbers |", "|---|---|---|---|---|---|"]
-    for o in _STATE.get("outcomes") or _studies().run_all(None):
+    """The demo's summary: the verdicts of each study, then the papers' numbers next to pwverify's."""
+    from pwverify.cli.demo_cmds import number_rows
+
+    def cell(text) -> str:
+        return str(text).replace("|", r"\|").replace("\n", "<br>")
+
+    outcomes = _STATE.get("outcomes") or _studies().run_all(None)
+    lines = ["| study | claim | function | gradient | witness: the two gradients there |", "|---|---|---|---|---|"]
+    for o in outcomes:
         row = o.row()
-        cells = [f"`{row['study']}`", row["title"], row["function"], row["gradient"], row["witness"],
-                 row["papers_numbers"]]
-        lines.append("| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(cell(c) for c in (f"`{row['study']}`", row["title"], row["function"],
+                                                          row["gradient"], row["witness"])) + " |")
+    lines += ["", "| study | what autodiff returns (source) | paper | pwverify | |", "|---|---|---|---|---|"]
+    for o in outcomes:
+        key = f"`{o.study.key}`"
+        for what, source, paper, got, ok, _ in number_rows(o):
+            lines.append("| " + " | ".join(cell(c) for c in (key, f"{what} ({source})" if source else what,
+                                                              paper, got, "✓" if ok else "✗")) + " |")
+            key = ""
     return "\n".join(lines)
 
 

@@ -4,8 +4,9 @@ Each command family lives in its own module with a ``register(subparsers)`` func
 handlers have the signature ``(args, out, err) -> exit code``. Heavy modules (sympy,
 z3, numpy) are imported inside the handlers, so ``pwverify --help`` is instant.
 
-Exit codes: 0 all proved (or the command succeeded), 1 something refuted, 2 usage or
-input error, 3 unknown, 4 internal error.
+Exit codes (``pwverify.core.exitcodes``): 0 all proved (or the command succeeded), 1
+something refuted, 2 usage or input error, 3 unknown, 4 internal error. With ``--json``
+an error is also a JSON object on stdout (:func:`error_json`), with the same exit code.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from . import core, verify_cmds, framework_cmds, calculus_cmds, demo_cmds, plot_
 FAMILIES = (core, verify_cmds, framework_cmds, calculus_cmds, demo_cmds, plot_cmds)
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+
+EPILOG = """\
+exit codes: {codes}.
+With --json, an error is also written to stdout as one JSON object:
+{{"error": {{"kind", "message", "location": {{"file", "line", "col"}} or null, "hint"}}, "exit_code"}}.
+An internal error (exit code 4) is a bug in pwverify: PWVERIFY_DEBUG=1 shows its traceback."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,11 +39,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ..core import exitcodes
     parser = _Parser(
         prog="pwverify",
         description="Exact verification of what autodiff returns on nonsmooth programs. "
                     "A PROGRAM is 'path.py:function' or a Python expression such as 'relu(-t) + t'.",
-        epilog="Exit codes: 0 proved/ok, 1 refuted, 2 bad input, 3 unknown.")
+        epilog=EPILOG.format(codes=exitcodes.describe()), formatter_class=argparse.RawDescriptionHelpFormatter)
     from .. import __version__
     parser.add_argument("--version", action="version", version=f"pwverify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -44,32 +53,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The ``kind`` of each error in the JSON error object.
+ERROR_KINDS = {
+    "ProgramSyntaxError": "syntax", "UnsupportedError": "unsupported", "UnknownNameError": "unknown_name",
+    "ArityError": "arity", "FrameworkError": "framework", "UsageError": "usage", "DomainError": "domain",
+    "RepresentationFileError": "representation_file", "ProgramRunError": "program_run",
+    "DecompositionUnknown": "unknown", "DecompositionTooLarge": "too_large",
+}
+
+
+def error_json(exc: BaseException | None, code: int, message: str | None = None) -> dict:
+    """The JSON error object of ``--json`` (stdout), for an exception or a plain message.
+
+    >>> from pwverify.core.errors import UsageError, Location
+    >>> error_json(UsageError("bad --at", Location("f.py", 3, 1), hint="t=0"), 2)["error"]["location"]
+    {'file': 'f.py', 'line': 3, 'col': 1}
+    """
+    from ..core.errors import PwverifyError
+    if isinstance(exc, PwverifyError):
+        kind = next((ERROR_KINDS[k.__name__] for k in type(exc).__mro__ if k.__name__ in ERROR_KINDS), "input")
+        loc = exc.location
+        error = {"kind": kind, "message": exc.message,
+                 "location": {"file": loc.file, "line": loc.line, "col": loc.col} if loc else None,
+                 "hint": exc.hint}
+    elif isinstance(exc, KeyboardInterrupt):
+        error = {"kind": "interrupted", "message": "interrupted", "location": None, "hint": None}
+    else:
+        error = {"kind": "internal", "message": message or f"{type(exc).__name__}: {exc}", "location": None,
+                 "hint": "a bug in pwverify: rerun with PWVERIFY_DEBUG=1 for the traceback, and report it"}
+    return {"error": error, "exit_code": code}
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    return "--json" in argv
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_errors = _wants_json(argv)
     parser = build_parser()
     from ..core.errors import PwverifyError
+
+    def fail(exc, code: int, text: str, message: str | None = None) -> int:
+        print(text, file=err)
+        if json_errors:
+            from .common import emit_json
+            emit_json(error_json(exc, code, message), out)
+        return code
+
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
+            if json_errors:
+                from ..core.errors import UsageError
+                return fail(UsageError("no command given", hint="see 'pwverify --help'"), EXIT_USAGE,
+                            "error: no command given")
             parser.print_help(out)
             return EXIT_USAGE
         return args.handler(args, out, err)
     except PwverifyError as exc:
         from ..engines.pieces import DecompositionUnknown
-        print(str(exc), file=err)
-        return EXIT_UNKNOWN if isinstance(exc, DecompositionUnknown) else EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=err)
-        return 130
+        return fail(exc, EXIT_UNKNOWN if isinstance(exc, DecompositionUnknown) else EXIT_USAGE, str(exc))
+    except KeyboardInterrupt as exc:
+        return fail(exc, EXIT_INTERRUPTED, "interrupted")
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # an internal error, not the user's
         if os.environ.get("PWVERIFY_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in pwverify; rerun with PWVERIFY_DEBUG=1 for the traceback.", file=err)
-        return EXIT_INTERNAL
+        message = f"{type(exc).__name__}: {exc}"
+        return fail(exc, EXIT_INTERNAL, f"internal error: {message}\n"
+                    "This is a bug in pwverify; rerun with PWVERIFY_DEBUG=1 for the traceback.", message)
 
 
 def run() -> None:

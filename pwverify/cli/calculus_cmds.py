@@ -13,7 +13,10 @@ def register(sub) -> None:
                        description="The Clarke subdifferential ∂f(x) (gradients of the essentially active "
                                    "pieces) and the index closure D_f(x) (gradients of every formula equal to f "
                                    "at x), by their vertices, with the min-norm element and whether a vector "
-                                   "(by default the autodiff gradient) lies in ∂f, with an exact certificate.")
+                                   "(by default the autodiff gradient) lies in ∂f, with an exact certificate. "
+                                   "Exit code: 0 when the vector is in ∂f (the convex weights are printed), 1 when "
+                                   "it is not (a separating direction is printed: autodiff returned a vector "
+                                   "outside ∂f, as at an artificial critical point), 3 when undecided.")
     p.add_argument("program", metavar="PROGRAM")
     p.add_argument("--at", required=True, metavar="POINT")
     p.add_argument("--vector", default=None, metavar="V", help="test this vector instead of the autodiff "

@@ -7,8 +7,9 @@ import json
 from typing import Any, TextIO
 
 
-def add_program_options(p: argparse.ArgumentParser, *, mode: bool = True) -> None:
-    """--framework, --shape, --tie, --mode, --timeout."""
+def add_program_options(p: argparse.ArgumentParser, *, mode: bool = True, solver: bool = True) -> None:
+    """--framework, --shape, --tie, --ties; --mode where autodiff runs; --timeout where the
+    solver runs (``graph`` and ``grad`` never call it)."""
     p.add_argument("--framework", choices=("torch", "jax", "tensorflow"), default=None,
                    help="rules for framework-neutral names (relu, abs, np.*); default: the framework "
                         "the program's namespaces use, else torch")
@@ -21,8 +22,9 @@ def add_program_options(p: argparse.ArgumentParser, *, mode: bool = True) -> Non
     if mode:
         p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                        help="autodiff mode where a framework's two modes differ (default: reverse)")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                   help="timeout of each solver query (default: 10)")
+    if solver:
+        p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="timeout of each solver query (default: 10)")
 
 
 def parse_shapes(items: list[str]) -> dict[str, tuple]:
@@ -44,14 +46,49 @@ def load_program(spec: str, args: argparse.Namespace):
     from ..primitives.conventions import read_tie_file
     ties = list(args.tie) + (read_tie_file(args.ties) if getattr(args, "ties", None) else [])
     return parse(spec, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
-                 mode=getattr(args, "mode", "reverse"), timeout_ms=int(args.timeout * 1000))
+                 mode=getattr(args, "mode", "reverse"), timeout_ms=int(getattr(args, "timeout", 10.0) * 1000))
 
 
-def emit_json(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, ensure_ascii=False)
+#: Keys of measured durations: left out of JSON output unless ``--timings`` asks for them,
+#: so that two runs of a command print the same bytes.
+TIMING_KEYS = frozenset({"seconds"})
+
+
+def without_timings(data: Any) -> Any:
+    """``data`` without its timing keys (at any depth).
+
+    >>> without_timings({"stats": {"solver_calls": 3, "seconds": 0.12}, "seconds": 1.5})
+    {'stats': {'solver_calls': 3}}
+    """
+    if isinstance(data, dict):
+        return {k: without_timings(v) for k, v in data.items() if k not in TIMING_KEYS}
+    if isinstance(data, list):
+        return [without_timings(v) for v in data]
+    return data
+
+
+def add_timings_option(p: argparse.ArgumentParser) -> None:
+    """--timings: add the seconds spent to the output (two runs then differ)."""
+    p.add_argument("--timings", action="store_true",
+                   help="add the seconds spent to the output (without it, two runs print the same bytes)")
+
+
+def emit_json(data: Any, out: TextIO, timings: bool = False) -> None:
+    """``data`` as indented JSON; timing keys only with ``timings``."""
+    json.dump(data if timings else without_timings(data), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-def console(out: TextIO):
+def console(out: TextIO, width: int | None = None):
+    """A rich console on ``out`` that prints text as it is: no markup, no emoji codes
+    (``emo.py:ok: ...`` stays that text), no highlighting; ``width`` columns, else
+    $COLUMNS, else the terminal's, else 120."""
+    import os
     from rich.console import Console
-    return Console(file=out, highlight=False, soft_wrap=True, markup=False, width=120)
+    if width is None:
+        columns = os.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            width = int(columns)
+        elif not (hasattr(out, "isatty") and out.isatty()):
+            width = 120
+    return Console(file=out, highlight=False, soft_wrap=True, markup=False, emoji=False, width=width)

@@ -25,9 +25,9 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_ties)
 
     p = sub.add_parser("crosscheck", help="run the real framework at tie points and compare (executes the program)",
-                       description="EXECUTES THE PROGRAM: imports its file (or evaluates the expression) with the "
-                                   "framework installed, runs its autodiff in float64 at generated tie points and "
-                                   "random points, and compares the value and Jacobian with pwverify's exact "
+                       description="EXECUTES THE PROGRAM: imports its file, so the file's module-level code runs "
+                                   "too (or evaluates the expression), with the framework installed, runs its "
+                                   "autodiff in float64 at generated tie points and random points, and compares the value and Jacobian with pwverify's exact "
                                    "prediction. A mismatch is a bug in pwverify and is reported with its point. "
                                    "Exit code 0: no mismatch, 1: mismatches.")
     p.add_argument("program", metavar="PROGRAM")
@@ -86,6 +86,7 @@ def cmd_crosscheck(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"warning: {framework} {version} is installed; pwverify's {framework} rules were checked "
               f"against {CHECKED_VERSIONS[framework]}", file=err)
     modes = ("reverse", "forward") if args.modes == "both" else (args.modes,)
+    _say_what_runs(program, framework, version, err)
     report = crosscheck(program, framework, count=args.count, random_count=args.random, seed=args.seed,
                         modes=modes)
     if args.json:
@@ -93,11 +94,24 @@ def cmd_crosscheck(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         data["program"] = program.label
         emit_json(data, out)
         return 0 if report.ok else 1
+    from rich.text import Text
     con = console(out)
-    con.print(f"{program.label}: ran {framework} {version} ({', '.join(modes)} mode) at {report.tie_points} tie "
-              f"point(s) and {report.random_points} random point(s)")
+    con.print(Text(f"{program.label}: ran {framework} {version} ({', '.join(modes)} mode) at {report.tie_points} "
+                   f"tie point(s) and {report.random_points} random point(s)"))
     con.print(f"  {report.comparisons} comparison(s), {len(report.mismatches)} mismatch(es)"
               + (f", {report.outside_domain} point(s) outside the domain skipped" if report.outside_domain else ""))
     for m in report.mismatches:
-        con.print(f"  MISMATCH (a pwverify bug, please report it): {m.describe()}")
+        con.print(Text(f"  MISMATCH (a pwverify bug, please report it): {m.describe()}"))
     return 0 if report.ok else 1
+
+
+def _say_what_runs(program, framework: str, version: str, err: TextIO) -> None:
+    """Before anything runs: what will be executed (the file's module-level code included)."""
+    from rich.text import Text
+    parsed = program.parsed
+    if parsed.function is not None:
+        what = (f"crosscheck imports {parsed.filename} (running its module-level code) and calls "
+                f"{parsed.function}() under {framework} {version}")
+    else:
+        what = f"crosscheck evaluates the expression {parsed.label} under {framework} {version}"
+    console(err).print(Text(f"note: {what}; run it on code you trust"))

@@ -54,9 +54,20 @@ def _window(text: str | None):
     return bounds
 
 
+def _check_component(program, component: int) -> None:
+    import math
+    from ..core.errors import UsageError
+    outputs = math.prod(program.output_shape)
+    if not 0 <= component < outputs:
+        raise UsageError(f"--component {component}: {program.label} has {outputs} output"
+                         f"{'s' if outputs != 1 else ''}",
+                         hint=f"--component 0 to {outputs - 1}" if outputs > 1 else "leave --component out")
+
+
 def cmd_plot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..output.plot import plot
     programs = [load_program(spec, args) for spec in args.programs]
+    _check_component(programs[0], args.component)
     vary = [v.strip() for v in args.vary.split(",")] if args.vary else None
     fig = plot(programs, args.out, vary=vary, at=_fixed(args.at), window=_window(args.window),
                output=args.component)

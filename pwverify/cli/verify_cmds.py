@@ -7,7 +7,7 @@ import contextlib
 import threading
 from typing import TextIO
 
-from .common import add_program_options, console, emit_json, load_program, parse_shapes
+from .common import add_program_options, add_timings_option, console, emit_json, load_program
 
 
 def register(sub) -> None:
@@ -22,6 +22,7 @@ def register(sub) -> None:
                    help="direct SMT encoding, piece decomposition, or both cross-checked (default: auto)")
     p.add_argument("--no-disagreement", action="store_true", help="skip computing the disagreement set")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_timings_option(p)
     add_program_options(p)
     p.set_defaults(handler=cmd_compare)
 
@@ -63,7 +64,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         result = compare(a, b, wrt=wrt, engine=args.engine, timeout_ms=int(args.timeout * 1000),
                          disagreement=not args.no_disagreement)
     if args.json:
-        emit_json(result.to_json(), out)
+        emit_json(result.to_json(), out, timings=args.timings)
     else:
         console(out).print(result.describe())
     return result.exit_code
