@@ -144,8 +144,8 @@ def _conventions() -> str:
         rows = []
         for name in sorted(calls):
             call = calls[name]
-            if call.framework != framework:
-                continue
+            if call.framework != framework or not call.primitive:
+                continue  # structural calls are listed on the reading page
             prim = registry.get(call.primitive)
             if prim.smooth:
                 continue

@@ -34,7 +34,8 @@ from ..primitives.conventions import FRAMEWORKS, Profile, is_neutral
 from ..core.errors import (Location, ProgramSyntaxError, PwverifyError, UnsupportedError, UsageError)
 from ..ir.graph import Graph
 from .builder import Builder
-from .interpreter import (DEFAULT_ALIASES, _BUILTINS, Function, Interpreter, State, _canonical)
+from .interpreter import Interpreter
+from .objects import DEFAULT_ALIASES, Function, State, canonical as _canonical, is_builtin
 from ..ir.values import Array, Cond, Sym, is_number
 
 _PROGRAM_FILE = re.compile(r"^(?P<path>.+?\.py)(?::(?P<func>[A-Za-z_][A-Za-z0-9_]*))?$")
@@ -277,7 +278,7 @@ def _free_names(tree: ast.Expression, framework: str) -> list[tuple[str, ast.Nam
         if name in seen or name in bound:
             continue
         seen.add(name)
-        known = (name in _BUILTINS or name in DEFAULT_ALIASES or
+        known = (is_builtin(name) or name in DEFAULT_ALIASES or
                  is_neutral(name) or name in ("True", "False", "None"))
         if known or name in called:
             continue

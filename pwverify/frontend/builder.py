@@ -77,6 +77,35 @@ class Builder:
         self.profile = profile
         self.location: Location | None = None
         self.frameworks: dict[str, tuple[str, Location | None]] = {}
+        #: The interpreter reading the program: the program's own arithmetic, iteration
+        #: and calls (of its functions, lambdas, layers) go through it.
+        self.host: Any = None
+
+    # -- the program's own operations (through the interpreter) ---------------------------
+    def arith(self, op: str, x: Any, y: Any) -> Any:
+        """``x op y`` as the program's ``+ - * / **`` (exact on constants, nodes otherwise)."""
+        import ast
+        node = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow, "@": ast.MatMult}[op]()
+        return self.host.binop(node, x, y, None)
+
+    def call(self, fn: Any, positional: Sequence[Any], keywords: dict | None = None) -> Any:
+        """Call a value of the program (a function, a lambda, a layer, a registered name)."""
+        return self.host.call(fn, list(positional), dict(keywords or {}), None)
+
+    def call_name(self, qualified: str, positional: Sequence[Any], keywords: dict | None = None) -> Any:
+        """Call a registered name (``torch.relu``) as the program would."""
+        return self.host.call_qualified(qualified, list(positional), dict(keywords or {}), None)
+
+    def sequence(self, value: Any) -> list[Any]:
+        """The items of a value the program iterates over (a list, a tensor's rows, a range)."""
+        if self.host is not None:
+            return self.host._iterate(value, None)
+        return self.iterate(value)
+
+    @staticmethod
+    def describe(value: Any) -> str:
+        """What a value is, in words for messages (``a tensor of shape (3,)``)."""
+        return _kind(value)
 
     # -- errors ------------------------------------------------------------------------
     def fail(self, message: str, hint: str | None = None, kind=UnsupportedError) -> NoReturn:
