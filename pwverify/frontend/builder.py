@@ -19,7 +19,10 @@ from ..primitives.conventions import Profile
 from ..core.errors import ArityError, FrameworkError, Location, UnsupportedError
 from ..ir.graph import Graph
 from ..primitives import registry
+from ..primitives.layers import Layer, Param
 from ..primitives.registry import ARGS
+from ..primitives.tensors import Masked, Unset
+from .objects import Partial, kind as _kind
 from ..ir.values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
                      elementwise, is_number, is_scalar)
 
@@ -30,6 +33,9 @@ class Module:
 
     call: Callable[..., Any]
 
+    def describe_value(self) -> str:
+        return "a layer object"
+
 
 @dataclass(frozen=True)
 class IndexedResult:
@@ -37,6 +43,9 @@ class IndexedResult:
 
     values: Any
     what: str
+
+    def describe_value(self) -> str:
+        return f"the (values, indices) result of {self.what}"
 
     def field(self, name: str, builder: "Builder"):
         if name == "values":
@@ -60,6 +69,9 @@ class ArgIndex:
     kind: str                 # "max" or "min"
     dim: int | None           # None: over all entries
     keepdim: bool
+
+    def describe_value(self) -> str:
+        return "the result of argmax/argmin (usable only as an index: x[x.argmax()])"
 
 
 def _fraction(value: sympy.Expr) -> Fraction | None:
@@ -102,6 +114,47 @@ class Builder:
             return self.host._iterate(value, None)
         return self.iterate(value)
 
+    def partial(self, func: Any, args: tuple, keywords: tuple = ()) -> Partial:
+        """``functools.partial(func, *args, **keywords)``."""
+        return Partial(func, tuple(args), tuple(keywords))
+
+    def truth(self, value: Any) -> Any:
+        """A truth value: a Python bool, or a condition on the inputs."""
+        return self.host.truth(value, None)
+
+    def compare(self, rel: str, x: Any, y: Any) -> Any:
+        """``x rel y`` as the program's comparison (entrywise on tensors: conditions)."""
+        import ast
+        op = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq, "!=": ast.NotEq}[rel]()
+        return self.host.compare(op, x, y, None)
+
+    def truth_array(self, value: Any) -> Any:
+        """Conditions entrywise: a tensor of numbers means ``!= 0`` entrywise (a mask)."""
+        if isinstance(value, Masked):
+            value = value.values
+        if isinstance(value, Param):
+            value = self.param_value(value)
+        if isinstance(value, (list, tuple)):
+            value = self.to_array(value) if not all(isinstance(v, (Cond, bool)) for v in value) else \
+                Array((len(value),), tuple(value))
+        if isinstance(value, Array):
+            return value.with_items([v if isinstance(v, (Cond, bool)) else self.truth(v) for v in value.items])
+        return value if isinstance(value, (Cond, bool)) else self.truth(value)
+
+    def logical(self, kind: str, x: Any, y: Any) -> Any:
+        """``and``/``or``/``xor`` of conditions, entrywise."""
+        import ast
+        op = {"and": ast.BitAnd, "or": ast.BitOr, "xor": ast.BitXor}[kind]()
+        return self.host._logical(op, x, y, None)
+
+    def any_of(self, items: Sequence[Any]) -> Any:
+        from ..ir.values import cond_or
+        return cond_or([self.truth(v) for v in items])
+
+    def all_of(self, items: Sequence[Any]) -> Any:
+        from ..ir.values import cond_and
+        return cond_and([self.truth(v) for v in items])
+
     @staticmethod
     def describe(value: Any) -> str:
         """What a value is, in words for messages (``a tensor of shape (3,)``)."""
@@ -132,17 +185,70 @@ class Builder:
             return self.graph.const(Fraction(value), self.location)
         if isinstance(value, Array) and value.shape == ():
             return self.node(value.items[0])
+        if isinstance(value, (Cond, bool, Unset)):
+            return self.node(self.scalar(value))
         self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
 
     def scalar(self, value: Any) -> Any:
-        """A scalar from a scalar or a 0-d array."""
+        """A scalar from a scalar or a 0-d array; a condition used as a number is 1 or 0."""
         if isinstance(value, Array) and value.shape == ():
-            return value.items[0]
+            value = value.items[0]
         if is_scalar(value):
             return value
         if isinstance(value, bool):
             return int(value)
+        if isinstance(value, Cond):
+            return self.indicator(value)
+        if isinstance(value, Unset):
+            self.fail(f"an entry of the array made by {value.where} is read before it is written",
+                      "write every entry before reading it, or start from zeros")
         self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
+
+    def indicator(self, cond: Cond) -> Any:
+        """A comparison used as a number: 1 where it holds, else 0 (a step function with
+        derivative 0, as ``(x > 0).float()`` has in every framework)."""
+        return self.select(cond, [1], [0], lazy=False)[0]
+
+    def number(self, value: Any) -> Any:
+        """``value`` with conditions (also inside tensors) turned into 1/0 numbers."""
+        if isinstance(value, (Cond, bool)):
+            return self.scalar(value)
+        if isinstance(value, Array) and any(isinstance(v, (Cond, bool)) for v in value.items):
+            return value.with_items([self.scalar(v) if isinstance(v, (Cond, bool)) else v for v in value.items])
+        return value
+
+    # -- parameters and detaching ------------------------------------------------------
+    @staticmethod
+    def is_param(value: Any) -> bool:
+        return isinstance(value, Param)
+
+    def param_value(self, param: Param) -> Array:
+        """The entries of a layer's parameter: inputs named by its state_dict key, or constants."""
+        if param.value is None:
+            if param.init is not None and not param.trainable:
+                return param.init
+            self.fail(f"a parameter of shape {param.shape} is used, but it has no state_dict name: it "
+                      f"belongs to a layer made outside the module pwverify reads",
+                      "make layers in the __init__ of the module named as the PROGRAM (path.py:Net)")
+        return param.value
+
+    def detach(self, value: Any) -> Any:
+        """``value`` with every entry passed through ``stop_gradient`` (what ``.item()``,
+        ``.detach()`` and ``torch.no_grad()`` do)."""
+        if isinstance(value, Sym):
+            node = self.graph.nodes[value.nid]
+            return value if node.op == "stop_gradient" else self.apply("stop_gradient", [value])
+        if isinstance(value, Cond):
+            return value
+        if isinstance(value, Array):
+            return value.with_items([self.detach(v) for v in value.items])
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.detach(v) for v in value)
+        return value
+
+    def unmask(self, value: Any) -> Any:
+        """The whole array behind ``x[mask]`` (elementwise calls keep the mask aside)."""
+        return value.values if isinstance(value, Masked) else value
 
     @staticmethod
     def is_tensor(value: Any) -> bool:
@@ -204,16 +310,25 @@ class Builder:
     def to_array(self, value: Any) -> Array:
         if isinstance(value, Array):
             return value
+        if isinstance(value, (Cond, Unset)):
+            return Array((), (value,))
+        if isinstance(value, Masked):
+            self.fail("x[mask] has as many entries as the mask holds, which depends on the inputs",
+                      "x[mask].sum(), x[mask].mean(), y[mask] = x[mask], or torch.where(mask, x, 0)")
+        if isinstance(value, Param):
+            return self.param_value(value)
+        if isinstance(value, (list, tuple)) and any(isinstance(v, (Cond, bool)) for v in _flat(value)):
+            value = _map_nested(value, lambda v: self.scalar(v) if isinstance(v, (Cond, bool)) else v)
         try:
             return Array.from_nested(value if not isinstance(value, (list, tuple)) else list(value))
         except ShapeError as exc:
             self.fail(f"not a tensor: {exc}", "a tensor, a list of numbers, or a number")
 
     def _operand(self, value: Any) -> Any:
-        if isinstance(value, (list, tuple)):
+        if isinstance(value, (list, tuple, Param)):
             return self.to_array(value)
-        if isinstance(value, bool):
-            return int(value)
+        if isinstance(value, (bool, Cond)):
+            return self.scalar(value)
         if isinstance(value, (Array, Sym)) or is_number(value):
             return value
         self.fail(f"expected a number or a tensor, got {_kind(value)}")
@@ -401,24 +516,24 @@ class Builder:
             self.fail(str(exc))
 
 
+def _flat(value: Any):
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _map_nested(value: Any, fn) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_map_nested(v, fn) for v in value]
+    return fn(value)
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Sym) or isinstance(b, Sym):
         return a == b
     return is_number(a) and is_number(b) and Fraction(a) == Fraction(b)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, Infinity):
-        return "an infinite constant (allowed only as a norm's order or the initial value of reduce_window)"
-    if isinstance(value, ArgIndex):
-        return "the result of argmax/argmin (usable only as an index: x[x.argmax()])"
-    if isinstance(value, Array):
-        return f"a tensor of shape {value.shape}"
-    if isinstance(value, Cond):
-        return "a condition"
-    if value is None:
-        return "None"
-    return f"a {type(value).__name__}"
 
 
 __all__ = ["ArgIndex", "Builder", "Module", "IndexedResult", "broadcast_shapes", "broadcast_to"]

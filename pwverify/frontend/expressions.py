@@ -10,10 +10,18 @@ import ast
 from fractions import Fraction
 from typing import Any
 
-from ..ir.values import Array, Cond, Infinity, ShapeError, Sym, cond_and, cond_not, cond_or, elementwise, is_number
+import math
+
+from ..ir.values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_to, cond_and, cond_not, cond_or,
+                         elementwise, is_number)
+from ..primitives.layers import Layer, Param
+from ..primitives.tensors import AtIndexer, Masked, MaskIndex
 from .builder import ArgIndex, IndexedResult
-from .objects import (INFINITY_NAMES, SUPPORTED_EXPRESSIONS, BoundMethod, Function, QualName, State,
-                      canonical, describe_expr, kind)
+from .classes import ClassValue, Instance, Super
+from .names import ModuleRef
+from .objects import (INFINITY_NAMES, SUPPORTED_EXPRESSIONS, BoundMethod, Function, Partial, QualName, State,
+                      canonical, depends_on_inputs, describe_expr, kind)
+from .tensor_attributes import TENSOR_ATTRIBUTES
 
 
 class ExpressionsMixin:
@@ -32,11 +40,39 @@ class ExpressionsMixin:
             return value
         if isinstance(value, float):
             text = ast.get_source_segment(self.source, node) or repr(value)
+            if math.isinf(value):
+                self.fail(node, f"the literal {text} is outside the float64 range (Python reads it as inf)",
+                          "a finite number, or math.inf where an infinity is meant")
             try:
                 return Fraction(text.replace("_", ""))
             except ValueError:
                 return Fraction(value)
-        self.fail(node, f"{type(value).__name__} constants are not supported", "ints and floats")
+        if value is Ellipsis:
+            return Ellipsis
+        if isinstance(value, Fraction):
+            return value  # a constant of the PROGRAM's target text, read exactly
+        what = {complex: "complex numbers", bytes: "bytes"}.get(type(value), f"{type(value).__name__} constants")
+        self.fail(node, f"{what} are not supported", "ints and floats")
+
+    def _eval_Dict(self, node: ast.Dict, state: State) -> dict:
+        out: dict = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                value = self.eval(v, state)
+                if not isinstance(value, dict):
+                    self.fail(v, f"**{ast.unparse(v)} is {kind(value)}, not a dict")
+                out.update(value)
+                continue
+            key = self.eval(k, state)
+            if depends_on_inputs(key) or not isinstance(key, (str, int, Fraction, bool, tuple, type(None))):
+                self.fail(k, "dict keys must be constants (strings, numbers)")
+            out[key] = self.eval(v, state)
+        return out
+
+    def _eval_DictComp(self, node: ast.DictComp, state: State) -> dict:
+        pairs = self._comprehension(ast.ListComp(elt=ast.Tuple([node.key, node.value], ast.Load()),
+                                                 generators=node.generators), state)
+        return dict(pairs)
 
     def _eval_Name(self, node: ast.Name, state: State) -> Any:
         return self.lookup(node.id, state, node)
@@ -59,6 +95,11 @@ class ExpressionsMixin:
     def _eval_JoinedStr(self, node, state) -> str:
         return "<f-string>"
 
+    def _eval_NamedExpr(self, node: ast.NamedExpr, state: State) -> Any:
+        value = self.eval(node.value, state)
+        self.assign(node.target, value, state)
+        return value
+
     def _eval_Slice(self, node: ast.Slice, state: State) -> slice:
         parts = [self.eval(p, state) if p is not None else None for p in (node.lower, node.upper, node.step)]
         for p, sub in zip(parts, (node.lower, node.upper, node.step)):
@@ -78,20 +119,38 @@ class ExpressionsMixin:
             return Infinity(1) if name in INFINITY_NAMES else QualName(name)
         if isinstance(value, IndexedResult):
             return value.field(attr, self.b)
-        if isinstance(value, (Array, Sym)) or is_number(value):
+        if isinstance(value, Instance):
+            return self.instance_attribute(value, attr, node)
+        if isinstance(value, ClassValue):
+            return self.class_attribute(value, attr, node)
+        if isinstance(value, Super):
+            return self.super_attribute(value, attr, node)
+        if isinstance(value, ModuleRef):
+            return self.member(value.scope, attr, node)
+        if isinstance(value, Layer):
+            if attr in ("eval", "train", "to", "cpu", "cuda", "double", "float"):
+                return Partial(QualName("builtins.__pwverify_identity__"), (value,), ())
+            return self.layer_attribute(value, attr, node)
+        if isinstance(value, Param):
+            value = self.b.param_value(value)
+        if isinstance(value, Masked):
+            if attr in ("shape", "size", "numel") or attr == "__len__":
+                self.fail(node, f"x[mask].{attr}: how many entries a mask selects depends on the inputs",
+                          "mask.sum() counts them as a number")
+            return BoundMethod(value, attr)
+        if isinstance(value, (Array, Sym, Cond, bool)) or is_number(value):
             arr = value if isinstance(value, Array) else Array.scalar(value)
-            if attr == "shape":
-                return tuple(arr.shape)
-            if attr == "T":
-                return arr.transpose()
-            if attr == "ndim":
-                return arr.ndim
-            if attr == "real":
-                return value
+            tensor_attr = TENSOR_ATTRIBUTES.get(attr)
+            if tensor_attr is not None:
+                return tensor_attr(self, value, arr, node)
             return BoundMethod(value, attr)
         if isinstance(value, (list, tuple)) and attr in ("index", "count"):
             return BoundMethod(value, attr)
-        self.fail(node, f"{kind(value)} has no supported attribute {attr!r}")
+        if isinstance(value, dict) and attr in ("items", "keys", "values", "get"):
+            return BoundMethod(value, attr)
+        if isinstance(value, AtIndexer):
+            return BoundMethod(value, attr)
+        self.fail(node, f"{kind(value)} has no attribute {attr!r} pwverify can read")
 
     # -- indexing ----------------------------------------------------------------------------
     def _eval_Subscript(self, node: ast.Subscript, state: State) -> Any:
@@ -106,8 +165,22 @@ class ExpressionsMixin:
         return self.eval(node, state)
 
     def subscript(self, container: Any, key: Any, node: ast.AST) -> Any:
+        if isinstance(container, Param):
+            container = self.b.param_value(container)
         if isinstance(key, ArgIndex):
             return self.b.gather(container, key)
+        if isinstance(container, AtIndexer) and not container.indexed:
+            return AtIndexer(container.array, key, True)
+        if isinstance(container, Layer):
+            children = list(container.children.values())
+            if isinstance(key, str) and key in container.children:
+                return container.children[key]
+            if isinstance(key, slice):
+                return children[key]
+            return children[self._concrete_index(key, node)]
+        mask = self.mask_of(key, container, node)
+        if mask is not None:
+            return Masked(self.b.to_array(container), mask)
         if isinstance(container, IndexedResult):
             if key == 0:
                 return container.values
@@ -129,10 +202,32 @@ class ExpressionsMixin:
             except (ShapeError, IndexError) as exc:
                 self.fail(node, f"indexing: {exc}")
         if isinstance(container, dict):
+            if key not in container:
+                self.fail(node, f"the key {key!r} is not in the dict", ", ".join(map(repr, container)))
             return container[key]
         self.fail(node, f"cannot index {kind(container)}")
 
+    def mask_of(self, key: Any, container: Any, node: ast.AST) -> Array | None:
+        """The mask when ``key`` is a tensor of conditions (``x[x < 0]``), else None."""
+        if isinstance(key, MaskIndex):
+            key = key.mask
+        if isinstance(key, Cond):
+            key = Array((), (key,))
+        if not (isinstance(key, Array) and key.size and
+                all(isinstance(v, (Cond, bool)) for v in key.items)):
+            return None
+        arr = self.b.to_array(container)
+        if key.shape != arr.shape:
+            try:
+                key = broadcast_to(key, arr.shape)
+            except ShapeError:
+                self.fail(node, f"a mask of shape {key.shape} indexing a tensor of shape {arr.shape}",
+                          "a mask of the tensor's shape")
+        return key
+
     def _concrete_index(self, key: Any, node: ast.AST) -> int:
+        if isinstance(key, Array) and key.shape == () and isinstance(key.items[0], int):
+            key = key.items[0]
         if isinstance(key, bool) or not isinstance(key, int):
             if isinstance(key, (Sym, Array)) or isinstance(key, Fraction):
                 self.fail(node, "indexing with a value that depends on the inputs (or is not an int) "
@@ -156,10 +251,23 @@ class ExpressionsMixin:
                 return -value
             if isinstance(value, (list, tuple)):
                 self.fail(node, "negation of a list", "a tensor")
-            return elementwise(lambda a: -a if is_number(a) else self.b.apply("neg", [a]), value)
-        if isinstance(node.op, ast.Invert) and isinstance(value, (Cond, bool)):
-            return cond_not(value)
+            if isinstance(value, Masked):
+                return Masked(self.negate(value.values, node), value.mask)
+            return self.negate(value, node)
+        if isinstance(node.op, ast.Invert):
+            if isinstance(value, (Cond, bool)):
+                return cond_not(value)
+            if isinstance(value, Array) and all(isinstance(v, (Cond, bool)) for v in value.items):
+                return value.with_items([cond_not(v) for v in value.items])
+            if isinstance(value, Masked):
+                return Masked(value.values.with_items([cond_not(v) for v in value.values.items]), value.mask)
         self.fail(node, f"operator {type(node.op).__name__} is not supported")
+
+    def negate(self, value: Any, node: ast.AST) -> Any:
+        value = self.b.number(self.b.param_value(value) if isinstance(value, Param) else value)
+        if not (isinstance(value, (Array, Sym)) or is_number(value)):
+            self.fail(node, f"negation of {kind(value)}")
+        return elementwise(lambda a: -a if is_number(a) else self.b.apply("neg", [self.b.scalar(a)]), value)
 
     def _eval_BoolOp(self, node: ast.BoolOp, state: State) -> Any:
         parts = []
@@ -232,4 +340,7 @@ class ExpressionsMixin:
         return out
 
     def _eval_Lambda(self, node: ast.Lambda, state: State) -> Function:
-        return Function(node, dict(state.env))
+        return Function(node, dict(state.env), self.scope)
+
+    def _eval_SetComp(self, node, state) -> Any:
+        self.fail(node, "a set comprehension is not supported", "a list comprehension")

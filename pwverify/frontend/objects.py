@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ..ir.values import Array, Cond, Sym, is_number
+from ..ir.values import Array, Cond, Infinity, Sym, is_number
 from ..primitives import registry
+from ..primitives.layers import Layer, Param
+from ..primitives.tensors import Masked, Unset
 
 MAX_UNROLL = 100_000
 MAX_INLINE_DEPTH = 64
@@ -54,17 +56,51 @@ class QualName:
 
     name: str
 
+    def describe_value(self) -> str:
+        if registry.resolve(self.name) is not None:
+            return f"the function {self.name.removeprefix('builtins.')}"
+        return f"the name {self.name}"
 
-@dataclass
+
+@dataclass(eq=False)
 class Function:
-    """A function of the analysed file (or a lambda), inlined where it is called."""
+    """A function of the analysed file (or a lambda), inlined where it is called.
+
+    ``scope`` is the module it was defined in (its names and locations), ``receiver``
+    the object a method is bound to (passed as its first parameter), ``owner`` the class
+    that defines a method (where ``super()`` starts looking).
+    """
 
     node: ast.FunctionDef | ast.Lambda
     closure: dict[str, Any] = field(default_factory=dict)
+    scope: Any = None
+    receiver: Any = None
+    owner: Any = None
+    #: the function runs as under ``@torch.no_grad()``: what it returns is detached
+    detached: bool = False
 
     @property
     def name(self) -> str:
         return getattr(self.node, "name", "<lambda>")
+
+    def describe_value(self) -> str:
+        what = "method" if self.receiver is not None else "function"
+        return f"the {what} {self.name}" if self.name != "<lambda>" else "a lambda"
+
+    def bind(self, receiver: Any, owner: Any) -> "Function":
+        return Function(self.node, self.closure, self.scope, receiver, owner, self.detached)
+
+
+@dataclass(frozen=True)
+class Partial:
+    """``functools.partial(f, *args, **keywords)``."""
+
+    func: Any
+    args: tuple
+    keywords: tuple  # (name, value) pairs
+
+    def describe_value(self) -> str:
+        return "a functools.partial"
 
 
 @dataclass(frozen=True)
@@ -72,12 +108,18 @@ class BoundMethod:
     receiver: Any
     name: str
 
+    def describe_value(self) -> str:
+        return f"the method .{self.name}()"
+
 
 @dataclass(frozen=True)
 class Undefined:
     """A variable assigned on only some paths of an ``if``."""
 
     name: str
+
+    def describe_value(self) -> str:
+        return f"{self.name!r}, assigned on only some paths"
 
 
 @dataclass
@@ -156,8 +198,43 @@ def rational_power(x, y: Fraction):
 
 
 def kind(value: Any) -> str:
-    from .builder import _kind
-    return _kind(value)
+    """What a value is, in the program's terms (never an internal class name)."""
+    describe = getattr(value, "describe_value", None)
+    if callable(describe):
+        return describe()
+    if isinstance(value, Sym):
+        return "a number that depends on the inputs"
+    if isinstance(value, bool):
+        return f"the truth value {value}"
+    if is_number(value):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, dict):
+        return "a dict"
+    if isinstance(value, range):
+        return "a range"
+    if isinstance(value, Masked):
+        return "x[mask] (the entries a mask selects)"
+    if isinstance(value, Unset):
+        return f"an unwritten entry of {value.where}"
+    if isinstance(value, Param):
+        return f"the parameter {value.name or ''} of shape {value.shape}".replace("  ", " ")
+    if isinstance(value, Layer):
+        return f"a {value.kind.split('.')[-1]} layer"
+    if isinstance(value, Infinity):
+        return "an infinite constant (allowed only as a norm's order or the initial value of reduce_window)"
+    if isinstance(value, Array):
+        return f"a tensor of shape {value.shape}"
+    if isinstance(value, Cond):
+        return "a condition"
+    if value is None:
+        return "None"
+    if type(value).__module__ == "builtins":
+        return f"a {type(value).__name__}"
+    return "a value pwverify cannot use here"
 
 
 def as_load(node: ast.expr) -> ast.expr:

@@ -13,7 +13,10 @@ import ast
 from typing import Any, Callable
 
 from ..core.errors import ArityError
-from ..ir.values import Array, Cond, ShapeError, Sym, cond_and, cond_not, cond_or, is_scalar
+from ..ir.values import Array, Cond, ShapeError, Sym, broadcast_to, cond_and, cond_not, cond_or, is_scalar
+from ..primitives.layers import Param
+from ..primitives.structural import GradMode
+from ..primitives.tensors import Masked
 from .builder import IndexedResult
 from .objects import (MAX_UNROLL, SUPPORTED_STATEMENTS, Break, Continue, Function, IndicesPlaceholder,
                       State, Undefined, as_load, describe_stmt, identical, is_0d, kind)
@@ -64,23 +67,32 @@ class StatementsMixin:
         pass
 
     def _exec_Assign(self, stmt: ast.Assign, state: State) -> None:
-        value = self.eval(stmt.value, state)
+        value = self._computed(stmt.value, self.eval(stmt.value, state))
         for target in stmt.targets:
             self.assign(target, value, state)
 
     def _exec_AnnAssign(self, stmt: ast.AnnAssign, state: State) -> None:
         if stmt.value is not None:
-            self.assign(stmt.target, self.eval(stmt.value, state), state)
+            self.assign(stmt.target, self._computed(stmt.value, self.eval(stmt.value, state)), state)
 
     def _exec_AugAssign(self, stmt: ast.AugAssign, state: State) -> None:
         load = as_load(stmt.target)
         current = self.eval(load, state)
         value = self.binop(stmt.op, current, self.eval(stmt.value, state), stmt)
-        self.assign(stmt.target, value, state)
+        self.assign(stmt.target, self._computed(stmt, value), state)
+
+    def _computed(self, node: ast.AST, value: Any) -> Any:
+        """A value computed by a statement: detached inside ``with torch.no_grad()`` (a bare
+        name is the same tensor, and stays attached)."""
+        if self.no_grad_depth and not isinstance(node, ast.Name):
+            return self.b.detach(value)
+        return value
 
     def assign(self, target: ast.expr, value: Any, state: State) -> None:
         if isinstance(target, ast.Name):
             state.env[target.id] = value
+        elif isinstance(target, ast.Attribute):
+            self.set_attribute(self.eval(as_load(target.value), state), target.attr, value, target)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self._unpack(value, len(target.elts), target)
             for t, v in zip(target.elts, items):
@@ -107,6 +119,18 @@ class StatementsMixin:
         return list(value)
 
     def _set_item(self, container: Any, key: Any, value: Any, node: ast.AST) -> Any:
+        if isinstance(container, Param):
+            container = self.b.param_value(container)
+        if isinstance(container, dict):
+            new_dict = dict(container)
+            new_dict[key] = value
+            return new_dict
+        mask = self.mask_of(key, container, node) if isinstance(container, Array) else None
+        if mask is not None:
+            return self._set_masked(container, mask, value, node)
+        if isinstance(value, Masked):
+            self.fail(node, "assigning x[mask] to entries chosen by position: how many entries a mask "
+                            "selects depends on the inputs", "y[mask] = x[mask] with the same mask")
         if isinstance(container, list):
             index = self._concrete_index(key, node)
             new = list(container)
@@ -123,8 +147,39 @@ class StatementsMixin:
                 self.fail(node, f"tensor assignment: {exc}")
         self.fail(node, f"item assignment on {kind(container)} is not supported", "lists and tensors")
 
+    def _set_masked(self, container: Array, mask: Array, value: Any, node: ast.AST) -> Array:
+        """``x[mask] = v``: each entry is v's where the mask holds, else x's (a lazy select)."""
+        if isinstance(value, Masked):
+            if value.mask != mask:
+                self.fail(node, "y[mask] = x[other_mask] with a different mask",
+                          "the same mask on both sides")
+            value = value.values
+        value = self.b.number(value)
+        if isinstance(value, Array) and value.shape != container.shape:
+            if value.size != 1:
+                self.fail(node, f"x[mask] = a tensor of shape {value.shape}: how many entries the mask "
+                                f"selects depends on the inputs", "a number, x[mask] of the same mask, or "
+                                                                  "a tensor of x's shape")
+        try:
+            values = broadcast_to(value, container.shape).items if isinstance(value, Array) else \
+                (value,) * container.size
+        except ShapeError as exc:
+            self.fail(node, f"tensor assignment: {exc}")
+        self.b.location = self.loc(node)
+        items = []
+        for cond, new, old in zip(mask.items, values, container.items):
+            if cond is True:
+                items.append(new)
+            elif cond is False:
+                items.append(old)
+            else:
+                items.append(self.b.select(cond, [new], [old], lazy=True)[0])
+        return container.with_items(items)
+
     def _exec_Return(self, stmt: ast.Return, state: State) -> None:
         value = self.eval(stmt.value, state) if stmt.value is not None else None
+        if self.no_grad_depth:
+            value = self.b.detach(value)
         if state.returned is False:
             state.value = value
         else:
@@ -148,7 +203,11 @@ class StatementsMixin:
 
     def _join(self, test: Cond, a: State, b: State, into: State, node: ast.AST) -> None:
         """Merge the states after the two branches of an if on ``test``."""
-        returned = cond_or([cond_and([test, a.returned]), cond_and([cond_not(test), b.returned])])
+        if a.returned is True and b.returned is True or \
+                not isinstance(a.returned, bool) and a.returned == b.returned:
+            returned = a.returned  # test or not test: both branches returned where they did
+        else:
+            returned = cond_or([cond_and([test, a.returned]), cond_and([cond_not(test), b.returned])])
         pairs: list[tuple[Any, Any]] = []
         names: list[str] = []
         if a.returned is True:
@@ -287,7 +346,9 @@ class StatementsMixin:
 
     # -- definitions, imports, assertions ----------------------------------------------------
     def _exec_FunctionDef(self, stmt: ast.FunctionDef, state: State) -> None:
-        state.env[stmt.name] = Function(stmt, dict(state.env))
+        fn = Function(stmt, dict(state.env), self.scope)
+        fn.closure[stmt.name] = fn  # a nested function may call itself (recursion is refused there)
+        state.env[stmt.name] = self.decorate(fn)
 
     def _exec_Import(self, stmt, state) -> None:
         self._import(stmt)
@@ -297,7 +358,42 @@ class StatementsMixin:
     def _exec_Assert(self, stmt: ast.Assert, state: State) -> None:
         test = self.truth(self.eval(stmt.test, state), stmt.test)
         if test is False:
-            self.fail(stmt, "this assertion fails for every input")
+            hint = None
+            if "requires_grad" in ast.unparse(stmt.test):
+                hint = "--wrt NAMES: the inputs whose gradient is asked for require grad, the others do not"
+            self.fail(stmt, "this assertion fails for every input", hint)
         if not isinstance(test, bool):
             self.fail(stmt, "assertions on values that depend on the inputs are not supported",
                       "assertions on shapes and constants")
+
+    def _exec_With(self, stmt: ast.With, state: State) -> None:
+        detaching = False
+        for item in stmt.items:
+            ctx = self.eval(item.context_expr, state)
+            if not isinstance(ctx, GradMode):
+                self.fail(item.context_expr, f"the context manager {ast.unparse(item.context_expr)} is not "
+                                             f"supported", "with torch.no_grad(), torch.enable_grad(), "
+                                                           "torch.autocast(...)")
+            detaching = detaching or not ctx.enabled
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, None, state)
+        self.no_grad_depth += detaching
+        try:
+            self.exec_block(stmt.body, state)
+        finally:
+            self.no_grad_depth -= detaching
+
+    def _exec_Raise(self, stmt: ast.Raise, state: State) -> None:
+        if self.symbolic_depth:
+            self.fail(stmt, "raise under a condition that depends on the inputs is not supported",
+                      "raise under conditions on shapes and constants")
+        self.fail(stmt, "the program raises an exception here for every input")
+
+    def _exec_Delete(self, stmt: ast.Delete, state: State) -> None:
+        for target in stmt.targets:
+            if not isinstance(target, ast.Name):
+                self.fail(target, "del of anything but a name is not supported", "del x")
+            state.env.pop(target.id, None)
+
+    def _exec_ClassDef(self, stmt: ast.ClassDef, state: State) -> None:
+        state.env[stmt.name] = self.class_value(stmt, self.scope)

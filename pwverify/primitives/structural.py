@@ -13,6 +13,7 @@ so a program's every callable name resolves in one registry.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -20,6 +21,7 @@ from ..core.errors import ArityError
 from ..ir.values import Array, Infinity, ShapeError, is_number
 from .conventions import resolve_name
 from .registry import Call, Signature, add_call
+from .tensors import Masked
 
 #: The frameworks' namespaces, and the framework the arrays they make belong to.
 NAMESPACES = (("torch", "torch"), ("jax", "jax.numpy"), ("tensorflow", "tensorflow"), (None, "numpy"))
@@ -77,7 +79,7 @@ def _sum(b, bd):
 
 
 def _float(b, bd):
-    value = bd["x"]
+    value = b.unmask(bd["x"])
     if isinstance(value, str):
         text = value.strip().lower()
         if text in ("inf", "+inf", "infinity", "+infinity"):
@@ -89,14 +91,38 @@ def _float(b, bd):
         return Fraction(value.strip())
     if is_number(value):
         return Fraction(value)
-    return b.scalar(value)
+    return to_python(b, b.scalar(value), "float()")
+
+
+def to_python(b, value: Any, what: str) -> Any:
+    """A tensor turned into a Python number (``float(t)``, ``t.item()``): autodiff does not
+    follow it, so the value is detached (torch, tensorflow); jax refuses under ``jax.grad``."""
+    if not b.is_tensor(value):
+        return value
+    if b.profile.framework == "jax":
+        b.fail(f"{what} of a traced value fails under jax.grad (a concretization error)",
+               "keep the value a jax array, or jax.lax.stop_gradient(x) to detach it")
+    return b.detach(value)
 
 
 def _int(b, bd):
-    value = bd["x"]
+    value = b.unmask(bd["x"])
+    if isinstance(value, str):
+        return int(value)
     if is_number(value):
         return int(value)
-    b.fail("int() of a value that depends on the inputs is not supported")
+    value = b.scalar(value)
+    if is_number(value):
+        return int(value)
+    b.fail("int() of a value that depends on the inputs rounds it, which pwverify does not model",
+           "keep it a float, or int() of shapes and constants")
+
+
+def _bool(b, bd):
+    value = bd["x"]
+    if isinstance(value, (bool, int, Fraction, str)) or value is None:
+        return bool(value)
+    return b.truth(value)
 
 
 def _reduce(b, bd):
@@ -116,8 +142,38 @@ def _abs(b, bd):
     return b.call_name(resolve_name("builtins.abs", b.profile.framework), [bd["x"]], {})
 
 
+_TENSOR_CLASSES = {"torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "numpy.ndarray", "jax.Array",
+                   "jax.numpy.ndarray", "tensorflow.Tensor", "tensorflow.Variable", "torch.nn.Parameter"}
+_PYTHON_CLASSES = {"builtins.int": int, "builtins.float": float, "builtins.bool": bool, "builtins.str": str,
+                   "builtins.list": list, "builtins.tuple": tuple, "builtins.dict": dict}
+
+
 def _isinstance(b, bd):
-    b.fail("isinstance() is not supported")
+    """isinstance with tensor classes (a tensor, or a number that depends on the inputs, is one)
+    and Python's classes (checked on constants)."""
+    classes = bd["classinfo"]
+    classes = list(classes) if isinstance(classes, (tuple, list)) else [classes]
+    value = bd["obj"]
+    for cls in classes:
+        name = getattr(cls, "name", None)
+        if name in _TENSOR_CLASSES and (isinstance(value, Array) or b.is_tensor(value)):
+            return True
+        py = _PYTHON_CLASSES.get(name)
+        if py is not None and not b.is_tensor(value) and not isinstance(value, Array):
+            if py is float and is_number(value) or isinstance(value, py) and not \
+                    (py is int and isinstance(value, bool)):
+                return True
+        if name is None:
+            b.fail(f"isinstance() with {b.describe(cls)}", "tensor classes and int/float/bool/str/list/tuple/dict")
+    return False
+
+
+def _partial(b, bd):
+    return b.partial(bd["func"], tuple(bd["args"]))
+
+
+def _identity(b, bd):
+    return bd["x"]
 
 
 _BUILTINS = {
@@ -134,24 +190,69 @@ _BUILTINS = {
     "print": ("*args", lambda b, bd: None),
     "isinstance": ("obj, classinfo", _isinstance),
     "abs": ("x", _abs),
+    "bool": ("x=False", _bool),
+    "str": ("x=''", lambda b, bd: bd["x"] if isinstance(bd["x"], str) else "<str>"),
+    "dict": ("iterable=None", lambda b, bd: dict(b.sequence(bd["iterable"])) if bd["iterable"] else {}),
+    "round": ("number, ndigits=None", lambda b, bd: round(bd["number"], bd["ndigits"]) if is_number(bd["number"])
+              else b.fail("round() of a value that depends on the inputs is not supported")),
+    "any": ("iterable", lambda b, bd: b.any_of(b.sequence(bd["iterable"]))),
+    "all": ("iterable", lambda b, bd: b.all_of(b.sequence(bd["iterable"]))),
+    "input": ("prompt=''", lambda b, bd: b.fail("input() reads from the keyboard",
+                                                 "a constant, or a parameter of the analysed function")),
+    "__pwverify_identity__": ("x", _identity),
 }
 for _name, (_sig, _build) in _BUILTINS.items():
     structural(f"builtins.{_name}", _sig, guarded(_build, _name), f"Python's {_name}")
 structural("functools.reduce", "function, iterable, *initial", guarded(_reduce, "reduce"),
            "folds the function over the items (the function's tie rule applies at each step)")
 structural("math.fsum", "iterable, start=0", guarded(_sum, "fsum"), "exact sum")
+structural("functools.partial", "func, *args", _partial, "the function with its first arguments fixed")
+
+
+# -- gradient modes: torch.no_grad() and friends, as context managers -------------------------
+@dataclass(frozen=True)
+class GradMode:
+    """What ``with torch.no_grad():`` (``enabled=False``) and similar context managers do."""
+
+    enabled: bool
+    name: str
+
+    def describe_value(self) -> str:
+        return self.name
+
+
+def _grad_mode(enabled: bool, name: str):
+    return lambda b, bd: GradMode(enabled if "mode" not in bd else bool(bd["mode"]) == enabled, name)
+
+
+for _name in ("torch.no_grad", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"):
+    structural(_name, "", _grad_mode(False, _name), "a block whose values are detached")
+structural("torch.inference_mode", "mode=True", _grad_mode(False, "torch.inference_mode"),
+           "a block whose values are detached")
+structural("torch.set_grad_enabled", "mode", lambda b, bd: GradMode(bool(bd["mode"]), "torch.set_grad_enabled"),
+           "detached when mode is False")
+for _name in ("torch.enable_grad", "torch.autocast", "torch.cuda.amp.autocast", "torch.cpu.amp.autocast",
+              "contextlib.nullcontext", "warnings.catch_warnings", "numpy.errstate",
+              "torch.autograd.set_detect_anomaly", "torch.autograd.detect_anomaly"):
+    structural(_name, "*args, device_type=None, dtype=None, enabled=True, cache_enabled=None, all=None, "
+               "divide=None, over=None, under=None, invalid=None, record=False, check_nan=True",
+               (lambda n: lambda b, bd: GradMode(True, n))(_name),
+               "no effect on the computed function")
 
 
 # -- tensors: construction, joining, sums ----------------------------------------------------
 def _tensor(framework: str | None):
     def build(b, bd):
-        data = bd["data"]
+        data = b.unmask(bd["data"])
         if isinstance(data, Array):
-            return Array(data.shape, data.items, framework)
-        try:
-            return Array.from_nested(data, framework)
-        except ShapeError as exc:
-            b.fail(f"tensor(): {exc}")
+            arr = data
+        else:
+            arr = b.to_array(data if isinstance(data, (list, tuple)) else b.number(data))
+        arr = b.number(arr)
+        dtype = getattr(bd.get("dtype"), "name", bd.get("dtype"))
+        if isinstance(dtype, str) and dtype.split(".")[-1] in ("bool", "bool_"):
+            return Array(arr.shape, arr.items, framework)
+        return Array(arr.shape, arr.items, framework)
     return build
 
 
@@ -165,36 +266,6 @@ def _dim_of(bd, default: Any = 0) -> Any:
 
 def _keepdim_of(bd) -> bool:
     return bool(bd.get("keepdim") or bd.get("keepdims"))
-
-
-def _stack(framework: str | None):
-    def build(b, bd):
-        items = b.sequence(bd["tensors"])
-        dim = _dim_of(bd)
-        arrays = [b.to_array(x) for x in items]
-        if not arrays or any(a.shape != arrays[0].shape for a in arrays):
-            b.fail("stack() needs tensors of the same shape")
-        nested = Array.from_nested([a.to_nested() if a.shape else a.items[0] for a in arrays], framework)
-        if dim not in (0, -nested.ndim):
-            if nested.ndim == 2 and dim in (1, -1):
-                return nested.transpose()
-            b.fail(f"stack along dim {dim} of shape {nested.shape} is not supported", "dim=0")
-        return nested
-    return build
-
-
-def _cat(framework: str | None):
-    def build(b, bd):
-        items = [b.to_array(x) for x in b.sequence(bd["tensors"])]
-        dim = _dim_of(bd)
-        if dim not in (0, -1) or any(a.ndim != 1 for a in items):
-            b.fail("cat() of 1-D tensors only", "cat([a, b]) of 1-D tensors")
-        return Array((sum(a.size for a in items),), tuple(v for a in items for v in a.items), framework)
-    return build
-
-
-def _reshape_fn(b, bd):
-    return reshape(b, b.to_array(bd["input"]), tuple(bd["shape"]))
 
 
 def reshape(b, arr: Array, shape: tuple) -> Array:
@@ -212,86 +283,50 @@ def sum_along(b, x: Array, dim, keep) -> Any:
     return x.stack_lanes([add_all(b, lane) for lane in lanes], outer, int(dim), bool(keep))
 
 
+def masked_entries(b, value: Any) -> tuple[Array, Any]:
+    """The entries to sum, and how many there are: ``x[mask]`` contributes ``x`` where the
+    mask holds and 0 elsewhere (a lazy select), and counts ``mask.sum()`` entries."""
+    if isinstance(value, Masked):
+        items = [b.select(c, [v], [0], lazy=True)[0] for c, v in zip(value.mask.items, b.number(value.values).items)]
+        return value.values.with_items(items), add_all(b, [b.number(c) for c in value.mask.items])
+    arr = b.to_array(b.number(value))
+    return arr, None
+
+
 def _sum_fn(b, bd):
-    return sum_along(b, b.to_array(bd["input"]), _dim_of(bd, None), _keepdim_of(bd))
+    x, _ = masked_entries(b, bd["input"])
+    if isinstance(bd["input"], Masked) and _dim_of(bd, None) is not None:
+        b.fail("x[mask].sum(dim): x[mask] is 1-D with as many entries as the mask holds", "x[mask].sum()")
+    return sum_along(b, x, _dim_of(bd, None), _keepdim_of(bd))
 
 
 def _mean_fn(b, bd):
-    x, dim = b.to_array(bd["input"]), _dim_of(bd, None)
+    x, count = masked_entries(b, bd["input"])
+    dim = _dim_of(bd, None)
+    if count is not None and dim is not None:
+        b.fail("x[mask].mean(dim): x[mask] is 1-D with as many entries as the mask holds", "x[mask].mean()")
     total = sum_along(b, x, dim, _keepdim_of(bd))
-    count = x.size if dim is None else x.shape[dim]
+    if count is None:
+        count = x.size if dim is None else x.shape[dim]
     return b.arith("/", total, count)
 
 
+sum_method = guarded(_sum_fn, "sum")
+mean_method = guarded(_mean_fn, "mean")
 _DATA = ("data, dtype=None, device=None, requires_grad=False, name=None, copy=None, shape=None, ndmin=None, "
          "order=None, trainable=None, pin_memory=None, dtype_hint=None")
-_JOIN = "tensors, dim=None, axis=None, out=None, name=None, dtype=None"
 _REDUCE = "input, dim=None, keepdim=False, axis=None, keepdims=False, dtype=None, name=None, out=None"
 for _fw, _ns in NAMESPACES:
-    structural(f"{_ns}.stack", _JOIN, guarded(_stack(_fw), "stack"), "joins tensors along a new dim")
     structural(f"{_ns}.sum", _REDUCE, guarded(_sum_fn, "sum"), "sum of entries")
     structural(f"{_ns}.mean", _REDUCE, guarded(_mean_fn, "mean"), "mean of entries")
-    structural(f"{_ns}.reshape", "input, shape", guarded(_reshape_fn, "reshape"), "same entries, new shape")
 for _name, _fw in (("torch.tensor", "torch"), ("torch.as_tensor", "torch"), ("torch.Tensor", "torch"),
                    ("jax.numpy.array", "jax"), ("jax.numpy.asarray", "jax"),
                    ("tensorflow.constant", "tensorflow"), ("tensorflow.convert_to_tensor", "tensorflow"),
                    ("tensorflow.Variable", "tensorflow"), ("numpy.array", None), ("numpy.asarray", None)):
     structural(_name, _DATA, guarded(_tensor(_fw), "tensor"), "a tensor of the given entries")
-for _name, _fw in (("torch.cat", "torch"), ("jax.numpy.concatenate", "jax"), ("tensorflow.concat", "tensorflow"),
-                   ("numpy.concatenate", None)):
-    structural(_name, _JOIN if _fw != "tensorflow" else "values:tensors, axis=None, name=None",
-               guarded(_cat(_fw), "cat"), "joins tensors along a dim")
 for _name in ("tensorflow.reduce_sum", "tensorflow.math.reduce_sum"):
     structural(_name, "input_tensor:input, axis=None, keepdims=False, name=None",
                guarded(_sum_fn, "reduce_sum"), "sum of entries")
 for _name in ("tensorflow.reduce_mean", "tensorflow.math.reduce_mean"):
     structural(_name, "input_tensor:input, axis=None, keepdims=False, name=None",
                guarded(_mean_fn, "reduce_mean"), "mean of entries")
-
-
-# -- tensor methods ------------------------------------------------------------------------------
-def _m_reshape(b, bd):
-    shape = bd["shape"]
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return reshape(b, b.to_array(bd["self"]), tuple(shape))
-
-
-def _method(fn: Callable) -> Callable:
-    def build(b, bd):
-        arr = b.to_array(bd.pop("self"))
-        try:
-            return fn(arr, **bd)
-        except (ShapeError, TypeError) as exc:
-            b.fail(str(exc))
-    return build
-
-
-def _item(a: Array):
-    if a.size != 1:
-        raise ShapeError("item() of several entries")
-    return a.items[0]
-
-
-_METHODS: dict[str, tuple[str, Callable]] = {
-    "reshape": ("self, *shape", _m_reshape),
-    "view": ("self, *shape", _m_reshape),
-    "unsqueeze": ("self, dim", _method(lambda a, dim: a.unsqueeze(dim))),
-    "squeeze": ("self, dim=None", _method(lambda a, dim: a.squeeze(dim))),
-    "flatten": ("self, *rest", _method(lambda a, rest: a.reshape((a.size,)))),
-    "ravel": ("self", _method(lambda a: a.reshape((a.size,)))),
-    "tolist": ("self", _method(lambda a: a.to_nested())),
-    "item": ("self", _method(_item)),
-    "size": ("self, dim=None", _method(lambda a, dim: tuple(a.shape) if dim is None else a.shape[dim])),
-    "dim": ("self", _method(lambda a: a.ndim)),
-    "numel": ("self", _method(lambda a: a.size)),
-    "t": ("self", _method(lambda a: a.transpose())),
-    "float": ("self", _method(lambda a: a if a.shape else a.items[0])),
-    "double": ("self", _method(lambda a: a if a.shape else a.items[0])),
-    "clone": ("self", _method(lambda a: a if a.shape else a.items[0])),
-    "sum": ("self:input, dim=None, keepdim=False, axis=None, keepdims=False, dtype=None", _sum_fn),
-    "mean": ("self:input, dim=None, keepdim=False, axis=None, keepdims=False, dtype=None", _mean_fn),
-}
-for _cls in TENSOR_CLASSES:
-    for _name, (_sig, _build) in _METHODS.items():
-        structural(f"{_cls}.{_name}", _sig, _build, f"the tensor method .{_name}()")
