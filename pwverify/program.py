@@ -100,7 +100,7 @@ class Program:
             return None
         group, index = m.group(1), tuple(int(i) for i in m.group(2).split(","))
         entries = self.parsed.input_groups.get(group)
-        shape = self.parsed.input_shapes.get(group)
+        shape = self.parsed.input_shapes.get(group, self.parsed.weight_shapes.get(group))
         if entries is None or shape is None or len(index) != len(shape) or \
                 any(not 0 <= i < n for i, n in zip(index, shape)):
             return None
@@ -143,7 +143,10 @@ class Program:
                 found = self.entry(m.group(1))
                 return (found if found is not None else m.group(1)) + "="
             point = re.sub(r"([A-Za-z_][\w.]*\s*\[[\d\s,]+\])\s*=", entry, point)
-            return parse_point(point, self.inputs, self.parsed.input_groups)
+            if "[[" in point.replace(" ", "") or "((" in point.replace(" ", ""):
+                point = _nested_point(point)  # matrices: x=[[1,2],[3,4]]
+            else:
+                return parse_point(point, self.inputs, self.parsed.input_groups)
         if isinstance(point, Mapping):
             point = {(self.entry(k) or k) if isinstance(k, str) else k: v for k, v in point.items()}
         return normalize_point(point, self.inputs, self.parsed.input_groups)
@@ -209,6 +212,27 @@ def parse(program: str, *, framework: str | None = None, shapes: Mapping[str, An
     """
     norm = {k: (tuple(v) if isinstance(v, (tuple, list)) else (int(v),)) for k, v in (shapes or {}).items()}
     return Program(parse_program(program, framework, norm, list(ties or []), mode, weights, wrt), timeout_ms)
+
+
+def _nested_point(text: str) -> dict[str, Any]:
+    """``"W=[[1,0],[0,1]], t=2"`` -> ``{"W": [["1","0"],["0","1"]], "t": "2"}``."""
+    from .core.errors import UsageError
+    out: dict[str, Any] = {}
+    for item in _split_names(text.replace("(", "[").replace(")", "]")):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"bad point item {item!r}", hint="name=value, e.g. t=0 or W=[[1,2],[3,4]]")
+        out[name.strip()] = _nested(value.strip())
+    return out
+
+
+def _nested(text: str) -> Any:
+    if not text.startswith("["):
+        return text
+    if not text.endswith("]"):
+        from .core.errors import UsageError
+        raise UsageError(f"unbalanced brackets in {text!r}")
+    return [_nested(part) for part in _split_names(text[1:-1])]
 
 
 def _split_names(text: str) -> list[str]:

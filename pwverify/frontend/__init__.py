@@ -55,8 +55,9 @@ class ParsedProgram:
     input_groups: dict[str, list[str]] = field(default_factory=dict)
     #: the scalar inputs that are a module's parameters (state_dict entries)
     weights: list[str] = field(default_factory=list)
-    #: state_dict key -> its scalar inputs
+    #: state_dict key -> its scalar inputs, and its shape
     weight_groups: dict[str, list[str]] = field(default_factory=dict)
+    weight_shapes: dict[str, tuple] = field(default_factory=dict)
 
 
 def split_program(spec: str) -> tuple[str, str | None] | None:
@@ -103,7 +104,7 @@ def parse_program(spec: str, framework: str | None = None, shapes: dict[str, tup
         reading, shape, profile, source = read_file(path, target, profile_args, shapes, weights, wrt)
         return ParsedProgram(reading.graph, reading.graph.input_names(), reading.declared, shape,
                              profile.framework, profile, spec, source, path, reading.function, reading.groups,
-                             reading.weights, reading.weight_groups)
+                             reading.weights, reading.weight_groups, reading.weight_shapes)
     if weights is not None:
         raise UsageError("--weights applies to a module read from a file (path.py:Net)")
     reading, shape, profile = read_expression(spec, profile_args, shapes)

@@ -132,8 +132,19 @@ def free_names(tree: ast.Expression, framework: str) -> list[tuple[str, ast.Name
     return out
 
 
-def choose_framework(tree: ast.AST, requested: str | None, filename: str) -> str:
-    """The framework whose namespace the program uses (checked against ``requested``)."""
+def choose_framework(tree: ast.AST, requested: str | None, filename: str, focus: ast.AST | None = None) -> str:
+    """The framework whose namespace the program uses (checked against ``requested``).
+
+    When the file uses several, the one its ``focus`` (the analysed definition) uses."""
+    try:
+        return _choose(tree, tree, requested, filename)
+    except FrameworkError:
+        if focus is None:
+            raise
+        return _choose(tree, focus, requested, filename)
+
+
+def _choose(tree: ast.AST, scan: ast.AST, requested: str | None, filename: str) -> str:
     from ..primitives.registry import framework_of
     aliases = dict(DEFAULT_ALIASES)
     for node in ast.walk(tree):
@@ -144,7 +155,7 @@ def choose_framework(tree: ast.AST, requested: str | None, filename: str) -> str
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     used: dict[str, ast.AST] = {}
-    for node in ast.walk(tree):
+    for node in ast.walk(scan):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in aliases:
             fw = framework_of(canonical(aliases[node.id]))
             if fw and fw not in used:

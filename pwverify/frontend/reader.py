@@ -36,6 +36,7 @@ class Reading:
         self.groups: dict[str, list[str]] = {}
         self.weights: list[str] = []
         self.weight_groups: dict[str, list[str]] = {}
+        self.weight_shapes: dict[str, tuple] = {}
         self.used: set[str] = set()
         self.function: str | None = None
 
@@ -45,7 +46,7 @@ def read_file(path: str, target: str | None, profile_args: tuple, shapes: dict, 
     source = read_source(path)
     tree = parse_source(source, path)
     framework, ties, mode = profile_args
-    profile = Profile.parse(choose_framework(tree, framework, path), ties, mode)
+    profile = Profile.parse(choose_framework(tree, framework, path, _focus(tree, target)), ties, mode)
     graph = Graph()
     builder = Builder(graph, profile)
     interp = Interpreter(tree, source, path, builder)
@@ -88,6 +89,17 @@ def read_file(path: str, target: str | None, profile_args: tuple, shapes: dict, 
                                f"{path}:{target}(...) with constant arguments reads the returned function")
     shape = set_outputs(value, builder, loc)
     return reading, shape, profile, source
+
+
+def _focus(tree: ast.Module, target: str | None) -> ast.AST | None:
+    """The top-level definition a target names (its framework decides for mixed files)."""
+    if not target:
+        return None
+    head = target.split("(")[0].split(".")[0].strip()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) and stmt.name == head:
+            return stmt
+    return None
 
 
 def _only_callable(interp: Interpreter, path: str) -> str:
@@ -216,7 +228,7 @@ def _materialize(reading: Reading, root: Any, prefix: str) -> None:
             reading.weight_groups[name] = entries
             reading.groups[name] = entries
             reading.groups.setdefault(identifier(name), entries)
-            reading.declared[name] = param.shape
+            reading.weight_shapes[name] = param.shape
     if missing:
         raise UsageError(f"--weights: the file has no value for {', '.join(missing)}",
                          hint="a state dict saved from the same module (model.state_dict())")

@@ -141,8 +141,11 @@ class StatementsMixin:
             return new
         if isinstance(container, Array):
             keys = key if isinstance(key, tuple) else (key,)
+            keys = tuple(k if k is None or k is Ellipsis or isinstance(k, slice) else self._concrete_index(k, node)
+                         for k in keys)
+            value = self.b.number(self.b.param_value(value) if isinstance(value, Param) else value)
             try:
-                return container.set_index(tuple(self._concrete_index(k, node) for k in keys), value)
+                return container.set_index(keys, value)
             except (ShapeError, IndexError) as exc:
                 self.fail(node, f"tensor assignment: {exc}")
         self.fail(node, f"item assignment on {kind(container)} is not supported", "lists and tensors")
@@ -374,7 +377,7 @@ class StatementsMixin:
                 self.fail(item.context_expr, f"the context manager {ast.unparse(item.context_expr)} is not "
                                              f"supported", "with torch.no_grad(), torch.enable_grad(), "
                                                            "torch.autocast(...)")
-            detaching = detaching or not ctx.enabled
+            detaching = detaching or ctx.detaches(self.b.profile.mode)
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, None, state)
         self.no_grad_depth += detaching

@@ -31,14 +31,16 @@ def dim_index(arr: Array, dim: Any, extra: int = 0) -> int:
     return dim % max(n, 1)
 
 
-def _shape_arg(values: Any) -> tuple[int, ...]:
-    """``zeros(3, 4)``, ``zeros((3, 4))``, ``zeros([3, 4])`` and ``zeros(n)``."""
+def _shape_arg(values: Any, free: bool = False) -> tuple[int, ...]:
+    """``zeros(3, 4)``, ``zeros((3, 4))``, ``zeros([3, 4])`` and ``zeros(n)`` (``free``: one
+    dim may be -1, as in ``reshape(-1, 2)``)."""
     if isinstance(values, (list, tuple)) and len(values) == 1 and isinstance(values[0], (list, tuple)):
         values = values[0]
     if isinstance(values, int):
         values = (values,)
     out = tuple(values)
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in out):
+    lowest = -1 if free else 0
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= lowest for n in out):
         raise ShapeError(f"a shape must be non-negative integers known when reading the program, got {out}")
     return out
 
@@ -221,10 +223,6 @@ structural("tensorflow.fill", "dims, value, name=None",
 # -- reshaping ---------------------------------------------------------------------------------------
 def _arr(b, bd, key="input") -> Array:
     return b.to_array(b.unmask(bd[key]))
-
-
-def _reshape(b, bd):
-    return _arr(b, bd).reshape(_shape_arg(bd["shape"]))
 
 
 def _flatten(b, bd):
@@ -417,8 +415,8 @@ def _copy(b, bd):
 
 _CALLS: dict[str, tuple[str, Callable]] = {
     # name: (signature, build); registered under each namespace and as tensor methods
-    "reshape": ("input, *shape, order=None", lambda b, bd: _arr(b, bd).reshape(_shape_arg(bd["shape"]))),
-    "view": ("input, *shape", lambda b, bd: _arr(b, bd).reshape(_shape_arg(bd["shape"]))),
+    "reshape": ("input, *shape, order=None", lambda b, bd: _arr(b, bd).reshape(_shape_arg(bd["shape"], True))),
+    "view": ("input, *shape", lambda b, bd: _arr(b, bd).reshape(_shape_arg(bd["shape"], True))),
     "flatten": ("input, start_dim=0, end_dim=-1", _flatten),
     "ravel": ("input, order=None", lambda b, bd: _arr(b, bd).reshape((_arr(b, bd).size,))),
     "squeeze": ("input, dim=None, axis:dim=None, name=None", _squeeze),

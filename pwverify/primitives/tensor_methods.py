@@ -118,8 +118,15 @@ def _item(b, bd):
 
 def _tolist(b, bd):
     arr = b.to_array(b.number(b.unmask(bd["input"])))
-    detached = arr.with_items([to_python(b, v, ".tolist()") for v in arr.items])
-    return detached.to_nested()
+    return nested(arr.with_items([to_python(b, v, ".tolist()") for v in arr.items]))
+
+
+def nested(arr: Array) -> Any:
+    """An array as nested Python lists (a 0-d array: its entry)."""
+    if not arr.shape:
+        return arr.items[0]
+    step = arr.size // arr.shape[0]
+    return [nested(Array(arr.shape[1:], arr.items[i * step:(i + 1) * step])) for i in range(arr.shape[0])]
 
 
 def _numpy(b, bd):
