@@ -3,14 +3,13 @@ detaching; each checked against real torch autograd (float64, both modes) at kin
 
 import json
 import os
-import random
 
 import pytest
 
 import pwverify
 from conftest import ROOT, requires_torch
 from pwverify.core.errors import PwverifyError, UnsupportedError, UsageError
-from pwverify.questions.tie_points import tie_points, tie_sites
+from torch_programs import check_against_torch, kink_points
 
 HERE = os.path.join(ROOT, "tests", "reading")
 MODES = ("reverse", "forward")
@@ -18,54 +17,6 @@ MODES = ("reverse", "forward")
 
 def spec(name: str) -> str:
     return os.path.join(HERE, name)
-
-
-def kink_points(program, count: int = 6, seed: int = 0) -> list[dict]:
-    """Exact points on kinks: the solver's tie points for small programs, else small-integer
-    points (which land on ties often) kept when some primitive sits on a tie there."""
-    if len(program.inputs) <= 4:
-        points = [tp.point for tp in tie_points(program, count=count)]
-        if points:
-            return points
-    rng = random.Random(seed)
-    points: list[dict] = []
-    for _ in range(400):
-        point = {n: rng.choice((-2, -1, 0, 0, 1, 1, 2)) for n in program.inputs}
-        try:
-            if tie_sites(program, point):
-                points.append(point)
-        except PwverifyError:
-            continue
-        if len(points) >= count:
-            break
-    if not points:  # a smooth program: any points
-        points = [{n: rng.choice((-2, -1, 1, 2)) for n in program.inputs} for _ in range(3)]
-    return points
-
-
-def check_against_torch(program, points, modes=MODES) -> int:
-    """The program (read again in each mode, as the mode is fixed when reading) against torch."""
-    from torch_programs import close, torch_jacobian
-    checked = 0
-    read = {mode: pwverify.parse(program.label, shapes=_shapes(program), mode=mode) for mode in modes}
-    for point in points:
-        for mode in modes:
-            program = read[mode]
-            try:
-                predicted = program.gradient_at(point, mode)
-            except PwverifyError:
-                continue  # outside the program's domain
-            value, measured = torch_jacobian(program, point, mode)
-            assert close([float(v) for v in program.value_at(point)], value), (point, mode)
-            for row_p, row_m in zip(predicted, measured):
-                assert close(row_p, row_m), (program.label, point, mode, row_p, row_m)
-            checked += 1
-    assert checked
-    return checked
-
-
-def _shapes(program) -> dict:
-    return {k: v for k, v in program.parsed.input_shapes.items() if v}
 
 
 # -- classes and nn.Module --------------------------------------------------------------------------

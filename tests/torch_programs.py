@@ -11,10 +11,16 @@ replaced by torch's functions of the same names (the torch profile's reading of 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import os
+import random
 import sys
+
+import pwverify
+from pwverify.core.errors import PwverifyError
+from pwverify.questions.tie_points import tie_points, tie_sites
 
 _COUNTER = itertools.count()
 
@@ -64,6 +70,8 @@ class NumpyAsTorch:
             "sum": lambda a, axis=None: torch.sum(a, dim=axis) if axis is not None else torch.sum(a),
             "mean": lambda a, axis=None: torch.mean(a, dim=axis) if axis is not None else torch.mean(a),
             "ndarray": torch.Tensor, "float64": f64, "float32": f64,
+            "errstate": lambda **kw: contextlib.nullcontext(),
+            "iscomplexobj": lambda x: False,
         }
         if name in table:
             return table[name]
@@ -163,3 +171,81 @@ def torch_jacobian(program, point, mode: str) -> tuple[list[float], list[list[fl
 
 def close(predicted, measured, tol: float = 1e-9) -> bool:
     return all(abs(float(p) - m) <= tol * max(1.0, abs(m)) for p, m in zip(predicted, measured))
+
+
+# -- points on kinks, and the comparison ---------------------------------------------------------
+def kink_points(program, count: int = 6, seed: int = 0) -> list[dict]:
+    """Exact points on kinks: the solver's tie points for small programs, else small-integer
+    points (which land on ties often) kept when some primitive sits on a tie there."""
+    if len(program.inputs) <= 4:
+        points = [tp.point for tp in tie_points(program, count=count)]
+        if points:
+            return points
+    rng = random.Random(seed)
+    points: list[dict] = []
+    for _ in range(400):
+        point = {n: rng.choice((-2, -1, 0, 0, 1, 1, 2, 3)) for n in program.inputs}
+        try:
+            if tie_sites(program, point):
+                program.gradient_at(point)  # inside the domain
+                points.append(point)
+        except PwverifyError:
+            continue
+        if len(points) >= count:
+            break
+    for _ in range(200):  # a smooth program, or kinks outside the domain: points in it
+        if len(points) >= 2:
+            break
+        point = {n: rng.choice((-2, -1, 1, 2, 3)) for n in program.inputs}
+        try:
+            program.gradient_at(point)
+            points.append(point)
+        except PwverifyError:
+            continue
+    return points
+
+
+MODES = ("reverse", "forward")
+
+
+class TorchCannotRun(Exception):
+    """torch itself cannot run the program as written (say numpy code that reuses a buffer
+    autograd saved, or calls a numpy-only function)."""
+
+
+def check_against_torch(program, points, modes=MODES, lenient: bool = False) -> int:
+    """The program (read again in each mode, as the mode is fixed when reading) against torch.
+
+    ``lenient``: a mode in which torch itself raises on the program is left out (raising
+    :class:`TorchCannotRun` when no mode can run)."""
+    checked = 0
+    read = {mode: pwverify.parse(program.label, shapes=_shapes(program), mode=mode) for mode in modes}
+    failures = []
+    for point in points:
+        for mode in modes:
+            program = read[mode]
+            try:
+                predicted = program.gradient_at(point, mode)
+            except PwverifyError:
+                continue  # outside the program's domain
+            try:
+                value, measured = torch_jacobian(program, point, mode)
+            except (RuntimeError, AttributeError, TypeError) as exc:
+                if not lenient:
+                    raise
+                failures.append(f"{mode}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+                continue
+            assert close([float(v) for v in program.value_at(point)], value), (point, mode)
+            for row_p, row_m in zip(predicted, measured):
+                assert close(row_p, row_m), (program.label, point, mode, row_p, row_m)
+            checked += 1
+    if not checked and failures:
+        raise TorchCannotRun("; ".join(sorted(set(failures))))
+    assert checked
+    return checked
+
+
+def _shapes(program) -> dict:
+    return {k: v for k, v in program.parsed.input_shapes.items() if v}
+
+

@@ -200,6 +200,9 @@ class Builder:
         if isinstance(value, Cond):
             return self.indicator(value)
         if isinstance(value, Unset):
+            if value.random:
+                self.fail(f"{value.where} makes random values, which pwverify does not model",
+                          "random values only as the initial value of an nn.Parameter, or constants")
             self.fail(f"an entry of the array made by {value.where} is read before it is written",
                       "write every entry before reading it, or start from zeros")
         self.fail(f"expected a number, got {_kind(value)}", "a scalar value")

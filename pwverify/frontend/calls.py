@@ -50,7 +50,11 @@ class CallsMixin:
             else:
                 positional.append(self.eval(a, state))
         keywords = {}
+        out_target = None
         for kw in node.keywords:
+            if kw.arg == "out" and _assignable(kw.value):
+                out_target = kw.value  # out=x: the result is written to x
+                continue
             if kw.arg is None:
                 value = self.eval(kw.value, state)
                 if not isinstance(value, dict):
@@ -60,6 +64,8 @@ class CallsMixin:
             keywords[kw.arg] = self.eval(kw.value, state)
         self.b.location = self.loc(node)
         result = self.call(func, positional, keywords, node)
+        if out_target is not None:
+            self.assign(out_target, result, state)
         if isinstance(func, BoundMethod) and func.name.endswith("_") and not func.name.endswith("__") \
                 and isinstance(node.func, ast.Attribute) and _assignable(node.func.value):
             # an in-place method (x.add_(1), x.clamp_(min=0)) rebinds its receiver

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from ..ir.values import Array, ShapeError, broadcast_to, is_number
-from .structural import NAMESPACES, TENSOR_CLASSES, add_all, guarded, structural
+from .structural import NAMESPACES, TENSOR_CLASSES, add_all, alias, guarded, structural
 from .tensors import Unset
 
 _FW = {ns: fw for fw, ns in NAMESPACES}
@@ -215,6 +215,18 @@ for _fw, _ns in NAMESPACES:
         structural(f"{_ns}.empty_like", f"input, {_KW}, memory_format=None, shape=None",
                    guarded(_filled(_unset(f"{_ns}.empty_like"), _fw, like=True), "empty_like"),
                    "entries to be written before they are read")
+def _random(name: str):
+    return lambda b, bd: Unset(f"{name} at {b.location}", random=True)
+
+
+for _name in ("torch.randn", "torch.rand", "torch.empty_strided", "numpy.random.randn", "numpy.random.rand"):
+    structural(_name, f"*size, generator=None, {_KW}",
+               guarded(_filled(_random(_name), "torch" if _name.startswith("torch") else None), "random"),
+               "random values: usable only as the initial value of a parameter")
+for _name in ("torch.randn_like", "torch.rand_like"):
+    structural(_name, f"input, {_KW}, memory_format=None",
+               guarded(_filled(_random(_name), "torch", like=True), "random"),
+               "random values: usable only as the initial value of a parameter")
 structural("tensorflow.fill", "dims, value, name=None",
            guarded(lambda b, bd: Array(_shape_arg(bd["dims"]), (b.number(bd["value"]),) * math.prod(
                _shape_arg(bd["dims"])), "tensorflow"), "fill"), "a tensor of one value")
@@ -236,7 +248,7 @@ def _flatten(b, bd):
 
 
 def _squeeze(b, bd):
-    arr, dim = _arr(b, bd), bd["dim"]
+    arr, dim = _arr(b, bd), alias(bd, "dim", "axis")
     if dim is None:
         return arr.squeeze()
     for d in sorted((dim_index(arr, d) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))),
@@ -258,7 +270,7 @@ def _transpose(b, bd):
     arr = _arr(b, bd)
     if bd.get("dim0") is not None:
         return swap(arr, bd["dim0"], bd["dim1"])
-    perm = bd.get("axes")
+    perm = alias(bd, "axes", "perm")
     if perm is None:
         return permute(arr, tuple(reversed(range(arr.ndim))))
     return permute(arr, tuple(perm))
@@ -354,14 +366,14 @@ def _repeat(b, bd):
 def _diff(b, bd):
     arr = _arr(b, bd)
     for _ in range(int(bd["n"])):
-        arr = lanes_apply(b, arr, bd["axis"], lambda lane: [b.arith("-", lane[i + 1], lane[i])
+        arr = lanes_apply(b, arr, alias(bd, "axis", "dim", default=-1), lambda lane: [b.arith("-", lane[i + 1], lane[i])
                                                            for i in range(len(lane) - 1)])
     return arr
 
 
 def _cumsum(b, bd):
     arr = _arr(b, bd)
-    dim = bd["dim"]
+    dim = alias(bd, "dim", "axis")
     if dim is None:
         arr, dim = arr.reshape((arr.size,)), 0
 
@@ -376,7 +388,7 @@ def _cumsum(b, bd):
 
 def _prod(b, bd):
     arr = b.to_array(b.number(b.unmask(bd["input"])))
-    dim = bd["dim"]
+    dim = alias(bd, "dim", "axis")
 
     def product(items):
         total = 1
@@ -387,11 +399,11 @@ def _prod(b, bd):
         return product(arr.items)
     d = dim_index(arr, dim)
     outer, lanes = arr.lanes(d)
-    return arr.stack_lanes([product(lane) for lane in lanes], outer, d, bool(bd["keepdim"]))
+    return arr.stack_lanes([product(lane) for lane in lanes], outer, d, bool(bd["keepdim"] or bd["keepdims"]))
 
 
 def _flip(b, bd):
-    dims = bd["dims"]
+    dims = alias(bd, "dims", "axis")
     if dims is None:
         dims = tuple(range(_arr(b, bd).ndim))
     elif not isinstance(dims, (list, tuple)):
@@ -402,7 +414,7 @@ def _flip(b, bd):
 
 
 def _roll(b, bd):
-    return roll(_arr(b, bd), bd["shifts"], bd["dims"])
+    return roll(_arr(b, bd), alias(bd, "shifts", "shift", default=0), alias(bd, "dims", "axis"))
 
 
 def _broadcast_to(b, bd):
@@ -419,11 +431,11 @@ _CALLS: dict[str, tuple[str, Callable]] = {
     "view": ("input, *shape", lambda b, bd: _arr(b, bd).reshape(_shape_arg(bd["shape"], True))),
     "flatten": ("input, start_dim=0, end_dim=-1", _flatten),
     "ravel": ("input, order=None", lambda b, bd: _arr(b, bd).reshape((_arr(b, bd).size,))),
-    "squeeze": ("input, dim=None, axis:dim=None, name=None", _squeeze),
+    "squeeze": ("input, dim=None, axis=None, name=None", _squeeze),
     "unsqueeze": ("input, dim", _unsqueeze),
     "expand_dims": ("input, axis:dim, name=None", _unsqueeze),
     "permute": ("input, *dims", _permute),
-    "transpose": ("input, dim0=None, dim1=None, axes=None, perm:axes=None, name=None, conjugate=False",
+    "transpose": ("input, dim0=None, dim1=None, axes=None, perm=None, name=None, conjugate=False",
                   _transpose),
     "swapaxes": ("input, axis1:dim0, axis2:dim1", lambda b, bd: swap(_arr(b, bd), bd["dim0"], bd["dim1"])),
     "t": ("input", lambda b, bd: swap(_arr(b, bd), 0, 1) if _arr(b, bd).ndim == 2 else _arr(b, bd)),
@@ -433,11 +445,11 @@ _CALLS: dict[str, tuple[str, Callable]] = {
     "repeat": ("input, *sizes", _repeat),
     "tile": ("input, *sizes", _repeat),
     "broadcast_to": ("input, shape", _broadcast_to),
-    "flip": ("input, dims=None, axis:dims=None", _flip),
-    "roll": ("input, shifts, dims=None, axis:dims=None, shift:shifts=0", _roll),
-    "diff": ("input, n=1, axis=-1, dim:axis=-1", _diff),
-    "cumsum": ("input, dim=None, axis:dim=None, dtype=None, out=None", _cumsum),
-    "prod": ("input, dim=None, keepdim=False, axis:dim=None, keepdims:keepdim=False, dtype=None, out=None", _prod),
+    "flip": ("input, dims=None, axis=None", _flip),
+    "roll": ("input, shifts=None, dims=None, axis=None, shift=None", _roll),
+    "diff": ("input, n=1, axis=None, dim=None", _diff),
+    "cumsum": ("input, dim=None, axis=None, dtype=None, out=None", _cumsum),
+    "prod": ("input, dim=None, keepdim=False, axis=None, keepdims=False, dtype=None, out=None", _prod),
     "copy": ("input, order=None", _copy),
     "clone": ("input, memory_format=None", _copy),
     "contiguous": ("input, memory_format=None", _copy),

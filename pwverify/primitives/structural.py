@@ -207,6 +207,10 @@ structural("functools.reduce", "function, iterable, *initial", guarded(_reduce, 
            "folds the function over the items (the function's tie rule applies at each step)")
 structural("math.fsum", "iterable, start=0", guarded(_sum, "fsum"), "exact sum")
 structural("functools.partial", "func, *args", _partial, "the function with its first arguments fixed")
+for _name, _value in (("iscomplexobj", False), ("iscomplex", False), ("isrealobj", True), ("isreal", True)):
+    structural(f"numpy.{_name}", "x", (lambda v: lambda b, bd: v)(_value), "pwverify's values are real")
+    structural(f"torch.{_name}" if _name != "iscomplexobj" else "torch.is_complex", "x",
+               (lambda v: lambda b, bd: v)(_value), "pwverify's values are real")
 
 
 # -- gradient modes: torch.no_grad() and friends, as context managers -------------------------
@@ -268,6 +272,14 @@ def _tensor(framework: str | None):
 def _dim_of(bd, default: Any = 0) -> Any:
     """``dim`` or its alias ``axis`` (torch accepts both, numpy and jax say axis)."""
     for key in ("dim", "axis"):
+        if bd.get(key) is not None:
+            return bd[key]
+    return default
+
+
+def alias(bd, *names, default: Any = None) -> Any:
+    """The first of several spellings of one argument that was given (``dim`` or ``axis``)."""
+    for key in names:
         if bd.get(key) is not None:
             return bd[key]
     return default

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..ir.values import Array, Cond, ShapeError, cond_not
-from .structural import (TENSOR_CLASSES, add_all, guarded, mean_method, structural, sum_method,
+from .structural import (TENSOR_CLASSES, add_all, alias, guarded, mean_method, structural, sum_method,
                          to_python)
 from .tensors import AtIndexer, MaskIndex
 
@@ -140,14 +140,14 @@ def _any_all(kind: str):
     def build(b, bd):
         value = b.unmask(bd["input"])
         arr = b.truth_array(value)
-        dim = bd.get("dim")
+        dim = alias(bd, "dim", "axis")
         if dim is None:
             items = arr.items if isinstance(arr, Array) else [arr]
             return b.any_of(items) if kind == "any" else b.all_of(items)
         d = dim % arr.ndim
         outer, lanes = arr.lanes(d)
         values = [b.any_of(lane) if kind == "any" else b.all_of(lane) for lane in lanes]
-        return arr.stack_lanes(values, outer, d, bool(bd.get("keepdim")))
+        return arr.stack_lanes(values, outer, d, bool(bd.get("keepdim") or bd.get("keepdims")))
     return build
 
 
@@ -263,8 +263,8 @@ _METHODS: dict[str, tuple[str, Callable]] = {
     "numpy": ("input, force=False", _numpy),
     "item": ("input", _item),
     "tolist": ("input", _tolist),
-    "any": ("input, dim=None, keepdim=False, axis:dim=None, keepdims:keepdim=False", _any_all("any")),
-    "all": ("input, dim=None, keepdim=False, axis:dim=None, keepdims:keepdim=False", _any_all("all")),
+    "any": ("input, dim=None, keepdim=False, axis=None, keepdims=False", _any_all("any")),
+    "all": ("input, dim=None, keepdim=False, axis=None, keepdims=False", _any_all("all")),
     "nonzero": ("input, as_tuple=False", _nonzero),
     "count_nonzero": ("input, dim=None", _count_nonzero),
     "masked_fill": ("input, mask, value", _masked_fill),

@@ -20,9 +20,11 @@ from ..ir.values import Array
 
 @dataclass(frozen=True)
 class Unset:
-    """An entry of an array made by ``empty``, not written yet."""
+    """An entry of an array made by ``empty`` not written yet, or a random entry
+    (``torch.randn``: a parameter's initial value, which only its shape matters for)."""
 
     where: str  # the call that made the array, e.g. "np.empty at f.py:3:9"
+    random: bool = False
 
 
 @dataclass(frozen=True)
