@@ -14,8 +14,6 @@ from ..primitives import registry
 from ..primitives.conventions import is_neutral, neutral_frameworks, resolve_name
 from ..primitives.tensors import AtIndexer, Masked
 from .builder import Module
-from .classes import ClassValue, Instance
-from .names import ModuleRef
 from .tensor_attributes import SizeInt
 from .objects import MAX_INLINE_DEPTH, BoundMethod, Function, Partial, QualName, State, kind
 
@@ -289,5 +287,3 @@ def _display(name: str) -> str:
     """``builtins.len`` is spelled ``len`` in messages."""
     return name[len("builtins."):] if name.startswith("builtins.") else name
 
-
-__all__ = ["CallsMixin", "ClassValue", "Instance", "ModuleRef"]

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from ..ir.values import Array, ShapeError, broadcast_to, is_number
-from .structural import NAMESPACES, TENSOR_CLASSES, add_all, alias, guarded, structural
+from .structural import NAMESPACES, TENSOR_CLASSES, alias, guarded, structural
 from .tensors import Unset
 
 _FW = {ns: fw for fw, ns in NAMESPACES}
