@@ -40,6 +40,26 @@ def test_modules_match_torch_at_kinks(target, shapes):
     check_against_torch(program, kink_points(program))
 
 
+@requires_torch
+@pytest.mark.parametrize("target, shapes, count", [
+    ("StridedConv", {"x": (1, 2, 3, 3)}, 2), ("DilatedConv1d", {"x": (1, 1, 4)}, 6),
+    ("unfolded", {}, 6), ("functional", {}, 6), ("losses", {}, 6),
+])
+def test_layers_pooling_unfold_and_losses_match_torch(target, shapes, count):
+    program = pwverify.parse(spec(f"layers_more.py:{target}"), shapes=shapes)
+    check_against_torch(program, kink_points(program, count=count))
+
+
+@requires_torch
+def test_triplet_margin_loss_matches_torch():
+    # distances are square roots: exact evaluation is slow, so two chosen points (one row
+    # inside the hinge, one outside) rather than a search for kinks
+    program = pwverify.parse(spec("layers_more.py:triplet"))
+    points = [{"a": [[0, 0], [1, 1]], "p": [[3, 4], [1, 2]], "n": [[0, 1], [5, 1]]},
+              {"a": [[1, 0], [0, 0]], "p": [[1, 1], [0, 3]], "n": [[4, 4], [0, 1]]}]
+    check_against_torch(program, points)
+
+
 def test_state_dict_names_and_selections():
     program = pwverify.parse(spec("modules.py:MLP"), shapes={"x": 2})
     assert program.parsed.weight_groups["layers.0.weight"] == [
@@ -176,6 +196,16 @@ def test_closure_factory_keywords_decorators_and_siblings(tmp_path):
     assert f.gradient_at({"a": 2, "b": 1}) == [[pwverify.parse("t").value_at({"t": "1/1000"})[0], 2]]
     kw = pwverify.parse("tf.where(a > b, x=a, y=b) + tf.maximum(x=a, y=b)")
     assert kw.gradient_at({"a": 1, "b": 1}) == [[1, 1]]
+
+
+def test_jax_at_updates_match_jax():
+    pytest.importorskip("jax")
+    from pwverify.frameworks.crosscheck import compare_at
+    program = pwverify.parse(spec("functions.py:jax_at"))
+    for point in ({"x": [0, 1, 1]}, {"x": [-1, 0, 2]}):
+        for mode in ("reverse", "forward"):
+            assert compare_at(pwverify.parse(spec("functions.py:jax_at"), mode=mode), "jax", point, mode) is None
+    assert program.gradient_at({"x": [0, 1, 1]}) == [[1, 0, 0], [0, 1, 1], [0, 0, 0]]
 
 
 def test_decorators_and_detaching():

@@ -104,3 +104,11 @@ def no_grad_function(x):
 @torch.jit.script
 def scripted(x):
     return torch.relu(x) * x
+
+
+def jax_at(x: "float[3]"):
+    import jax.numpy as jnp
+    y = jnp.zeros(3)
+    y = y.at[0].set(jnp.abs(x[0]))
+    y = y.at[1].add(jnp.maximum(x[1], x[2]) * 2)
+    return y.at[2].multiply(x[2])
