@@ -230,7 +230,7 @@ def check_against_torch(program, points, modes=MODES, lenient: bool = False) -> 
                 continue  # outside the program's domain
             try:
                 value, measured = torch_jacobian(program, point, mode)
-            except (RuntimeError, AttributeError, TypeError) as exc:
+            except (RuntimeError, AttributeError, TypeError, ImportError) as exc:
                 if not lenient:
                     raise
                 failures.append(f"{mode}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")

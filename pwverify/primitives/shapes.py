@@ -461,11 +461,11 @@ _CALLS: dict[str, tuple[str, Callable]] = {
 _FUNCTIONS = {
     "torch": ["reshape", "flatten", "ravel", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "t",
               "split", "chunk", "tile", "broadcast_to", "flip", "roll", "diff", "cumsum", "prod", "clone"],
-    "jax.numpy": ["ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "tile", "broadcast_to", "flip",
+    "jax.numpy": ["reshape", "ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "tile", "broadcast_to", "flip",
                   "roll", "diff", "cumsum", "prod", "copy"],
-    "numpy": ["ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "tile", "broadcast_to", "flip",
+    "numpy": ["reshape", "ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "tile", "broadcast_to", "flip",
               "roll", "diff", "cumsum", "prod", "copy"],
-    "tensorflow": ["squeeze", "expand_dims", "transpose", "tile", "broadcast_to", "roll"],
+    "tensorflow": ["reshape", "squeeze", "expand_dims", "transpose", "tile", "broadcast_to", "roll"],
 }
 for _ns, _names in _FUNCTIONS.items():
     for _name in _names:
