@@ -47,6 +47,70 @@ class Program:
         return list(self.parsed.input_names)
 
     @property
+    def weights(self) -> list[str]:
+        """The scalar inputs that are a module's parameters (``fc1_weight0_1``, ...)."""
+        return list(self.parsed.weights)
+
+    @property
+    def data_inputs(self) -> list[str]:
+        """The scalar inputs that are not parameters (the arguments of ``forward``)."""
+        weights = set(self.parsed.weights)
+        return [n for n in self.inputs if n not in weights]
+
+    def select(self, wrt: "str | Sequence[str] | None") -> list[str]:
+        """The scalar inputs a selection names: ``"inputs"``, ``"weights"``, ``"both"`` (or
+        None: all), or names: scalar inputs, vector or parameter names (``x``, ``fc1.weight``,
+        ``fc1_weight``), entries in either spelling (``x[2]``, ``fc1.weight[0,1]``).
+
+        >>> parse("relu(a) + b").select("b")
+        ['b']
+        """
+        if wrt is None or wrt in ("both", "all"):
+            return self.inputs
+        if wrt == "inputs":
+            return self.data_inputs
+        if wrt == "weights":
+            return self.weights
+        names = _split_names(wrt) if isinstance(wrt, str) else list(wrt)
+        out: list[str] = []
+        for name in names:
+            for entry in self._entries(name):
+                if entry not in out:
+                    out.append(entry)
+        return out
+
+    def _entries(self, name: str) -> list[str]:
+        name = name.strip()
+        groups = self.parsed.input_groups
+        if name in self.inputs:
+            return [name]
+        if name in groups:
+            return list(groups[name])
+        entry = self.entry(name)
+        if entry is not None:
+            return [entry]
+        from .core.errors import UsageError
+        raise UsageError(f"{name} is not an input of the program",
+                         hint="inputs, weights, both, or names among " + ", ".join(list(groups) or self.inputs))
+
+    def entry(self, spelled: str) -> str | None:
+        """The scalar input ``x[2]`` or ``fc1.weight[0, 1]`` means (None if it names none)."""
+        import re
+        m = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*", spelled)
+        if not m:
+            return None
+        group, index = m.group(1), tuple(int(i) for i in m.group(2).split(","))
+        entries = self.parsed.input_groups.get(group)
+        shape = self.parsed.input_shapes.get(group, self.parsed.weight_shapes.get(group))
+        if entries is None or shape is None or len(index) != len(shape) or \
+                any(not 0 <= i < n for i, n in zip(index, shape)):
+            return None
+        flat = 0
+        for i, n in zip(index, shape):
+            flat = flat * n + i
+        return entries[flat]
+
+    @property
     def symbols(self) -> tuple[sympy.Symbol, ...]:
         return tuple(sympy.Symbol(n) for n in self.inputs)
 
@@ -71,9 +135,21 @@ class Program:
 
     # -- pointwise -------------------------------------------------------------------------
     def point(self, point: Mapping[str, Any] | Sequence[Any] | str) -> dict[str, Any]:
-        """An exact point from a dict, a sequence, or text such as ``"t=0"``."""
+        """An exact point from a dict, a sequence, or text such as ``"t=0"``; entries may be
+        spelled ``x[2]`` or ``fc1.weight[0,1]``, parameters by their state_dict key."""
         if isinstance(point, str):
-            return parse_point(point, self.inputs, self.parsed.input_groups)
+            import re
+
+            def entry(m):
+                found = self.entry(m.group(1))
+                return (found if found is not None else m.group(1)) + "="
+            point = re.sub(r"([A-Za-z_][\w.]*\s*\[[\d\s,]+\])\s*=", entry, point)
+            if "[[" in point.replace(" ", "") or "((" in point.replace(" ", ""):
+                point = _nested_point(point)  # matrices: x=[[1,2],[3,4]]
+            else:
+                return parse_point(point, self.inputs, self.parsed.input_groups)
+        if isinstance(point, Mapping):
+            point = {(self.entry(k) or k) if isinstance(k, str) else k: v for k, v in point.items()}
         return normalize_point(point, self.inputs, self.parsed.input_groups)
 
     @property
@@ -111,10 +187,15 @@ class Program:
         from .engines.pointwise import value
         return value(self.graph, self.point(point))
 
-    def gradient_at(self, point, mode: str | None = None) -> list[list[Any]]:
-        """What the framework's autodiff returns at ``point``: rows per output (exact; ``nan``
-        and ``oo`` where the framework's derivative is not finite)."""
-        return self.ad(point, mode).gradient
+    def gradient_at(self, point, mode: str | None = None, wrt=None) -> list[list[Any]]:
+        """What the framework's autodiff returns at ``point``: rows per output, one column
+        per input (or per input of the selection ``wrt``, see :meth:`select`); exact, with
+        ``nan`` and ``oo`` where the framework's derivative is not finite."""
+        rows = self.ad(point, mode).gradient
+        if wrt is None:
+            return rows
+        columns = [self.inputs.index(n) for n in self.select(wrt)]
+        return [[row[c] for c in columns] for row in rows]
 
     # -- the representation ------------------------------------------------------------------
     def representation(self, merge: bool = True, simplify: bool = True, record: bool = False,
@@ -151,18 +232,60 @@ class Program:
 
 def parse(program: str, *, framework: str | None = None, shapes: Mapping[str, Any] | None = None,
           ties: Sequence[str] | None = None, mode: str = "reverse",
-          timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Program:
-    """Read ``"path.py:function"`` or an expression (never executing it).
+          timeout_ms: int = DEFAULT_TIMEOUT_MS, weights: Any = None, wrt: Any = None) -> Program:
+    """Read ``"path.py:function"`` (or ``path.py:Class``, ``path.py:Class.method``,
+    ``path.py:factory(0.5)``) or an expression, never executing it.
 
     ``framework``: the profile for framework-neutral names (``relu``, ``abs``,
     ``np.maximum``); by default the framework the program's namespaces use, else
     torch. ``shapes``: ``{"x": 4}`` for vector inputs of expressions. ``ties``:
     overrides for a custom profile, e.g. ``["relu0=1/2"]``. ``mode``: ``"reverse"``
-    or ``"forward"`` autodiff where a framework's two modes differ.
+    or ``"forward"`` autodiff where a framework's two modes differ. ``weights``: a
+    checkpoint (``.safetensors``, or a ``torch.save``d state dict) or a dict fixing a
+    module's parameters to exact values; without it they are inputs
+    (:attr:`Program.weights`). ``wrt``: the inputs whose gradient is asked for
+    (``"inputs"``, ``"weights"``, names); ``x.requires_grad`` holds for those only.
     """
     norm = {k: (tuple(v) if isinstance(v, (tuple, list)) else (int(v),)) for k, v in (shapes or {}).items()}
-    options = {"framework": framework, "shapes": dict(norm), "ties": list(ties or []), "timeout_ms": timeout_ms}
-    return Program(parse_program(program, framework, norm, list(ties or []), mode), timeout_ms, options)
+    options = {"framework": framework, "shapes": dict(norm), "ties": list(ties or []), "timeout_ms": timeout_ms,
+               "weights": weights, "wrt": wrt}
+    return Program(parse_program(program, framework, norm, list(ties or []), mode, weights, wrt), timeout_ms, options)
+
+
+def _nested_point(text: str) -> dict[str, Any]:
+    """``"W=[[1,0],[0,1]], t=2"`` -> ``{"W": [["1","0"],["0","1"]], "t": "2"}``."""
+    from .core.errors import UsageError
+    out: dict[str, Any] = {}
+    for item in _split_names(text.replace("(", "[").replace(")", "]")):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"bad point item {item!r}", hint="name=value, e.g. t=0 or W=[[1,2],[3,4]]")
+        out[name.strip()] = _nested(value.strip())
+    return out
+
+
+def _nested(text: str) -> Any:
+    if not text.startswith("["):
+        return text
+    if not text.endswith("]"):
+        from .core.errors import UsageError
+        raise UsageError(f"unbalanced brackets in {text!r}")
+    return [_nested(part) for part in _split_names(text[1:-1])]
+
+
+def _split_names(text: str) -> list[str]:
+    """``"a, fc.weight[0,1], b"`` -> names (commas inside brackets kept)."""
+    out, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    out.append(current)
+    return [n.strip() for n in out if n.strip()]
 
 
 def as_program(program: "Program | str", **options) -> Program:

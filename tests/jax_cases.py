@@ -89,4 +89,5 @@ JAX_CASES = {
     "builtins.min": ("min(a, b) + min(x)", {"x": 3}),
     "builtins.sorted": ("sorted(x)[1] + 2 * sorted(x, reverse=True)[0]", {"x": 3}),
     "functools.reduce": ("functools.reduce(jnp.maximum, x)", {"x": 4}),
+    "jax.lax.stop_gradient": ("a * jax.lax.stop_gradient(jax.nn.relu(a)) + b", {}),
 }

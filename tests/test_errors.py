@@ -29,7 +29,7 @@ PROGRAMS = {
     "symbolic index": ('def f(x: "float[3]", t):\n    return x[t]\n', UnsupportedError, 2,
                        ["index", "constant"]),
     "symbolic power": ("def f(a, b):\n    return a ** b\n", UnsupportedError, 2, ["exponent"]),
-    "dict": ("def f(t):\n    d = {'a': t}\n    return t\n", UnsupportedError, 2, ["dict"]),
+    "set": ("def f(t):\n    d = {t, 1}\n    return t\n", UnsupportedError, 2, ["set"]),
     "mixed frameworks": ("import torch\nimport jax.numpy as jnp\n\ndef f(t):\n"
                          "    return torch.relu(t) + jnp.abs(t)\n", FrameworkError, 5, ["torch", "jax"]),
     "symbolic break": ('def f(x: "float[3]"):\n    for v in x:\n        if v > 0:\n            break\n'

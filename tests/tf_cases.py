@@ -92,4 +92,5 @@ TF_CASES = {
     "builtins.max": ("max(a, b) + max(x[0], x[1], a)", {"x": 3}),
     "builtins.min": ("min(a, b) + min(x[0], x[2])", {"x": 3}),
     "functools.reduce": ("functools.reduce(tf.maximum, [x[0], x[1], x[2], x[3]])", {"x": 4}),
+    "tensorflow.stop_gradient": ("a * tf.stop_gradient(tf.nn.relu(a)) + b", {}),
 }

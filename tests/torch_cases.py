@@ -114,6 +114,9 @@ TORCH_CASES = {
     "torch.sgn": ("a * torch.sgn(a - b)", {}),
     "torch.Tensor.sign": ("a * a.sign()", {}),
     "torch.Tensor.sgn": ("(a - b) * (a - b).sgn()", {}),
+    # detaching: the value passes, the derivative is 0
+    "torch.detach": ("a * torch.detach(torch.relu(a)) + b", {}),
+    "torch.Tensor.detach": ("a * torch.relu(a - b).detach()", {}),
     "torch.fmax": ("torch.fmax(a, b)", {}),
     "torch.fmin": ("torch.fmin(a, b)", {}),
     # index-carrying reductions

@@ -9,7 +9,9 @@ stale (the Python examples of the pages are doctested by pytest as well):
 * ``<!-- cli-reference -->``: the help of every command, from the argparse parser;
 * ``<!-- conventions -->``: what every framework returned at each kink, from the recorded
   data (``docs/reference/conventions.json``, written by ``benchmarks/record_conventions.py``);
-* ``<!-- demo-table -->``: the summary of the case studies, run at build time.
+* ``<!-- demo-table -->``: the summary of the case studies, run at build time;
+* ``<!-- reading -->``: what the frontend reads, one example per construct (each read and
+  evaluated at build time) and every structural call of the registry.
 
 Every formula is turned into MathML at build time (``texmath.py``), so the pages need no
 script and no network to show it; a formula that cannot be rendered fails the build.
@@ -68,6 +70,8 @@ def on_page_markdown(markdown, page, config, files):
     markdown = markdown.replace("<!-- cli-reference -->", _cli_reference())
     markdown = markdown.replace("<!-- conventions -->", _conventions())
     markdown = markdown.replace("<!-- demo-table -->", _demo_table())
+    if "<!-- reading -->" in markdown:
+        markdown = markdown.replace("<!-- reading -->", _reading())
     return markdown
 
 
@@ -183,6 +187,63 @@ def _conventions() -> str:
         smooth = [r["call"] for r in records if not r["kinks"]]
         if smooth:
             out += ["", "No kink (smooth, or constant pieces only): " + ", ".join(f"`{c}`" for c in smooth) + "."]
+    return "\n".join(out)
+
+
+def _reading() -> str:
+    """One example per construct the frontend reads (read and evaluated now), the decorators,
+    and every structural call of the registry."""
+    from pwverify.frontend.constructs import CONSTRUCTS, SIBLINGS, decorator_table
+    folder = tempfile.mkdtemp(prefix="pwverify-docs-reading-")
+    for name, text in SIBLINGS.items():
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write(text.lstrip())
+    parts = []
+    for i, c in enumerate(CONSTRUCTS, 1):
+        shapes = " ".join(f"--shape {k}={','.join(map(str, v))}" for k, v in c.shapes.items())
+        if c.source:
+            file = f"example{i}.py"
+            with open(os.path.join(folder, file), "w") as handle:
+                handle.write(c.source.lstrip())
+            program = f"{file}:{c.target}"
+            code = f"```python\n# {file}\n{c.source.strip()}\n```"
+        else:
+            program, code = c.target, ""
+        command = f"pwverify grad {shlex.quote(program)} --at {shlex.quote(c.at)} {shapes}".strip()
+        previous = os.getcwd()
+        os.chdir(folder)
+        try:
+            output = _run(command)
+        finally:
+            os.chdir(previous)
+        note = f"\n\n{c.note}" if c.note else ""
+        parts.append(f"### {c.title}\n\n{code}\n\n{output}{note}")
+    rows = ["| decorator | read as |", "|---|---|"] + [f"| `@{n}` | {what} |" for n, what in decorator_table()]
+    return "\n\n".join(parts + ["## Decorators", "\n".join(rows), "## Structural calls", _structural_calls()])
+
+
+def _structural_calls() -> str:
+    """Every call of the registry that reaches no primitive, grouped."""
+    from pwverify.primitives import registry
+    groups: dict[str, list[str]] = {"Python builtins and modules": [], "Tensor methods": [],
+                                    "Layers, functional layers and losses": [], "Functions": []}
+    for name, call in sorted(registry.all_calls().items()):
+        if call.primitive:
+            continue
+        if name.startswith(("builtins.", "functools.", "math.", "contextlib.", "warnings.")):
+            group = "Python builtins and modules"
+        elif ".Tensor." in name or name.startswith("jax.Array."):
+            group = "Tensor methods"
+        elif name.startswith("torch.nn."):
+            group = "Layers, functional layers and losses"
+        else:
+            group = "Functions"
+        spelled = name.removeprefix("builtins.")
+        doc = call.doc.replace("|", "\\|")
+        groups[group].append(f"| `{spelled}({call.signature.render()})` | {doc} |")
+    out = []
+    for title, rows in groups.items():
+        out += [f"### {title}", "", "| call | what it does |", "|---|---|", *rows, ""]
     return "\n".join(out)
 
 

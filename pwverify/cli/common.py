@@ -25,6 +25,10 @@ def add_program_options(p: argparse.ArgumentParser, *, mode: bool = True, solver
     if solver:
         p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                        help="timeout of each solver query (default: 10)")
+    p.add_argument("--weights", default=None, metavar="FILE",
+                   help="fix a module's parameters to a checkpoint's exact values (.safetensors, or a state "
+                        "dict saved with torch.save, read with weights_only=True); without it they are inputs "
+                        "named by their state_dict keys (fc1.weight[0,1] is the input fc1_weight0_1)")
 
 
 def parse_shapes(items: list[str]) -> dict[str, tuple]:
@@ -46,7 +50,12 @@ def load_program(spec: str, args: argparse.Namespace):
     from ..primitives.conventions import read_tie_file
     ties = list(args.tie) + (read_tie_file(args.ties) if getattr(args, "ties", None) else [])
     return parse(spec, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
-                 mode=getattr(args, "mode", "reverse"), timeout_ms=int(getattr(args, "timeout", 10.0) * 1000))
+                 mode=getattr(args, "mode", "reverse"), timeout_ms=int(getattr(args, "timeout", 10.0) * 1000),
+                 weights=getattr(args, "weights", None), wrt=getattr(args, "wrt", None))
+
+
+WRT_HELP = ("the inputs whose gradient is compared or printed: inputs (the function's arguments), weights "
+            "(a module's parameters), both (default), or names (x, x[2], fc1.weight, fc1.weight[0,1])")
 
 
 #: Keys of measured durations: left out of JSON output unless ``--timings`` asks for them,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .common import add_program_options, add_timings_option, console, emit_json, load_program
+from .common import WRT_HELP, add_program_options, add_timings_option, console, emit_json, load_program
 
 
 def register(sub) -> None:
@@ -27,6 +27,7 @@ def register(sub) -> None:
                                    "autodiff computes there (forward or reverse mode), exactly.")
     p.add_argument("program", metavar="PROGRAM")
     p.add_argument("--at", required=True, metavar="POINT", help="e.g. t=0 or x=[1,2,3,4],y=1/3")
+    p.add_argument("--wrt", default=None, metavar="SELECTION", help=WRT_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_program_options(p, solver=False)
     p.set_defaults(handler=cmd_grad)
@@ -89,17 +90,20 @@ def cmd_grad(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     program = load_program(args.program, args)
     point = program.point(args.at)
     result = program.ad(point, args.mode)
+    names = program.select(args.wrt)
+    columns = [program.inputs.index(n) for n in names]
+    gradient = [[row[c] for c in columns] for row in result.gradient]
     if args.json:
         emit_json({"program": program.label, "framework": program.profile.name, "mode": args.mode,
-                   "inputs": program.inputs, "point": point_json(point),
+                   "inputs": program.inputs, "wrt": names, "weights": program.weights, "point": point_json(point),
                    "value": [exact_str(v) for v in result.value],
-                   "gradient": [[exact_str(g) for g in row] for row in result.gradient]}, out)
+                   "gradient": [[exact_str(g) for g in row] for row in gradient]}, out)
         return 0
     con = console(out)
     where = ", ".join(f"{k} = {exact_str(v)}" for k, v in point.items())
     con.print(f"{program.label} at {where}  ({program.profile.name}, {args.mode} mode)")
     con.print(f"  value     {', '.join(exact_str(v) for v in result.value)}")
-    con.print(f"  gradient  {gradient_str(result.gradient)}   (d/d{', d/d'.join(program.inputs)})")
+    con.print(f"  gradient  {gradient_str(gradient)}   (d/d{', d/d'.join(names)})")
     return 0
 
 

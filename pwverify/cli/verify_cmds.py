@@ -7,7 +7,8 @@ import contextlib
 import threading
 from typing import TextIO
 
-from .common import add_program_options, add_timings_option, console, emit_json, load_program
+from .common import (WRT_HELP, add_program_options, add_timings_option, console, emit_json, load_program,
+                     parse_shapes)
 
 
 def register(sub) -> None:
@@ -17,7 +18,7 @@ def register(sub) -> None:
                                    "with the reason.")
     p.add_argument("a", metavar="PROGRAM_A")
     p.add_argument("b", metavar="PROGRAM_B")
-    p.add_argument("--wrt", default=None, metavar="NAMES", help="compare gradients w.r.t. these inputs only (a,b)")
+    p.add_argument("--wrt", default=None, metavar="SELECTION", help=WRT_HELP)
     p.add_argument("--engine", choices=("auto", "direct", "pieces", "both"), default="auto",
                    help="direct SMT encoding, piece decomposition, or both cross-checked (default: auto)")
     p.add_argument("--no-disagreement", action="store_true", help="skip computing the disagreement set")
@@ -59,7 +60,7 @@ def slow_status(err: TextIO, message: str, after: float = 1.0):
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..questions.compare import compare
     a, b = load_program(args.a, args), load_program(args.b, args)
-    wrt = [w.strip() for w in args.wrt.split(",")] if args.wrt else None
+    wrt = a.select(args.wrt) if args.wrt else None
     with slow_status(err, "comparing..."):
         result = compare(a, b, wrt=wrt, engine=args.engine, timeout_ms=int(args.timeout * 1000),
                          disagreement=not args.no_disagreement)

@@ -19,8 +19,12 @@ from ..primitives.conventions import Profile
 from ..core.errors import ArityError, FrameworkError, Location, UnsupportedError
 from ..ir.graph import Graph
 from ..primitives import registry
+from ..primitives.layers import Param
 from ..primitives.registry import ARGS
-from ..ir.values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
+from ..primitives.tensors import Masked, Unset
+from .objects import kind as _kind
+from .services import ProgramServices
+from ..ir.values import (Array, Cond, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
                      elementwise, is_number, is_scalar)
 
 
@@ -30,6 +34,9 @@ class Module:
 
     call: Callable[..., Any]
 
+    def describe_value(self) -> str:
+        return "a layer object"
+
 
 @dataclass(frozen=True)
 class IndexedResult:
@@ -37,6 +44,9 @@ class IndexedResult:
 
     values: Any
     what: str
+
+    def describe_value(self) -> str:
+        return f"the (values, indices) result of {self.what}"
 
     def field(self, name: str, builder: "Builder"):
         if name == "values":
@@ -61,6 +71,9 @@ class ArgIndex:
     dim: int | None           # None: over all entries
     keepdim: bool
 
+    def describe_value(self) -> str:
+        return "the result of argmax/argmin (usable only as an index: x[x.argmax()])"
+
 
 def _fraction(value: sympy.Expr) -> Fraction | None:
     value = sympy.nsimplify(value) if not value.is_Rational else value
@@ -69,7 +82,7 @@ def _fraction(value: sympy.Expr) -> Fraction | None:
     return None
 
 
-class Builder:
+class Builder(ProgramServices):
     """Creates nodes in ``graph`` under a framework ``profile``."""
 
     def __init__(self, graph: Graph, profile: Profile):
@@ -77,6 +90,9 @@ class Builder:
         self.profile = profile
         self.location: Location | None = None
         self.frameworks: dict[str, tuple[str, Location | None]] = {}
+        #: The interpreter reading the program: the program's own arithmetic, iteration
+        #: and calls (of its functions, lambdas, layers) go through it.
+        self.host: Any = None
 
     # -- errors ------------------------------------------------------------------------
     def fail(self, message: str, hint: str | None = None, kind=UnsupportedError) -> NoReturn:
@@ -103,17 +119,40 @@ class Builder:
             return self.graph.const(Fraction(value), self.location)
         if isinstance(value, Array) and value.shape == ():
             return self.node(value.items[0])
+        if isinstance(value, (Cond, bool, Unset)):
+            return self.node(self.scalar(value))
         self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
 
     def scalar(self, value: Any) -> Any:
-        """A scalar from a scalar or a 0-d array."""
+        """A scalar from a scalar or a 0-d array; a condition used as a number is 1 or 0."""
         if isinstance(value, Array) and value.shape == ():
-            return value.items[0]
+            value = value.items[0]
         if is_scalar(value):
             return value
         if isinstance(value, bool):
             return int(value)
+        if isinstance(value, Cond):
+            return self.indicator(value)
+        if isinstance(value, Unset):
+            if value.random:
+                self.fail(f"{value.where} makes random values, which pwverify does not model",
+                          "random values only as the initial value of an nn.Parameter, or constants")
+            self.fail(f"an entry of the array made by {value.where} is read before it is written",
+                      "write every entry before reading it, or start from zeros")
         self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
+
+    def indicator(self, cond: Cond) -> Any:
+        """A comparison used as a number: 1 where it holds, else 0 (a step function with
+        derivative 0, as ``(x > 0).float()`` has in every framework)."""
+        return self.select(cond, [1], [0], lazy=False)[0]
+
+    def number(self, value: Any) -> Any:
+        """``value`` with conditions (also inside tensors) turned into 1/0 numbers."""
+        if isinstance(value, (Cond, bool)):
+            return self.scalar(value)
+        if isinstance(value, Array) and any(isinstance(v, (Cond, bool)) for v in value.items):
+            return value.with_items([self.scalar(v) if isinstance(v, (Cond, bool)) else v for v in value.items])
+        return value
 
     @staticmethod
     def is_tensor(value: Any) -> bool:
@@ -175,16 +214,25 @@ class Builder:
     def to_array(self, value: Any) -> Array:
         if isinstance(value, Array):
             return value
+        if isinstance(value, (Cond, Unset)):
+            return Array((), (value,))
+        if isinstance(value, Masked):
+            self.fail("x[mask] has as many entries as the mask holds, which depends on the inputs",
+                      "x[mask].sum(), x[mask].mean(), y[mask] = x[mask], or torch.where(mask, x, 0)")
+        if isinstance(value, Param):
+            return self.param_value(value)
+        if isinstance(value, (list, tuple)) and any(isinstance(v, (Cond, bool)) for v in _flat(value)):
+            value = _map_nested(value, lambda v: self.scalar(v) if isinstance(v, (Cond, bool)) else v)
         try:
             return Array.from_nested(value if not isinstance(value, (list, tuple)) else list(value))
         except ShapeError as exc:
             self.fail(f"not a tensor: {exc}", "a tensor, a list of numbers, or a number")
 
     def _operand(self, value: Any) -> Any:
-        if isinstance(value, (list, tuple)):
+        if isinstance(value, (list, tuple, Param)):
             return self.to_array(value)
-        if isinstance(value, bool):
-            return int(value)
+        if isinstance(value, (bool, Cond)):
+            return self.scalar(value)
         if isinstance(value, (Array, Sym)) or is_number(value):
             return value
         self.fail(f"expected a number or a tensor, got {_kind(value)}")
@@ -372,24 +420,24 @@ class Builder:
             self.fail(str(exc))
 
 
+def _flat(value: Any):
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _map_nested(value: Any, fn) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_map_nested(v, fn) for v in value]
+    return fn(value)
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Sym) or isinstance(b, Sym):
         return a == b
     return is_number(a) and is_number(b) and Fraction(a) == Fraction(b)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, Infinity):
-        return "an infinite constant (allowed only as a norm's order or the initial value of reduce_window)"
-    if isinstance(value, ArgIndex):
-        return "the result of argmax/argmin (usable only as an index: x[x.argmax()])"
-    if isinstance(value, Array):
-        return f"a tensor of shape {value.shape}"
-    if isinstance(value, Cond):
-        return "a condition"
-    if value is None:
-        return "None"
-    return f"a {type(value).__name__}"
 
 
 __all__ = ["ArgIndex", "Builder", "Module", "IndexedResult", "broadcast_shapes", "broadcast_to"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ..core.atoms import cubes
 from .registry import ARGS, Branch, ExplicitTable, Primitive, Signature, Call, register, smooth
+from .tensors import MaskIndex
 
 
 class SelectTable(ExplicitTable):
@@ -57,14 +58,24 @@ def _select_table(n_args: int, formula, m: int, k: int, lazy: bool = True) -> Ex
 
 
 def _where(b, bound):
+    if bound["input"] is None and bound["other"] is None:
+        return MaskIndex(b.to_array(b.truth_array(bound["condition"])))  # where(cond): the indices
+    if bound["input"] is None or bound["other"] is None:
+        b.fail("where() takes a condition alone, or a condition and two values")
     return b.where(bound["condition"], bound["input"], bound["other"])
+
+
+_WHERE = {"torch": "condition, input=None, other=None",
+          "jax": "condition, x:input=None, y:other=None, size=None, fill_value=None",
+          "tensorflow": "condition, x:input=None, y:other=None, name=None",
+          None: "condition, x:input=None, y:other=None"}
 
 
 register(Primitive(
     "select", _select_table,
     "if/else: the values of the branch whose condition holds (gradient to that branch only).",
     arity=None,
-    calls=[Call(name, fw, Signature.parse("condition, input, other"), _where, "select")
+    calls=[Call(name, fw, Signature.parse(_WHERE[fw]), _where, "select")
            for fw, name in [("torch", "torch.where"), ("jax", "jax.numpy.where"),
                             ("tensorflow", "tensorflow.where"), (None, "numpy.where")]],
     measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0: where(a>b,a,b) -> (0,1), "

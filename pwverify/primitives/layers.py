@@ -1,0 +1,477 @@
+"""Layers with parameters: ``nn.Linear``, ``nn.Conv1d/2d``, ``nn.Sequential``, ... and
+their functional forms (``F.linear``, ``F.conv1d/2d``, ``F.avg_pool``, ``F.unfold``).
+
+A layer is a :class:`Layer`: its parameters (:class:`Param`) have a shape when the
+layer is made; the frontend names them with their ``state_dict`` keys (``fc1.weight``)
+once the module that owns them is built, and makes them inputs of the program (or
+exact constants read from a checkpoint). Layers compute with the builder's arithmetic,
+so a network's kinks are those of its activations and pooling; the layers themselves
+are smooth (affine). Modules run in evaluation mode: dropout is the identity,
+batch norm uses its running statistics.
+
+>>> from pwverify.primitives import registry
+>>> registry.resolve("torch.nn.Linear").signature.render()
+'in_features, out_features, bias=True, device=None, dtype=None'
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+from typing import Any, Callable
+
+from ..ir.values import Array, ShapeError
+from .pooling import _pair, adaptive_windows, windows
+from .registry import Call, Signature, add_call
+
+
+class Param:
+    """A parameter or buffer: its shape, its initial data when written in the program,
+    its ``state_dict`` name once known, and its value once the program has it."""
+
+    def __init__(self, shape: tuple, init: Array | None = None, trainable: bool = True):
+        self.shape = tuple(int(n) for n in shape)
+        self.init = init
+        self.trainable = trainable
+        self.name: str | None = None
+        self.value: Array | None = None
+
+    def __repr__(self) -> str:
+        return f"Param({self.name or '?'}, {self.shape})"
+
+
+class Layer:
+    """A framework layer: parameters, buffers, child layers, constant attributes, forward."""
+
+    def __init__(self, kind: str, forward: Callable, params: dict | None = None,
+                 buffers: dict | None = None, children: dict | None = None, attrs: dict | None = None):
+        self.kind = kind
+        self.forward = forward
+        self.params: dict[str, Param] = dict(params or {})
+        self.buffers: dict[str, Param] = dict(buffers or {})
+        self.children: dict[str, Any] = dict(children or {})
+        self.attrs: dict[str, Any] = dict(attrs or {})
+
+    def call(self, b, positional, keywords) -> Any:
+        return self.forward(b, self, list(positional), dict(keywords))
+
+    def get(self, b, name: str) -> Any:
+        """The value of ``layer.name`` (a parameter's entries, a child, a constant)."""
+        for table in (self.params, self.buffers):
+            if name in table:
+                return b.param_value(table[name])
+        if name in self.children:
+            return self.children[name]
+        if name in self.attrs:
+            return self.attrs[name]
+        b.fail(f"{self.kind.split('.')[-1]} has no attribute {name!r}",
+               ", ".join(list(self.params) + list(self.buffers) + list(self.attrs)) or None)
+
+    def __repr__(self) -> str:
+        return f"{self.kind}()"
+
+
+def layer_call(name: str, ctor: str, make: Callable, doc: str) -> Call:
+    """A registered class whose instances are :class:`Layer` objects."""
+    sig = Signature.parse(ctor)
+    return Call(name, "torch", sig, lambda b, bound: make(b, bound), "", doc)
+
+
+def _forward(signature: str, compute: Callable) -> Callable:
+    sig = Signature.parse(signature)
+
+    def forward(b, layer, positional, keywords):
+        return compute(b, layer, b.bind(sig, positional, keywords, layer.kind))
+    return forward
+
+
+# -- arithmetic helpers ----------------------------------------------------------------------
+def dot(b, us, vs, start: Any = 0) -> Any:
+    """``start + sum(u * v)`` with the program's arithmetic (constants fold exactly)."""
+    total = start
+    for u, v in zip(us, vs):
+        total = b.arith("+", total, b.arith("*", u, v))
+    return total
+
+
+def linear(b, x: Any, weight: Any, bias: Any = None) -> Array:
+    """``x @ weight.T + bias`` over the last dim of ``x`` (torch's ``F.linear``)."""
+    arr, w = b.to_array(x), b.to_array(weight)
+    if w.ndim != 2:
+        b.fail(f"the weight of a linear layer must be 2-D, got shape {w.shape}")
+    n_out, n_in = w.shape
+    if arr.ndim == 0 or arr.shape[-1] != n_in:
+        b.fail(f"a linear layer with {n_in} input features applied to a tensor of shape {arr.shape}",
+               f"an input whose last dim is {n_in}")
+    bias_items = b.to_array(bias).items if bias is not None else (0,) * n_out
+    rows = arr.reshape((-1, n_in))
+    out = []
+    for r in range(rows.shape[0]):
+        row = rows.items[r * n_in:(r + 1) * n_in]
+        out.extend(dot(b, row, w.items[j * n_in:(j + 1) * n_in], bias_items[j]) for j in range(n_out))
+    return Array(arr.shape[:-1] + (n_out,), tuple(out), arr.framework or "torch")
+
+
+def _padding(b, padding, dims: int, kernel: tuple, dilation: tuple, stride: tuple) -> list[tuple[int, int]]:
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * dims
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                b.fail("padding='same' with a stride other than 1", "stride=1, or integer padding")
+            out = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                out.append((total // 2, total - total // 2))
+            return out
+        b.fail(f"padding {padding!r} is not supported", "an int, a tuple, 'valid' or 'same'")
+    return [(p, p) for p in _pair(padding, dims)]
+
+
+def conv(b, x: Any, weight: Any, bias: Any, stride, padding, dilation, groups, dims: int) -> Array:
+    """torch's ``conv1d``/``conv2d``: (N, C, *spatial) or unbatched (C, *spatial)."""
+    arr, w = b.to_array(x), b.to_array(weight)
+    if w.ndim != dims + 2:
+        b.fail(f"a {dims}-D convolution needs a weight of {dims + 2} dims, got shape {w.shape}")
+    batched = arr.ndim == dims + 2
+    if not batched:
+        if arr.ndim != dims + 1:
+            b.fail(f"a {dims}-D convolution needs an input of shape (N, C, ...) or (C, ...) with {dims} "
+                   f"spatial dim(s), got shape {arr.shape}")
+        arr = arr.unsqueeze(0)
+    groups = int(groups)
+    n, c = arr.shape[:2]
+    c_out, c_in = w.shape[:2]
+    kernel = w.shape[2:]
+    if c != c_in * groups or c_out % groups:
+        b.fail(f"the convolution's weight of shape {w.shape} with groups={groups} does not fit an input "
+               f"with {c} channels", f"{c_in * groups} input channels")
+    s, d = _pair(stride, dims), _pair(dilation, dims)
+    pads = _padding(b, padding, dims, kernel, d, s)
+    spatial = arr.shape[2:]
+    sizes = []
+    for i in range(dims):
+        extent = spatial[i] + pads[i][0] + pads[i][1] - d[i] * (kernel[i] - 1) - 1
+        if extent < 0:
+            b.fail(f"the convolution's kernel does not fit in an input of size {spatial[i]}")
+        sizes.append(extent // s[i] + 1)
+    bias_items = b.to_array(bias).items if bias is not None else (0,) * c_out
+    per_group = c_out // groups
+    out = []
+    for batch in range(n):
+        for co in range(c_out):
+            g = co // per_group
+            for pos in itertools.product(*[range(m) for m in sizes]):
+                us, vs = [], []
+                for ci in range(c_in):
+                    for k in itertools.product(*[range(m) for m in kernel]):
+                        src = [pos[i] * s[i] - pads[i][0] + k[i] * d[i] for i in range(dims)]
+                        if all(0 <= src[i] < spatial[i] for i in range(dims)):
+                            us.append(arr.item((batch, g * c_in + ci, *src)))
+                            vs.append(w.item((co, ci, *k)))
+                out.append(dot(b, us, vs, bias_items[co]))
+    result = Array((n, c_out, *sizes), tuple(out), arr.framework or "torch")
+    return result if batched else result.reshape(result.shape[1:])
+
+
+def avg_pool(b, x: Any, kernel, stride, padding, ceil_mode, count_include_pad, dims: int,
+             adaptive: tuple | None = None) -> Array:
+    """Average pooling of the last ``dims`` dims (``adaptive``: the output sizes)."""
+    arr = b.to_array(x)
+    if arr.ndim < dims + 1:
+        b.fail(f"average pooling over {dims} dim(s) needs a channel dim too, got shape {arr.shape}")
+    sizes = arr.shape[-dims:]
+    if adaptive is not None:
+        per_dim = [adaptive_windows(sizes[i], adaptive[i]) for i in range(dims)]
+        divisors = None
+    else:
+        k = _pair(kernel, dims)
+        s = _pair(stride if stride is not None else kernel, dims)
+        p = _pair(padding, dims)
+        try:
+            per_dim = [windows(sizes[i], k[i], s[i], p[i], 1, bool(ceil_mode)) for i in range(dims)]
+        except ValueError as exc:
+            b.fail(str(exc))
+        divisors = math.prod(k) if count_include_pad else None
+    out = []
+    for outer in itertools.product(*[range(m) for m in arr.shape[:-dims]]):
+        for combo in itertools.product(*per_dim):
+            entries = [arr.item(outer + idx) for idx in itertools.product(*combo)]
+            total = dot(b, entries, [1] * len(entries))
+            out.append(b.arith("/", total, divisors or len(entries)))
+    return Array(arr.shape[:-dims] + tuple(len(w) for w in per_dim), tuple(out), arr.framework or "torch")
+
+
+# -- nn layers -----------------------------------------------------------------------------------
+def _linear_layer(b, bd):
+    n_in, n_out = int(bd["in_features"]), int(bd["out_features"])
+    params = {"weight": Param((n_out, n_in))}
+    if bd["bias"]:
+        params["bias"] = Param((n_out,))
+    return Layer("torch.nn.Linear", _forward("input", lambda b, L, a: linear(
+        b, a["input"], L.get(b, "weight"), L.get(b, "bias") if "bias" in L.params else None)),
+        params, attrs={"in_features": n_in, "out_features": n_out})
+
+
+def _conv_layer(dims: int):
+    def make(b, bd):
+        if bd["padding_mode"] != "zeros":
+            b.fail(f"padding_mode={bd['padding_mode']!r} is not supported", "padding_mode='zeros'")
+        c_in, c_out, groups = int(bd["in_channels"]), int(bd["out_channels"]), int(bd["groups"])
+        if c_in % groups or c_out % groups:
+            b.fail(f"in_channels and out_channels must be divisible by groups={groups}")
+        kernel = _pair(bd["kernel_size"], dims)
+        params = {"weight": Param((c_out, c_in // groups) + kernel)}
+        if bd["bias"]:
+            params["bias"] = Param((c_out,))
+        keep = {k: bd[k] for k in ("stride", "padding", "dilation", "groups")}
+
+        def compute(b, L, a):
+            return conv(b, a["input"], L.get(b, "weight"), L.get(b, "bias") if "bias" in L.params else None,
+                        keep["stride"], keep["padding"], keep["dilation"], keep["groups"], dims)
+        return Layer(f"torch.nn.Conv{dims}d", _forward("input", compute), params,
+                     attrs={"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel, **keep})
+    return make
+
+
+def _sequential(b, bd):
+    items = list(bd["modules"])
+    if len(items) == 1 and isinstance(items[0], dict):
+        children = dict(items[0])
+    else:
+        children = {str(i): m for i, m in enumerate(items)}
+
+    def forward(b, L, positional, keywords):
+        if len(positional) != 1 or keywords:
+            b.fail("a Sequential is called with one input", "seq(x)")
+        x = positional[0]
+        for child in L.children.values():
+            x = b.call(child, [x])
+        return x
+    return Layer("torch.nn.Sequential", forward, children=children)
+
+
+def _module_list(b, bd):
+    children = {str(i): m for i, m in enumerate(b.sequence(bd["modules"]) if bd["modules"] is not None else [])}
+
+    def forward(b, L, positional, keywords):
+        b.fail("a ModuleList is not callable", "iterate over it: for layer in self.layers: x = layer(x)")
+    return Layer("torch.nn.ModuleList", forward, children=children)
+
+
+def _module_dict(b, bd):
+    children = dict(bd["modules"] or {})
+
+    def forward(b, L, positional, keywords):
+        b.fail("a ModuleDict is not callable", "self.layers[key](x)")
+    return Layer("torch.nn.ModuleDict", forward, children=children)
+
+
+def _identity_layer(kind: str):
+    def make(b, bd):
+        def forward(b, L, positional, keywords):
+            if len(positional) != 1:
+                b.fail(f"{kind.split('.')[-1]} is called with one input")
+            return positional[0]
+        return Layer(kind, forward)
+    return make
+
+
+def _flatten_layer(b, bd):
+    start, end = int(bd["start_dim"]), int(bd["end_dim"])
+    return Layer("torch.nn.Flatten", _forward("input", lambda b, L, a: flatten(b, a["input"], start, end)),
+                 attrs={"start_dim": start, "end_dim": end})
+
+
+def flatten(b, x: Any, start: int = 0, end: int = -1) -> Any:
+    """torch's ``flatten(start_dim, end_dim)``."""
+    arr = b.to_array(x)
+    if arr.ndim == 0:
+        return arr.reshape((1,))
+    lo, hi = start % arr.ndim, end % arr.ndim
+    if lo > hi:
+        b.fail(f"flatten with start_dim {start} after end_dim {end}")
+    return arr.reshape(arr.shape[:lo] + (math.prod(arr.shape[lo:hi + 1]),) + arr.shape[hi + 1:])
+
+
+def _batch_norm(kind: str):
+    def make(b, bd):
+        n = int(bd["num_features"])
+        eps = Fraction(bd["eps"])
+        params = {"weight": Param((n,)), "bias": Param((n,))} if bd["affine"] else {}
+        buffers = {}
+        if bd["track_running_stats"]:
+            buffers = {"running_mean": Param((n,), Array((n,), (0,) * n), False),
+                       "running_var": Param((n,), Array((n,), (1,) * n), False),
+                       "num_batches_tracked": Param((), Array((), (0,)), False)}
+        else:
+            b.fail("batch norm without running statistics normalises with the batch's own statistics",
+                   "track_running_stats=True (evaluation mode)")
+
+        def compute(b, L, a):
+            arr = b.to_array(a["input"])
+            if arr.ndim < 2 or arr.shape[1] != n:
+                b.fail(f"{kind.split('.')[-1]}({n}) applied to a tensor of shape {arr.shape}",
+                       f"an input of shape (N, {n}, ...)")
+            mean, var = L.get(b, "running_mean"), L.get(b, "running_var")
+            w = L.get(b, "weight") if L.params else None
+            bias = L.get(b, "bias") if L.params else None
+            items = []
+            for idx in itertools.product(*[range(m) for m in arr.shape]):
+                ch = idx[1]
+                scale = b.call_name("torch.sqrt", [b.arith("+", var.items[ch], eps)])
+                v = b.arith("/", b.arith("-", arr.item(idx), mean.items[ch]), scale)
+                if w is not None:
+                    v = b.arith("+", b.arith("*", v, w.items[ch]), bias.items[ch])
+                items.append(v)
+            return arr.with_items(items)
+        return Layer(kind, _forward("input", compute), params, buffers, attrs={"num_features": n, "eps": eps})
+    return make
+
+
+def _avg_pool_layer(dims: int):
+    def make(b, bd):
+        keep = dict(bd)
+        return Layer(f"torch.nn.AvgPool{dims}d", _forward("input", lambda b, L, a: avg_pool(
+            b, a["input"], keep["kernel_size"], keep["stride"], keep["padding"], keep["ceil_mode"],
+            keep["count_include_pad"], dims)))
+    return make
+
+
+def _adaptive_avg_layer(dims: int):
+    def make(b, bd):
+        size = _pair(bd["output_size"], dims)
+        return Layer(f"torch.nn.AdaptiveAvgPool{dims}d", _forward("input", lambda b, L, a: avg_pool(
+            b, a["input"], None, None, 0, False, True, dims, adaptive=size)))
+    return make
+
+
+def _parameter(b, bd):
+    data = b.to_array(bd["data"])
+    return Param(data.shape, data, bool(bd["requires_grad"]))
+
+
+_CONV = ("in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, "
+         "padding_mode='zeros', device=None, dtype=None")
+_AVG = "kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None"
+_BN = "num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None"
+_LAYERS = [
+    ("torch.nn.Linear", "in_features, out_features, bias=True, device=None, dtype=None", _linear_layer,
+     "y = x W^T + b; parameters weight (out, in) and bias (out)"),
+    ("torch.nn.Conv1d", _CONV, _conv_layer(1), "1-D convolution; parameters weight (out, in/groups, k), bias"),
+    ("torch.nn.Conv2d", _CONV, _conv_layer(2), "2-D convolution; parameters weight (out, in/groups, kh, kw), bias"),
+    ("torch.nn.Sequential", "*modules", _sequential, "applies its children in order"),
+    ("torch.nn.ModuleList", "modules=None", _module_list, "a list of layers (iterate or index it)"),
+    ("torch.nn.ModuleDict", "modules=None", _module_dict, "a dict of layers"),
+    ("torch.nn.Identity", "*args", _identity_layer("torch.nn.Identity"), "the identity"),
+    ("torch.nn.Dropout", "p=0.5, inplace=False", _identity_layer("torch.nn.Dropout"),
+     "the identity (evaluation mode)"),
+    ("torch.nn.Dropout1d", "p=0.5, inplace=False", _identity_layer("torch.nn.Dropout1d"), "the identity (evaluation mode)"),
+    ("torch.nn.Dropout2d", "p=0.5, inplace=False", _identity_layer("torch.nn.Dropout2d"), "the identity (evaluation mode)"),
+    ("torch.nn.Flatten", "start_dim=1, end_dim=-1", _flatten_layer, "flattens dims start_dim..end_dim"),
+    ("torch.nn.BatchNorm1d", _BN, _batch_norm("torch.nn.BatchNorm1d"),
+     "evaluation mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias"),
+    ("torch.nn.BatchNorm2d", _BN, _batch_norm("torch.nn.BatchNorm2d"),
+     "evaluation mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias"),
+    ("torch.nn.AvgPool1d", _AVG, _avg_pool_layer(1), "mean of each window"),
+    ("torch.nn.AvgPool2d", _AVG, _avg_pool_layer(2), "mean of each window"),
+    ("torch.nn.AdaptiveAvgPool1d", "output_size", _adaptive_avg_layer(1), "mean of each adaptive window"),
+    ("torch.nn.AdaptiveAvgPool2d", "output_size", _adaptive_avg_layer(2), "mean of each adaptive window"),
+    ("torch.nn.Parameter", "data=None, requires_grad=True", _parameter,
+     "a parameter: an input of the program named by its state_dict key"),
+    ("torch.nn.parameter.Parameter", "data=None, requires_grad=True", _parameter,
+     "a parameter: an input of the program named by its state_dict key"),
+]
+for _name, _sig, _make, _doc in _LAYERS:
+    add_call(layer_call(_name, _sig, _make, _doc))
+
+
+# -- functional forms -------------------------------------------------------------------------
+def _f_conv(dims: int):
+    def build(b, bd):
+        return conv(b, bd["input"], bd["weight"], bd["bias"], bd["stride"], bd["padding"], bd["dilation"],
+                    bd["groups"], dims)
+    return build
+
+
+def _f_avg(dims: int):
+    def build(b, bd):
+        return avg_pool(b, bd["input"], bd["kernel_size"], bd["stride"], bd["padding"], bd["ceil_mode"],
+                        bd["count_include_pad"], dims)
+    return build
+
+
+def _f_adaptive_avg(dims: int):
+    def build(b, bd):
+        return avg_pool(b, bd["input"], None, None, 0, False, True, dims, adaptive=_pair(bd["output_size"], dims))
+    return build
+
+
+def _tensor_unfold(b, bd):
+    """``x.unfold(dimension, size, step)``: the windows along a dim, as a new last dim."""
+    arr = b.to_array(bd["self"])
+    try:
+        d = arr._dim(int(bd["dimension"]))
+    except ShapeError as exc:
+        b.fail(str(exc))
+    size, step = int(bd["size"]), int(bd["step"])
+    count = (arr.shape[d] - size) // step + 1
+    if count <= 0:
+        b.fail(f"unfold: a window of {size} does not fit in a dim of size {arr.shape[d]}")
+    shape = arr.shape[:d] + (count,) + arr.shape[d + 1:] + (size,)
+    items = []
+    for idx in itertools.product(*[range(m) for m in shape[:-1]]):
+        for k in range(size):
+            src = idx[:d] + (idx[d] * step + k,) + idx[d + 1:]
+            items.append(arr.item(src))
+    return Array(shape, tuple(items), arr.framework)
+
+
+def _f_unfold(b, bd):
+    """``F.unfold`` (im2col): (N, C, H, W) -> (N, C * kh * kw, L), zero padding."""
+    arr = b.to_array(bd["input"])
+    batched = arr.ndim == 4
+    if not batched:
+        if arr.ndim != 3:
+            b.fail(f"F.unfold needs an input of shape (N, C, H, W) or (C, H, W), got {arr.shape}")
+        arr = arr.unsqueeze(0)
+    k, d = _pair(bd["kernel_size"], 2), _pair(bd["dilation"], 2)
+    p, s = _pair(bd["padding"], 2), _pair(bd["stride"], 2)
+    n, c, h, w = arr.shape
+    outs = [(size + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i, size in enumerate((h, w))]
+    if min(outs) <= 0:
+        b.fail("F.unfold: the kernel does not fit in the input")
+    items = []
+    for batch in range(n):
+        for ch in range(c):
+            for ki in range(k[0]):
+                for kj in range(k[1]):
+                    for oi in range(outs[0]):
+                        for oj in range(outs[1]):
+                            y, x = oi * s[0] - p[0] + ki * d[0], oj * s[1] - p[1] + kj * d[1]
+                            items.append(arr.item((batch, ch, y, x)) if 0 <= y < h and 0 <= x < w else 0)
+    result = Array((n, c * k[0] * k[1], outs[0] * outs[1]), tuple(items), arr.framework or "torch")
+    return result if batched else result.reshape(result.shape[1:])
+
+
+def _f_linear(b, bd):
+    return linear(b, bd["input"], bd["weight"], bd["bias"])
+
+
+_F_CONV = "input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1"
+_F_AVG = "input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None"
+_FUNCTIONAL = [
+    ("torch.nn.functional.linear", "input, weight, bias=None", _f_linear, "x W^T + b"),
+    ("torch.nn.functional.conv1d", _F_CONV, _f_conv(1), "1-D convolution"),
+    ("torch.nn.functional.conv2d", _F_CONV, _f_conv(2), "2-D convolution"),
+    ("torch.nn.functional.avg_pool1d", _F_AVG, _f_avg(1), "mean of each window"),
+    ("torch.nn.functional.avg_pool2d", _F_AVG, _f_avg(2), "mean of each window"),
+    ("torch.nn.functional.adaptive_avg_pool1d", "input, output_size", _f_adaptive_avg(1), "mean of each window"),
+    ("torch.nn.functional.adaptive_avg_pool2d", "input, output_size", _f_adaptive_avg(2), "mean of each window"),
+    ("torch.nn.functional.unfold", "input, kernel_size, dilation=1, padding=0, stride=1", _f_unfold,
+     "im2col: the sliding windows as columns"),
+    ("torch.Tensor.unfold", "self, dimension, size, step", _tensor_unfold, "the windows along a dim"),
+]
+for _name, _sig, _build, _doc in _FUNCTIONAL:
+    add_call(Call(_name, "torch", Signature.parse(_sig), _build, "", _doc))

@@ -1,0 +1,96 @@
+"""torch's loss functions, composed from registered calls exactly as ATen computes them.
+
+Each is a structural call: it reaches no primitive of its own, it builds the loss from
+``torch.abs``, ``torch.where``, ``torch.clamp_min`` and the program's arithmetic, in the
+form whose autodiff is torch's (checked against torch 2.13.0 in tests/test_reading.py):
+
+* ``smooth_l1_loss``: ``where(|d| < beta, 0.5 d² / beta, |d| - 0.5 beta)``; ``beta = 0``
+  is ``l1_loss``. Its gradient is ``d / beta`` inside, ``sign(d)`` outside, as ATen's.
+* ``huber_loss``: ``where(|d| < delta, 0.5 d², delta (|d| - 0.5 delta))``.
+* ``l1_loss``: ``|d|`` (``abs'(0) = 0``), ``mse_loss``: ``d²``.
+* ``margin_ranking_loss``: ``clamp_min(-y (x1 - x2) + margin, 0)``.
+* ``triplet_margin_loss``: ``clamp_min(margin + d(a, p) - d(a, n), 0)`` with ``d`` the
+  ``pairwise_distance`` (``eps`` added to the difference).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .structural import structural
+
+_REDUCE = "size_average=None, reduce=None, reduction='mean'"
+
+
+def _reduce(b, loss, reduction: str):
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return b.call_name("torch.mean", [loss])
+    if reduction == "sum":
+        return b.call_name("torch.sum", [loss])
+    b.fail(f"reduction={reduction!r}", "'mean', 'sum' or 'none'")
+
+
+def _difference(b, bd):
+    return b.arith("-", bd["input"], bd["target"])
+
+
+def _smooth_l1(b, bd):
+    d = _difference(b, bd)
+    beta = Fraction(bd["beta"])
+    z = b.call_name("torch.abs", [d])
+    if beta == 0:
+        return _reduce(b, z, bd["reduction"])
+    quadratic = b.arith("/", b.arith("*", b.arith("*", Fraction(1, 2), z), z), beta)
+    linear = b.arith("-", z, Fraction(1, 2) * beta)
+    return _reduce(b, b.call_name("torch.where", [b.compare("<", z, beta), quadratic, linear]), bd["reduction"])
+
+
+def _huber(b, bd):
+    d = _difference(b, bd)
+    delta = Fraction(bd["delta"])
+    z = b.call_name("torch.abs", [d])
+    quadratic = b.arith("*", b.arith("*", Fraction(1, 2), z), z)
+    linear = b.arith("*", delta, b.arith("-", z, Fraction(1, 2) * delta))
+    loss = b.call_name("torch.where", [b.compare("<", z, delta), quadratic, linear])
+    if bd.get("weight") is not None:
+        loss = b.arith("*", loss, bd["weight"])
+    return _reduce(b, loss, bd["reduction"])
+
+
+def _l1(b, bd):
+    return _reduce(b, b.call_name("torch.abs", [_difference(b, bd)]), bd["reduction"])
+
+
+def _mse(b, bd):
+    d = _difference(b, bd)
+    return _reduce(b, b.arith("*", d, d), bd["reduction"])
+
+
+def _margin_ranking(b, bd):
+    inner = b.arith("+", b.arith("*", b.arith("*", -1, bd["target"]),
+                                 b.arith("-", bd["input1"], bd["input2"])), bd["margin"])
+    return _reduce(b, b.call_name("torch.clamp_min", [inner, 0]), bd["reduction"])
+
+
+def _triplet(b, bd):
+    if bd["swap"]:
+        b.fail("triplet_margin_loss with swap=True is not supported", "swap=False")
+    kw = {"p": bd["p"], "eps": bd["eps"]}
+    pos = b.call_name("torch.nn.functional.pairwise_distance", [bd["anchor"], bd["positive"]], kw)
+    neg = b.call_name("torch.nn.functional.pairwise_distance", [bd["anchor"], bd["negative"]], kw)
+    inner = b.arith("-", b.arith("+", bd["margin"], pos), neg)
+    return _reduce(b, b.call_name("torch.clamp_min", [inner, 0]), bd["reduction"])
+
+
+for _name, _sig, _build in [
+    ("smooth_l1_loss", f"input, target, {_REDUCE}, beta=1.0", _smooth_l1),
+    ("huber_loss", "input, target, reduction='mean', delta=1.0, weight=None", _huber),
+    ("l1_loss", f"input, target, {_REDUCE}", _l1),
+    ("mse_loss", f"input, target, {_REDUCE}, weight=None", _mse),
+    ("margin_ranking_loss", f"input1, input2, target, margin=0, {_REDUCE}", _margin_ranking),
+    ("triplet_margin_loss", f"anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False, {_REDUCE}",
+     _triplet),
+]:
+    structural(f"torch.nn.functional.{_name}", _sig, _build, f"torch's {_name}, composed as ATen computes it")

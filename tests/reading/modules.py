@@ -1,0 +1,65 @@
+"""Modules read through forward: parameters become inputs named by their state_dict keys."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, kernel_size=2)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(2, 1)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        x = self.pool(x)
+        x = torch.flatten(x, 1)
+        return self.fc(x)
+
+
+class MLP(nn.Module):
+    def __init__(self, n_in=2, hidden=3):
+        super(MLP, self).__init__()
+        self.layers = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class Conv1dNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 2, kernel_size=2, stride=1, padding=1, dilation=1, groups=2, bias=False)
+        self.act = nn.LeakyReLU(0.25)
+        self.scale = nn.Parameter(torch.tensor([0.5]))
+
+    def forward(self, x):
+        h = self.act(self.conv(x))
+        return F.max_pool1d(h, 2).sum() * self.scale
+
+
+class HingeLoss(torch.nn.Module):
+    def __init__(self, margin=1.0):
+        super(HingeLoss, self).__init__()
+        self.margin = margin
+
+    def hinge_loss(self, input, target):
+        output = self.margin - input.mul(target * 2 - 1)
+        output[output.le(0)] = 0
+        return output.mean()
+
+    def forward(self, input, target):
+        return self.hinge_loss(input, target)
+
+
+class SmoothL1(nn.Module):
+    def __init__(self, beta=1.0):
+        super().__init__()
+        self.beta = beta
+
+    def forward(self, pred, target):
+        assert pred.size() == target.size() and target.numel() > 0
+        diff = torch.abs(pred - target)
+        loss = torch.where(diff < self.beta, 0.5 * diff * diff / self.beta, diff - 0.5 * self.beta)
+        return loss.sum()

@@ -1,0 +1,243 @@
+"""What pwverify reads: classes and modules, fill loops, masks, shapes, decorators,
+detaching; each checked against real torch autograd (float64, both modes) at kinks."""
+
+import json
+import os
+
+import pytest
+
+import pwverify
+from conftest import ROOT, requires_torch
+from pwverify.core.errors import PwverifyError, UnsupportedError, UsageError
+from torch_programs import check_against_torch, kink_points
+
+HERE = os.path.join(ROOT, "tests", "reading")
+MODES = ("reverse", "forward")
+
+
+def spec(name: str) -> str:
+    return os.path.join(HERE, name)
+
+
+# -- classes and nn.Module --------------------------------------------------------------------------
+@requires_torch
+def test_conv_relu_pool_linear_module_matches_torch_wrt_weights():
+    program = pwverify.parse(spec("modules.py:SmallCNN"), shapes={"x": (1, 1, 3, 3)})
+    assert program.data_inputs[:2] == ["x0_0_0_0", "x0_0_0_1"] and len(program.data_inputs) == 9
+    assert program.weights[0] == "conv_weight0_0_0_0" and program.weights[-1] == "fc_bias0"
+    assert len(program.weights) == 2 * 4 + 2 + 2 + 1
+    check_against_torch(program, kink_points(program, count=8))
+
+
+@requires_torch
+@pytest.mark.parametrize("target, shapes", [
+    ("MLP", {"x": (2,)}), ("MLP(n_in=3, hidden=2)", {"x": (3,)}), ("Conv1dNet", {"x": (2, 3)}),
+    ("HingeLoss", {"input": 3, "target": 3}), ("HingeLoss(margin=0.5).hinge_loss", {"input": 2, "target": 2}),
+    ("SmoothL1(beta=0.5)", {"pred": 3, "target": 3}),
+])
+def test_modules_match_torch_at_kinks(target, shapes):
+    program = pwverify.parse(spec(f"modules.py:{target}"), shapes=shapes)
+    check_against_torch(program, kink_points(program))
+
+
+@requires_torch
+@pytest.mark.parametrize("target, shapes, count", [
+    ("StridedConv", {"x": (1, 2, 3, 3)}, 2), ("DilatedConv1d", {"x": (1, 1, 4)}, 6),
+    ("unfolded", {}, 6), ("functional", {}, 6), ("losses", {}, 6),
+])
+def test_layers_pooling_unfold_and_losses_match_torch(target, shapes, count):
+    program = pwverify.parse(spec(f"layers_more.py:{target}"), shapes=shapes)
+    check_against_torch(program, kink_points(program, count=count))
+
+
+@requires_torch
+def test_triplet_margin_loss_matches_torch():
+    # distances are square roots: exact evaluation is slow, so two chosen points (one row
+    # inside the hinge, one outside) rather than a search for kinks
+    program = pwverify.parse(spec("layers_more.py:triplet"))
+    points = [{"a": [[0, 0], [1, 1]], "p": [[3, 4], [1, 2]], "n": [[0, 1], [5, 1]]},
+              {"a": [[1, 0], [0, 0]], "p": [[1, 1], [0, 3]], "n": [[4, 4], [0, 1]]}]
+    check_against_torch(program, points)
+
+
+def test_state_dict_names_and_selections():
+    program = pwverify.parse(spec("modules.py:MLP"), shapes={"x": 2})
+    assert program.parsed.weight_groups["layers.0.weight"] == [
+        "layers_0_weight0_0", "layers_0_weight0_1", "layers_0_weight1_0", "layers_0_weight1_1",
+        "layers_0_weight2_0", "layers_0_weight2_1"]
+    assert program.select("inputs") == ["x0", "x1"]
+    assert program.select("layers.2.bias, x[1]") == ["layers_2_bias0", "x1"]
+    assert program.select("layers.0.weight[2, 1]") == ["layers_0_weight2_1"]
+    point = "x=[1, 2], layers.0.weight=[[1,0],[0,1],[1,1]], layers.0.bias=[0,0,-3], " \
+            "layers.2.weight[0, 0]=1, layers.2.weight[0,1]=1, layers.2.weight[0,2]=1, layers.2.bias=[0]"
+    assert program.value_at(point) == [1 + 2 + 0]
+    # relu'(0) = 0 on the third hidden unit (1 + 2 - 3 = 0): no gradient through it
+    assert program.gradient_at(point, wrt="layers.2.weight") == [[1, 2, 0]]
+
+
+def test_cli_grad_with_state_dict_spelling_and_wrt(cli):
+    point = "x=[1, 2], layers.0.weight=[[1,0],[0,1],[1,1]], layers.0.bias=[0,0,-3], " \
+            "layers.2.weight=[[1,1,1]], layers.2.bias=[0]"
+    code, out, err = cli("grad", spec("modules.py:MLP"), "--shape", "x=2", "--at", point,
+                         "--wrt", "inputs", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["wrt"] == ["x0", "x1"] and data["gradient"] == [["1", "1"]]
+    assert len(data["weights"]) == 13
+    code, out, err = cli("grad", spec("modules.py:MLP"), "--shape", "x=2", "--at", point, "--wrt", "weights")
+    assert code == 0 and "d/dlayers_0_weight0_0" in out
+
+
+@requires_torch
+@pytest.mark.parametrize("kind", ["safetensors", "pt"])
+def test_weights_file_fixes_parameters_to_exact_floats(tmp_path, kind, cli):
+    import torch
+    from torch_programs import import_file
+    module = import_file(spec("modules.py")).MLP()
+    torch.manual_seed(0)
+    state = {k: torch.randn_like(v) for k, v in module.state_dict().items()}  # float32
+    path = str(tmp_path / f"mlp.{kind}")
+    if kind == "safetensors":
+        from safetensors.torch import save_file
+        save_file(state, path)
+    else:
+        torch.save(state, path)
+    program = pwverify.parse(spec("modules.py:MLP"), shapes={"x": 2}, weights=path)
+    assert program.inputs == ["x0", "x1"] and program.weights == []
+    module.load_state_dict(state)
+    x = torch.tensor([0.5, -1.25], dtype=torch.float64)
+    expected = module.double()(x).item()
+    assert float(program.value_at({"x": [0.5, -1.25]})[0]) == pytest.approx(expected, rel=1e-15)
+    code, out, err = cli("grad", spec("modules.py:MLP"), "--shape", "x=2", "--weights", path, "--at", "x=[1/2, -5/4]")
+    assert code == 0, err
+    broken = {k: v for k, v in state.items() if k != "layers.2.bias"}
+    bad = str(tmp_path / "partial.safetensors")
+    from safetensors.torch import save_file
+    save_file(broken, bad)
+    with pytest.raises(UsageError, match="no value for layers.2.bias"):
+        pwverify.parse(spec("modules.py:MLP"), shapes={"x": 2}, weights=bad)
+
+
+def test_program_spec_errors(cli):
+    code, _, err = cli("pieces", "model.py:Net.forward")
+    assert code == 2 and "no such file: model.py" in err
+    code, _, err = cli("pieces", "model:Net")
+    assert code == 2 and "does not end in .py" in err
+    code, _, err = cli("pieces", spec("modules.py:Nothing"))
+    assert code == 2 and "no top-level function 'Nothing'" in err and "SmallCNN" in err
+
+
+# -- control flow, allocation, masks, shapes ----------------------------------------------------------
+@requires_torch
+@pytest.mark.parametrize("name", ["minmod", "median3", "superbee", "upwind_fill", "neighbour_max", "relu_mask",
+                                  "steps", "where_index", "masked_mean", "shapes", "detached", "no_grad_block",
+                                  "no_grad_function", "scripted"])
+def test_functions_match_torch_at_kinks(name):
+    program = pwverify.parse(spec(f"functions.py:{name}"))
+    check_against_torch(program, kink_points(program))
+
+
+def test_returns_in_every_branch_and_assignments_in_every_branch():
+    minmod = pwverify.parse(spec("functions.py:minmod"))
+    assert len(minmod.representation().pieces) >= 3
+    superbee = pwverify.parse(spec("functions.py:superbee"))
+    assert [superbee.value_at({"r": r})[0] for r in (-1, "1/4", "3/4", "3/2", 3)] == [0, pwverify.parse(
+        "t").value_at({"t": "1/2"})[0], 1, pwverify.parse("t").value_at({"t": "3/2"})[0], 2]
+
+
+def test_a_comparison_used_as_a_number_is_a_step_with_derivative_zero():
+    p = pwverify.parse("(x > 0) * x + (x > 0).float()")
+    assert p.gradient_at({"x": 1}) == [[1]] and p.gradient_at({"x": 0}) == [[0]]
+    assert p.value_at({"x": 0}) == [0] and p.value_at({"x": "1/100"})[0] > 1
+    from pwverify.questions.wellformed import check_representation
+    assert check_representation(p.representation()).continuity.status == "refuted"
+
+
+def test_empty_entries_read_before_written_are_an_error(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text("import numpy as np\n\ndef f(u: 'float[3]'):\n    nf = np.empty(3)\n"
+                    "    nf[0] = u[0]\n    return nf\n")
+    with pytest.raises(UnsupportedError, match=r"numpy.empty at .*prog.py:4:10 is read before it is written"):
+        pwverify.parse(f"{path}:f")
+
+
+@pytest.mark.parametrize("annotation", ["float[1.5]", "float[banana]", "float[-2]", "R^x"])
+def test_bad_shape_annotations_are_located_errors(tmp_path, annotation):
+    path = tmp_path / "prog.py"
+    path.write_text(f"def f(x: {annotation!r}):\n    return x\n")
+    with pytest.raises(UnsupportedError) as info:
+        pwverify.parse(f"{path}:f")
+    assert str(info.value).startswith(f"{path}:1:10: error: cannot read a shape")
+
+
+def test_good_shape_annotations(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text("def f(a: 'float[2, 3]', b: 'R^2x2', c: 'Tensor[3]', d: 'float', e=1):\n    return a[0, 0]\n")
+    p = pwverify.parse(f"{path}:f")
+    assert p.parsed.input_shapes == {"a": (2, 3), "b": (2, 2), "c": (3,), "d": ()}
+
+
+# -- closures, keywords, decorators, asserts, sibling modules, module-level code ---------------------------
+def test_closure_factory_keywords_decorators_and_siblings(tmp_path):
+    (tmp_path / "helpers.py").write_text(
+        "import numpy as np\nEPS = 1e-3\n\ndef minmod(a, b):\n"
+        "    return 0.5 * (np.sign(a) + np.sign(b)) * np.minimum(np.abs(a), np.abs(b))\n")
+    (tmp_path / "main.py").write_text(
+        "import torch\nfrom helpers import minmod, EPS\nimport helpers as hp\n\n"
+        "def quantile_loss(q):\n    def loss(y, yhat):\n        e = y - yhat\n"
+        "        return torch.max(q * e, (q - 1) * e)\n    return loss\n\n"
+        "def f(a, b):\n    assert isinstance(a, torch.Tensor)\n    return minmod(a, b) + hp.minmod(b, a) + EPS * a\n\n"
+        "if __name__ == '__main__':\n    n = float(input())\n    print(f(n, n))\nvalue = input()\n")
+    q = pwverify.parse(f"{tmp_path}/main.py:quantile_loss(0.9)")
+    assert q.inputs == ["y", "yhat"] and q.gradient_at({"y": 1, "yhat": 1}) == [["2/5", "-2/5"]] or \
+        q.gradient_at({"y": 1, "yhat": 1}) == [[pwverify.parse("t").value_at({"t": "2/5"})[0],
+                                                   pwverify.parse("t").value_at({"t": "-2/5"})[0]]]
+    f = pwverify.parse(f"{tmp_path}/main.py:f")
+    assert f.gradient_at({"a": 2, "b": 1}) == [[pwverify.parse("t").value_at({"t": "1/1000"})[0], 2]]
+    kw = pwverify.parse("tf.where(a > b, x=a, y=b) + tf.maximum(x=a, y=b)")
+    assert kw.gradient_at({"a": 1, "b": 1}) == [[1, 1]]
+
+
+def test_jax_at_updates_match_jax():
+    pytest.importorskip("jax")
+    from pwverify.frameworks.crosscheck import compare_at
+    program = pwverify.parse(spec("functions.py:jax_at"))
+    for point in ({"x": [0, 1, 1]}, {"x": [-1, 0, 2]}):
+        for mode in ("reverse", "forward"):
+            assert compare_at(pwverify.parse(spec("functions.py:jax_at"), mode=mode), "jax", point, mode) is None
+    assert program.gradient_at({"x": [0, 1, 1]}) == [[1, 0, 0], [0, 1, 1], [0, 0, 0]]
+
+
+def test_decorators_and_detaching():
+    assert pwverify.parse("x * torch.relu(x).item()").gradient_at({"x": 2}) == [[2]]
+    assert pwverify.parse(spec("functions.py:no_grad_function")).gradient_at({"x": 2}) == [[0]]
+    assert pwverify.parse(spec("functions.py:no_grad_block")).gradient_at({"x": 2}) == [[4]]
+    assert pwverify.parse(spec("functions.py:scripted")).gradient_at({"x": 0}) == [[0]]
+
+
+def test_literal_outside_float64_and_byte_order_mark(tmp_path):
+    path = tmp_path / "big.py"
+    path.write_text("def f(x):\n    return x * 1e400\n")
+    with pytest.raises(UnsupportedError, match=r"big.py:2:16: error: the literal 1e400 is outside the float64"):
+        pwverify.parse(f"{path}:f")
+    bom = tmp_path / "bom.py"
+    bom.write_bytes(b"\xef\xbb\xbfimport torch\n\ndef f(x):\n    return torch.relu(x)\n")
+    assert pwverify.parse(f"{bom}:f").gradient_at({"x": 1}) == [[1]]
+
+
+@pytest.mark.parametrize("source, words", [
+    ("def f(x):\n    return x.relu[0]\n", ["cannot index the method .relu()"]),
+    ("def f(x):\n    if x.any:\n        return x\n    return -x\n", ["method .any()"]),
+    ("def f(x):\n    if x > 0:\n        w = x\n    return w\n", ["'w' is assigned on only some paths"]),
+    ("def f(x):\n    return len(x) + x\n", ["len() of a number that depends on the inputs"]),
+])
+def test_messages_never_show_internal_class_names(tmp_path, source, words):
+    path = tmp_path / "prog.py"
+    path.write_text(source)
+    with pytest.raises(PwverifyError) as info:
+        pwverify.parse(f"{path}:f")
+    message = str(info.value)
+    for internal in ("BoundMethod", "Sym", "Undefined", "QualName", "Function(", "Instance", "ClassValue"):
+        assert internal not in message, message
+    for word in words:
+        assert word in message, message
