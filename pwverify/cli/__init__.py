@@ -50,7 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for family in FAMILIES:
         family.register(sub)
+    for command in sub.choices.values():
+        add_limit_options(command)
     return parser
+
+
+def add_limit_options(p: argparse.ArgumentParser) -> None:
+    """--time-limit, --max-memory, --max-nodes: on every command (see pwverify.core.limits)."""
+    from .common import positive_seconds
+    group = p.add_argument_group("limits (reaching one stops the command with exit code 3)")
+    group.add_argument("--time-limit", type=positive_seconds, default=None, metavar="SECONDS",
+                       help="stop after this many seconds in all (solver queries are cut to the time left)")
+    group.add_argument("--max-memory", type=int, default=None, metavar="MB",
+                       help="cap the memory of the process and of the solver, in megabytes")
+    group.add_argument("--max-nodes", type=int, default=None, metavar="N",
+                       help="refuse programs of more than N operations (default: 2,000,000)")
 
 
 #: The ``kind`` of each error in the JSON error object.
@@ -58,7 +72,7 @@ ERROR_KINDS = {
     "ProgramSyntaxError": "syntax", "UnsupportedError": "unsupported", "UnknownNameError": "unknown_name",
     "ArityError": "arity", "FrameworkError": "framework", "UsageError": "usage", "DomainError": "domain",
     "RepresentationFileError": "representation_file", "ProgramRunError": "program_run",
-    "DecompositionUnknown": "unknown", "DecompositionTooLarge": "too_large",
+    "DecompositionUnknown": "unknown", "DecompositionTooLarge": "too_large", "ResourceLimitError": "limit",
 }
 
 
@@ -112,10 +126,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
                             "error: no command given")
             parser.print_help(out)
             return EXIT_USAGE
-        return args.handler(args, out, err)
+        return _run_limited(args, out, err)
     except PwverifyError as exc:
+        from ..core.limits import ResourceLimitError
         from ..engines.pieces import DecompositionUnknown
-        return fail(exc, EXIT_UNKNOWN if isinstance(exc, DecompositionUnknown) else EXIT_USAGE, str(exc))
+        unknown = isinstance(exc, (DecompositionUnknown, ResourceLimitError))
+        return fail(exc, EXIT_UNKNOWN if unknown else EXIT_USAGE, str(exc))
+    except RecursionError:
+        from ..core.limits import ResourceLimitError
+        exc = ResourceLimitError("the program nests too deeply to be read (Python's recursion limit)",
+                                 hint="split long expressions into several statements or functions")
+        return fail(exc, EXIT_UNKNOWN, str(exc))
     except KeyboardInterrupt as exc:
         return fail(exc, EXIT_INTERRUPTED, "interrupted")
     except BrokenPipeError:
@@ -126,6 +147,27 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         message = f"{type(exc).__name__}: {exc}"
         return fail(exc, EXIT_INTERNAL, f"internal error: {message}\n"
                     "This is a bug in pwverify; rerun with PWVERIFY_DEBUG=1 for the traceback.", message)
+
+
+def _run_limited(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..core.limits import limited
+    # long sums like a + b + ... nest as deeply as they are long; Python's default limit
+    # (1000) would refuse a few hundred terms
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    if args.max_memory is None:
+        with limited(args.time_limit, None, args.max_nodes):
+            return args.handler(args, out, err)
+    # load the libraries before the cap, so that it bounds the work, not the imports
+    import flint  # noqa: F401
+    import sympy  # noqa: F401
+
+    from ..solver.smt import cap_memory
+    with limited(args.time_limit, args.max_memory, args.max_nodes):
+        cap_memory(args.max_memory)
+        try:
+            return args.handler(args, out, err)
+        finally:
+            cap_memory(0)
 
 
 def run() -> None:

@@ -23,12 +23,23 @@ def add_program_options(p: argparse.ArgumentParser, *, mode: bool = True, solver
         p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                        help="autodiff mode where a framework's two modes differ (default: reverse)")
     if solver:
-        p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+        p.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="SECONDS",
                        help="timeout of each solver query (default: 10)")
     p.add_argument("--weights", default=None, metavar="FILE",
                    help="fix a module's parameters to a checkpoint's exact values (.safetensors, or a state "
                         "dict saved with torch.save, read with weights_only=True); without it they are inputs "
                         "named by their state_dict keys (fc1.weight[0,1] is the input fc1_weight0_1)")
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type of a duration: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def parse_shapes(items: list[str]) -> dict[str, tuple]:
@@ -46,13 +57,31 @@ def parse_shapes(items: list[str]) -> dict[str, tuple]:
 
 
 def load_program(spec: str, args: argparse.Namespace):
-    from ..program import parse
-    from ..primitives.conventions import read_tie_file
-    ties = list(args.tie) + (read_tie_file(args.ties) if getattr(args, "ties", None) else [])
-    return parse(spec, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
-                 mode=getattr(args, "mode", "reverse"), timeout_ms=int(getattr(args, "timeout", 10.0) * 1000),
-                 weights=getattr(args, "weights", None), wrt=getattr(args, "wrt", None))
+    """The program ``spec`` read with the command's options (see :func:`load_programs`)."""
+    return load_programs([spec], args)[0]
 
+
+def load_programs(specs: list[str], args: argparse.Namespace) -> list:
+    """The programs read with the command's options; a ``--tie`` rule that no operation
+    of any of them reaches is a usage error (it would silently change nothing)."""
+    from ..core.errors import UsageError
+    from ..program import parse
+    from ..primitives.conventions import TIE_RULES, read_tie_file
+    ties = list(args.tie) + (read_tie_file(args.ties) if getattr(args, "ties", None) else [])
+    programs = [parse(spec, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
+                      mode=getattr(args, "mode", "reverse"),
+                      timeout_ms=int(getattr(args, "timeout", 10.0) * 1000),
+                      weights=getattr(args, "weights", None), wrt=getattr(args, "wrt", None))
+                for spec in specs]
+    if ties and programs:
+        used = set().union(*(p.parsed.profile.used for p in programs))
+        for rule in programs[0].parsed.profile.overrides:
+            if rule not in used:
+                names = ", ".join(TIE_RULES[rule].primitives)
+                raise UsageError(f"the tie rule {rule} changes nothing here: no operation of "
+                                 f"{' or '.join(p.label for p in programs)} is one it applies to ({names})",
+                                 hint="drop the rule, or check a program that reaches it")
+    return programs
 
 WRT_HELP = ("the inputs whose gradient is compared or printed: inputs (the function's arguments), weights "
             "(a module's parameters), both (default), or names (x, x[2], fc1.weight, fc1.weight[0,1])")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .common import add_program_options, load_program
+from .common import add_program_options, load_programs
 
 
 def register(sub) -> None:
@@ -66,7 +66,7 @@ def _check_component(program, component: int) -> None:
 
 def cmd_plot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..output.plot import plot
-    programs = [load_program(spec, args) for spec in args.programs]
+    programs = load_programs(list(args.programs), args)
     _check_component(programs[0], args.component)
     vary = [v.strip() for v in args.vary.split(",")] if args.vary else None
     fig = plot(programs, args.out, vary=vary, at=_fixed(args.at), window=_window(args.window),

@@ -8,7 +8,7 @@ import threading
 from typing import TextIO
 
 from .common import (WRT_HELP, add_program_options, add_timings_option, console, emit_json, load_program,
-                     parse_shapes)
+                     load_programs, parse_shapes)
 
 
 def register(sub) -> None:
@@ -59,7 +59,7 @@ def slow_status(err: TextIO, message: str, after: float = 1.0):
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..questions.compare import compare
-    a, b = load_program(args.a, args), load_program(args.b, args)
+    a, b = load_programs([args.a, args.b], args)
     wrt = a.select(args.wrt) if args.wrt else None
     with slow_status(err, "comparing..."):
         result = compare(a, b, wrt=wrt, engine=args.engine, timeout_ms=int(args.timeout * 1000),

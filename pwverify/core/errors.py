@@ -36,9 +36,12 @@ class PwverifyError(Exception):
         self.location = location
         self.hint = hint
 
+    #: How the hint is introduced in the message.
+    hint_label = "supported"
+
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        hint = f" (supported: {self.hint})" if self.hint else ""
+        hint = f" ({self.hint_label}: {self.hint})" if self.hint else ""
         return f"{where}error: {self.message}{hint}"
 
 

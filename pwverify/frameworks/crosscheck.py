@@ -197,6 +197,11 @@ def _run_torch(program, point: Mapping[str, Any], mode: str) -> FrameworkResult:
         out = torch.as_tensor(fn(*args)).reshape(-1)
         rows = []
         for k in range(out.numel()):
+            if not out[k].requires_grad:
+                # a constant there (builtin max(0, x) returned the int 0): no path to the
+                # inputs, so within any larger graph it contributes a zero derivative
+                rows.append([0.0] * sum(a.numel() for a in args))
+                continue
             grads = torch.autograd.grad(out[k], args, retain_graph=True, allow_unused=True)
             row = []
             for a, g in zip(args, grads):

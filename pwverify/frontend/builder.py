@@ -9,6 +9,7 @@ the builder and its bound arguments, and returns a value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import sys
 from fractions import Fraction
 from typing import Any, Callable, NoReturn, Sequence
 
@@ -26,6 +27,11 @@ from .objects import kind as _kind
 from .services import ProgramServices
 from ..ir.values import (Array, Cond, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
                      elementwise, is_number, is_scalar)
+
+
+#: Python ints at or above this magnitude do not convert to a tensor (torch: uint64 at most).
+_INT_TOO_BIG = Fraction(2**64)
+_FLOAT_MAX = Fraction(sys.float_info.max)
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,12 @@ class Builder(ProgramServices):
         if isinstance(value, Sym):
             return value.nid
         if is_number(value):
-            return self.graph.const(Fraction(value), self.location)
+            value = Fraction(value)
+            if abs(value) >= _INT_TOO_BIG and (value.denominator == 1 or abs(value) > _FLOAT_MAX):
+                self.fail("a constant outside the range a tensor can hold (the frameworks raise "
+                          "'int too big to convert' or read it as inf)",
+                          "constants below 2**64 in magnitude")
+            return self.graph.const(value, self.location)
         if isinstance(value, Array) and value.shape == ():
             return self.node(value.items[0])
         if isinstance(value, (Cond, bool, Unset)):

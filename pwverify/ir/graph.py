@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable
 
+from ..core.limits import check_nodes, current as _current_limits
 from ..core.errors import Location
 
 
@@ -65,6 +66,8 @@ class Graph:
             if not 0 <= a < len(self.nodes):
                 raise ValueError(f"argument %{a} does not exist yet")
         nid = len(self.nodes)
+        if nid >= _current_limits().max_nodes:
+            check_nodes(nid + 1)
         self.nodes.append(node)
         self._index[node] = nid
         if location is not None:

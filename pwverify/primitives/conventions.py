@@ -115,6 +115,8 @@ class Profile:
     framework: str = "torch"
     overrides: dict = field(default_factory=dict, hash=False, compare=False)
     mode: str = "reverse"
+    #: The overridden rules some operation of the program read so far applied.
+    used: set = field(default_factory=set, hash=False, compare=False, repr=False)
 
     @staticmethod
     def parse(framework: str, ties: list[str] | None = None, mode: str = "reverse") -> "Profile":
@@ -144,6 +146,7 @@ class Profile:
         for key, value in self.overrides.items():
             rule = TIE_RULES[key]
             if prim in rule.primitives:
+                self.used.add(key)
                 return rule.replace(prim, value)
         return prim, params
 

@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import sympy
 import z3
 
+from ..core.limits import solver_timeout_ms
 from ..core.atoms import Atom, is_linear, relaxed, strict
 from .convex import ConvexHull, Membership
 from ..program import as_program
@@ -196,7 +197,7 @@ def _in_closure_by_elimination(strict, pt: dict, smt: Smt) -> bool | None:
     dist = z3.Sum([(ys[s] - z3.RealVal(str(pt[s]))) ** 2 for s in smt.symbols])
     claim = z3.ForAll([eps], z3.Implies(eps > 0, z3.Exists(list(ys.values()), z3.And(terms + [dist < eps]))))
     solver = z3.Then("qe", "smt").solver()
-    solver.set("timeout", smt.timeout_ms)
+    solver.set("timeout", solver_timeout_ms(smt.timeout_ms))
     solver.add(claim)
     answer = solver.check()
     if answer == z3.sat:

@@ -31,6 +31,7 @@ from fractions import Fraction
 
 import sympy
 
+from ..core.limits import solver_timeout_ms
 from ..core.atoms import Atom, describe
 from ..core.errors import PwverifyError
 from ..core.exact import sign
@@ -328,7 +329,7 @@ def _random_model(smt: Smt, constraints: list, rng: random.Random, avoid: list[d
     import z3
     from ..solver.smt import z3_to_sympy
     solver = z3.Solver()
-    solver.set("timeout", min(smt.timeout_ms, 2000))
+    solver.set("timeout", solver_timeout_ms(min(smt.timeout_ms, 2000)))
     solver.add(*constraints)
     for point in avoid:
         solver.add(z3.Or([smt.vars[s] != z3.RealVal(str(v)) for s, v in point.items()]))

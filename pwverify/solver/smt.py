@@ -35,6 +35,7 @@ from typing import Iterable, Sequence
 import sympy
 import z3
 
+from ..core.limits import solver_timeout_ms
 from ..core.atoms import Atom
 
 DEFAULT_TIMEOUT_MS = 10_000
@@ -55,6 +56,11 @@ _UF_FACTS = {
 _UF_DOMAIN = {"log": lambda u: [u > 0]}
 # Functions that are strictly increasing: u < v implies f(u) < f(v).
 _INCREASING = {"exp", "log", "tanh", "atan", "erf"}
+
+
+def cap_memory(megabytes: int) -> None:
+    """Give z3 a memory cap (``--max-memory``; 0: none): past it a query answers unknown."""
+    z3.set_param("memory_max_size", int(megabytes))
 
 
 @dataclass
@@ -224,7 +230,7 @@ class Smt:
         self._fresh = itertools.count()
         self.encode = Translator(self.var, self.fresh, self.funcs)
         self.solver = z3.Solver()
-        self.solver.set("timeout", timeout_ms)
+        self.solver.set("timeout", solver_timeout_ms(timeout_ms))
         self.stats = SmtStats()
         self._scopes: list[list[_Encoded]] = [[]]
 
@@ -289,8 +295,7 @@ class Smt:
                 self.solver.add(enc.term, *enc.constraints)
             for c in itertools.chain(extra, lemmas):
                 self.solver.add(c)
-            if timeout_ms is not None:
-                self.solver.set("timeout", timeout_ms)
+            self.solver.set("timeout", solver_timeout_ms(timeout_ms or self.timeout_ms))
             status = self.solver.check()
             self.stats.checks += 1
             abstracted = any(e.ufs for e in everything)
@@ -304,7 +309,7 @@ class Smt:
             return self._result(status, self.solver, want_model, abstracted)
         finally:
             if timeout_ms is not None:
-                self.solver.set("timeout", self.timeout_ms)
+                self.solver.set("timeout", solver_timeout_ms(self.timeout_ms))
             self.pop()
 
     def conj(self, atoms: Iterable[Atom]) -> tuple[z3.BoolRef, list[z3.BoolRef], list[_Encoded]]:
@@ -361,7 +366,7 @@ class Smt:
                  timeout_ms: int | None = None, abstracted: bool = False) -> SmtResult:
         """A one-off query on raw z3 constraints (used by the direct encoding)."""
         solver = z3.Solver()
-        solver.set("timeout", timeout_ms or self.timeout_ms)
+        solver.set("timeout", solver_timeout_ms(timeout_ms or self.timeout_ms))
         solver.add(*constraints)
         status = solver.check()
         self.stats.checks += 1
@@ -373,7 +378,7 @@ class Smt:
 
     def _check_nlsat(self, assertions, want_model, abstracted, timeout_ms, first=None) -> SmtResult:
         solver = z3.SolverFor("QF_UFNRA") if abstracted else z3.SolverFor("QF_NRA")
-        solver.set("timeout", timeout_ms)
+        solver.set("timeout", solver_timeout_ms(timeout_ms))
         solver.add(*assertions)
         status = solver.check()
         self.stats.checks += 1
@@ -410,7 +415,7 @@ class Smt:
         """
         import time
         solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
+        solver.set("timeout", solver_timeout_ms(self.timeout_ms))
         solver.add(*constraints)
         for point in avoid:
             solver.add(z3.Or([self.vars[s] != z3.RealVal(str(v)) for s, v in point.items()
@@ -419,7 +424,7 @@ class Smt:
         if solver.check() != z3.sat:
             return None
         deadline = time.perf_counter() + budget_ms / 1000
-        solver.set("timeout", min(self.timeout_ms, 1000))
+        solver.set("timeout", solver_timeout_ms(min(self.timeout_ms, 1000)))
         # every input at its first preference at once (the origin, where most ties meet)
         solver.push()
         solver.add(*[self.vars[sym] == prefer[0] for sym in self.symbols])
@@ -441,7 +446,7 @@ class Smt:
                     solver.add(self.vars[sym] == value)
                     break
                 solver.pop()
-        solver.set("timeout", self.timeout_ms)
+        solver.set("timeout", solver_timeout_ms(self.timeout_ms))
         self.stats.checks += 1
         if solver.check() != z3.sat:
             return None
