@@ -41,6 +41,9 @@ from ..primitives.registry import ARGS, PieceTable
 from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
 
 
+#: Candidates beyond this many times ``max_pieces`` are not merged: the budget is exceeded.
+MERGE_HOPE = 8
+
 class _Undefined:
     """The value of a node outside its domain (log of a non-positive number, ...)."""
 
@@ -141,6 +144,10 @@ class _Composer:
                 for k in dead:
                     st.env.pop(k, None)
             merged = 0
+            if self.max_pieces is not None and len(states) > MERGE_HOPE * self.max_pieces:
+                # merging is quadratic in the candidates and rarely shrinks them this much
+                raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
+                                            f"({len(states)} candidates at node %{nid}, {node.op})")
             if self.merge_enabled and len(states) > 1 and nid not in self.fixed:
                 states, merged = self._merge(states)
             if self.max_pieces is not None and len(states) > self.max_pieces:
@@ -472,6 +479,7 @@ class _Composer:
                 order.append(key)
             groups[key].append(st)
         out, merged = [], 0
+        self._merge_budget = MERGE_BUDGET  # pair attempts, shared by the node's groups
         for key in order:
             group = groups[key]
             if len(group) > 1:
@@ -488,13 +496,13 @@ class _Composer:
         whole = self._try_merge([p.where for p in pieces])
         if whole is not None:
             return [self._joined(pieces, whole)], len(pieces) - 1
-        merged, budget = 0, MERGE_BUDGET
+        merged = 0
         i = 0
-        while i < len(pieces) and budget > 0:
+        while i < len(pieces) and self._merge_budget > 0:
             j = i + 1
             joined = False
-            while j < len(pieces) and budget > 0:
-                budget -= 1
+            while j < len(pieces) and self._merge_budget > 0:
+                self._merge_budget -= 1
                 where = self._try_merge([pieces[i].where, pieces[j].where])
                 if where is not None:
                     pieces[i] = self._joined([pieces[i], pieces[j]], where)

@@ -39,7 +39,7 @@ class ExpressionsMixin:
         if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
             return value
         if isinstance(value, float):
-            text = ast.get_source_segment(self.source, node) or repr(value)
+            text = self.scope.segment(node) or repr(value)
             if math.isinf(value):
                 self.fail(node, f"the literal {text} is outside the float64 range (Python reads it as inf)",
                           "a finite number, or math.inf where an infinity is meant")

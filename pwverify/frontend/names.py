@@ -47,6 +47,16 @@ class ModuleScope:
     def label(self) -> str:
         return os.path.splitext(os.path.basename(self.filename))[0]
 
+    def segment(self, node: ast.AST) -> str | None:
+        """The source text of a one-line ``node`` (``ast.get_source_segment`` splits the
+        whole source at every call, quadratic on a file of many literals)."""
+        lines = self.__dict__.get("_lines")
+        if lines is None:
+            lines = self.__dict__["_lines"] = [line.encode() for line in self.source.splitlines()]
+        if getattr(node, "end_lineno", None) != getattr(node, "lineno", None) or not 0 < node.lineno <= len(lines):
+            return ast.get_source_segment(self.source, node)
+        return lines[node.lineno - 1][node.col_offset:node.end_col_offset].decode()
+
 
 @dataclass(frozen=True)
 class ModuleRef:
