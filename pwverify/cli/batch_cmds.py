@@ -48,6 +48,8 @@ def register(sub) -> None:
                    help="time limit per pair: past it, the pair's verdicts are unknown (results then depend "
                         "on the machine's speed)")
     p.add_argument("--no-disagreement", action="store_true", help="skip computing the disagreement sets")
+    p.add_argument("--json", action="store_true",
+                   help="also report a bad FILE or option as a JSON object on stdout (pairs are JSON lines anyway)")
     add_timings_option(p)
     p.set_defaults(handler=cmd_batch)
 

@@ -75,9 +75,17 @@ def run_jobs(fn: Callable[[Any], Any], jobs: Sequence[Any], *, workers: int | No
                              hint="start one with 'dask scheduler' and 'dask worker ADDRESS'") from None
         with client:
             return _gather(client, fn, jobs, on_failure)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        return _gather(client, fn, jobs, on_failure)
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # the cluster's start and close are not the user's business
+    try:
+        # no dashboard; the scheduler's HTTP server on a free port, not the default 8787
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            return _gather(client, fn, jobs, on_failure)
+    finally:
+        quiet.setLevel(level)
 
 
 def _gather(client, fn, jobs, on_failure) -> list:
