@@ -55,6 +55,8 @@ def run_jobs(fn: Callable[[Any], Any], jobs: Sequence[Any], *, workers: int | No
     ``fn`` must be importable by name on the workers (a module-level function of an
     installed package). ``on_failure(job, exc)``: the result of a job whose worker
     failed (a lost worker, say) instead of raising; jobs should catch their own errors.
+    Local workers are new processes that import the caller's main module: a script that
+    calls this needs the usual ``if __name__ == "__main__":`` guard.
     """
     validate(workers, scheduler)
     jobs = list(jobs)
