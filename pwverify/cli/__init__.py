@@ -16,9 +16,9 @@ import os
 import sys
 from typing import Sequence, TextIO
 
-from . import core, verify_cmds, framework_cmds, calculus_cmds, demo_cmds, plot_cmds
+from . import core, verify_cmds, framework_cmds, calculus_cmds, demo_cmds, plot_cmds, batch_cmds
 
-FAMILIES = (core, verify_cmds, framework_cmds, calculus_cmds, demo_cmds, plot_cmds)
+FAMILIES = (core, verify_cmds, framework_cmds, calculus_cmds, demo_cmds, plot_cmds, batch_cmds)
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130

@@ -7,6 +7,7 @@ import contextlib
 import threading
 from typing import TextIO
 
+from .batch_cmds import add_cluster_options
 from .common import (WRT_HELP, add_program_options, add_timings_option, console, emit_json, load_program,
                      load_programs, parse_shapes)
 
@@ -25,6 +26,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_timings_option(p)
     add_program_options(p)
+    add_cluster_options(p)
     p.set_defaults(handler=cmd_compare)
 
     p = sub.add_parser("check", help="check a representation (TOML file, or a program's own pieces)",
@@ -58,6 +60,8 @@ def slow_status(err: TextIO, message: str, after: float = 1.0):
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.workers is not None or args.scheduler:
+        return _compare_split(args, out, err)
     from ..questions.compare import compare
     a, b = load_programs([args.a, args.b], args)
     wrt = a.select(args.wrt) if args.wrt else None
@@ -69,6 +73,24 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         console(out).print(result.describe())
     return result.exit_code
+
+
+def _compare_split(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """compare by independent sub-questions on a Dask cluster (--workers, --scheduler)."""
+    from ..model.verdicts import Status
+    from ..primitives.conventions import read_tie_file
+    from ..questions.compare_split import as_comparison, compare_split
+    ties = list(args.tie) + (read_tie_file(args.ties) if args.ties else [])
+    with slow_status(err, "comparing..."):
+        data = compare_split(args.a, args.b, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
+                             mode=args.mode, weights=args.weights, wrt=args.wrt, engine=args.engine,
+                             timeout_ms=int(args.timeout * 1000), disagreement=False if args.no_disagreement else None,
+                             workers=args.workers, scheduler=args.scheduler)
+    if args.json:
+        emit_json(data, out, timings=args.timings)
+    else:
+        console(out).print(as_comparison(data).describe())
+    return Status.combine([data["function"]["verdict"], data["gradient"]["verdict"]]).exit_code
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -42,6 +42,9 @@ from .compare_pieces import PieceComparison
 PIECE_BUDGET = 2000
 #: The smaller budget within which the disagreement set is computed by default.
 DEFAULT_DISAGREEMENT_BUDGET = 64
+#: The note of a comparison whose functions are equal but whose gradients differ on a set of positive measure.
+EQUAL_BUT_GRADIENTS_DIFFER = ("the functions are equal but the gradients differ on a set of positive measure: "
+                              "a rule on the way is not a selection derivative (Corollary 1 fails)")
 
 
 # -- what can be compared ----------------------------------------------------------------
@@ -154,8 +157,7 @@ def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = N
                 if "gradient" in questions:
                     result.gradient = _reconcile(result.gradient, gr, result)
     if result.function.status == PROVED and result.measure_zero is False:
-        result.notes.append("the functions are equal but the gradients differ on a set of positive measure: "
-                            "a rule on the way is not a selection derivative (Corollary 1 fails)")
+        result.notes.append(EQUAL_BUT_GRADIENTS_DIFFER)
     result.stats["seconds"] = round(time.perf_counter() - start, 4)
     return result
 
