@@ -28,7 +28,7 @@ import os
 import time
 from typing import Any, TextIO
 
-from .common import add_timings_option, without_timings
+from .common import add_timings_option, positive_seconds, without_timings
 
 #: The keys a pair may have.
 PAIR_KEYS = ("id", "a", "b", "framework", "shapes", "ties", "mode", "wrt")
@@ -44,7 +44,7 @@ def register(sub) -> None:
     add_cluster_options(p)
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                    help="timeout of each solver query (default: 10)")
-    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--pair-time-limit", type=positive_seconds, default=None, metavar="SECONDS",
                    help="time limit per pair: past it, the pair's verdicts are unknown (results then depend "
                         "on the machine's speed)")
     p.add_argument("--no-disagreement", action="store_true", help="skip computing the disagreement sets")
@@ -195,7 +195,7 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..questions.parallel import run_jobs, validate
     validate(args.workers, args.scheduler)
     pairs = read_pairs(args.file)
-    jobs = [{**pair, "timeout": args.timeout, "time_limit": args.time_limit, "cwd": os.getcwd(),
+    jobs = [{**pair, "timeout": args.timeout, "time_limit": args.pair_time_limit, "cwd": os.getcwd(),
              "no_disagreement": args.no_disagreement} for pair in pairs]
     lines = run_jobs(run_pair, jobs, workers=args.workers, scheduler=args.scheduler, on_failure=_failed)
     text = "".join(json_line(line, args.timings) for line in lines)
