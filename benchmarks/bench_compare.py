@@ -27,23 +27,7 @@ import z3  # noqa: E402
 
 import pwverify  # noqa: E402
 from pwverify.questions.compare import compare  # noqa: E402
-from networks import relu_network_source, relu_network_unrolled_source  # noqa: E402
-
-MAX_PROGRAMS = '''import torch
-
-
-def max1(x: "float[{n}]"):
-    res = x[0]
-    for i in range(1, len(x)):
-        if x[i] > res:
-            res = x[i]
-    return res
-
-
-def tmax(x: "float[{n}]"):
-    return torch.max(x)
-'''
-
+from networks import MAX_PROGRAMS, relu_network_source, relu_network_unrolled_source  # noqa: E402
 
 def reference_value_question(n: int) -> tuple[float, str]:
     """Hand-written z3: is there x with loop-max(x) != the relational maximum?"""

@@ -22,25 +22,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from networks import relu_network_unrolled_source  # noqa: E402
+from networks import MAX_PROGRAMS, relu_network_unrolled_source  # noqa: E402
 from pwverify.cli import main  # noqa: E402
 from pwverify.cli.common import without_timings  # noqa: E402
-
-MAX_PROGRAMS = '''import torch
-
-
-def max1(x: "float[{n}]"):
-    res = x[0]
-    for i in range(1, len(x)):
-        if x[i] > res:
-            res = x[i]
-    return res
-
-
-def tmax(x: "float[{n}]"):
-    return torch.max(x)
-'''
-
 
 def write_batch(folder: str, quick: bool) -> str:
     """The programs and the batch file (absolute paths); returns the batch file's path."""

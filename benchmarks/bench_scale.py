@@ -85,21 +85,6 @@ def run_compare(a, b, question: str, timeout_ms: int):
 
 
 # -- programs --------------------------------------------------------------------------------------------
-MAX_SOURCE = '''import torch
-
-
-def max1(x: "float[{n}]"):
-    res = x[0]
-    for i in range(1, len(x)):
-        if x[i] > res:
-            res = x[i]
-    return res
-
-
-def tmax(x: "float[{n}]"):
-    return torch.max(x)
-'''
-
 CONV_SOURCE = '''import torch
 import torch.nn.functional as F
 
@@ -148,7 +133,8 @@ class Programs:
         return path
 
     def max(self, n: int) -> str:
-        return self._write(f"max{n}.py", MAX_SOURCE.format(n=n))
+        from networks import MAX_PROGRAMS
+        return self._write(f"max{n}.py", MAX_PROGRAMS.format(n=n))
 
     def net(self, sizes, activation: str) -> str:
         from networks import integer_network_source

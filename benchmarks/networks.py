@@ -115,3 +115,20 @@ def integer_network_source(sizes, activation: str = "relu", seed: int = 0, name:
                       f"    h = {ACTIVATIONS[activation]}"]
         lines.append(f"    return torch.tensor(W{last}) @ h + torch.tensor(b{last})")
     return "\n".join(lines) + "\n"
+
+
+#: The max loop of the papers (``max1``) beside ``torch.max`` over ``n`` entries (``.format(n=...)``).
+MAX_PROGRAMS = '''import torch
+
+
+def max1(x: "float[{n}]"):
+    res = x[0]
+    for i in range(1, len(x)):
+        if x[i] > res:
+            res = x[i]
+    return res
+
+
+def tmax(x: "float[{n}]"):
+    return torch.max(x)
+'''

@@ -99,3 +99,21 @@ def test_crosscheck_of_a_builtin_max_that_returns_a_constant(cli):
     code, out, err = cli("crosscheck", "max(0, x)")
     assert code == 0, err
     assert "0 mismatch(es)" in out
+
+
+def test_a_ten_thousand_term_sum_is_read(cli, tmp_path):
+    path = tmp_path / "sum.py"
+    path.write_text("def f(x):\n    return " + " + ".join(["relu(x)"] * 10000) + "\n")
+    code, out, err = cli("grad", f"{path}:f", "--at", "x=1")
+    assert code == 0 and "[10000]" in out, err
+
+
+def test_huge_exact_values_print_rounded_with_their_size(cli):
+    code, out, err = cli("grad", "x**100000", "--at", "x=3")
+    assert code == 0, err
+    assert "~1.3349714142e+47712 (exact: an integer of 47713 digits)" in out
+
+
+def test_plot_into_a_missing_folder_is_a_usage_error(cli, tmp_path):
+    code, _, err = cli("plot", "relu(x)", "-o", str(tmp_path / "missing" / "a.png"))
+    assert code == 2 and "does not exist" in err

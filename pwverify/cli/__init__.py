@@ -128,10 +128,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return EXIT_USAGE
         return _run_limited(args, out, err)
     except PwverifyError as exc:
-        from ..core.limits import ResourceLimitError
-        from ..engines.pieces import DecompositionUnknown
-        unknown = isinstance(exc, (DecompositionUnknown, ResourceLimitError))
-        return fail(exc, EXIT_UNKNOWN if unknown else EXIT_USAGE, str(exc))
+        return fail(exc, exc.exit_code, str(exc))
     except RecursionError:
         from ..core.limits import ResourceLimitError
         exc = ResourceLimitError("the program nests too deeply to be read (Python's recursion limit)",

@@ -127,7 +127,6 @@ def run_pair(job: dict) -> dict:
     """Compare one pair: its JSON line as a dict (``seconds`` included). Never raises
     for the pair's own errors: they become the line's ``error`` object."""
     from ..core.errors import PwverifyError
-    from ..engines.pieces import DecompositionUnknown
     from ..questions.parallel import TimeLimit, time_limited
     from . import error_json
     head = {"id": job["id"], "a": job["a"], "b": job["b"]}
@@ -140,7 +139,7 @@ def run_pair(job: dict) -> dict:
         line = {**head, "function": dict(unknown), "gradient": {**unknown, "disagreement": [], "measure_zero": None},
                 "notes": [], "exit_code": 3}
     except PwverifyError as exc:
-        line = {**head, **error_json(exc, 3 if isinstance(exc, DecompositionUnknown) else 2)}
+        line = {**head, **error_json(exc, exc.exit_code)}
     except Exception as exc:  # a bug in pwverify: reported on the pair's line
         line = {**head, **error_json(exc, 4)}
     line["seconds"] = round(time.perf_counter() - start, 4)

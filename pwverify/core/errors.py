@@ -38,6 +38,8 @@ class PwverifyError(Exception):
 
     #: How the hint is introduced in the message.
     hint_label = "supported"
+    #: The command's exit code when this error stops it (2: bad input; 3: no answer).
+    exit_code = 2
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -24,7 +24,36 @@ def exact_str(value: Any) -> str:
         return value
     if isinstance(value, bool):
         return str(value).lower()
-    return sympy.sstr(sympy.sympify(value))
+    value = sympy.sympify(value)
+    if isinstance(value, sympy.Rational) and max(abs(value.p), value.q).bit_length() > _LONG_BITS:
+        return _long_rational_str(value)
+    return sympy.sstr(value)
+
+
+#: Integers beyond this many bits print as a rounded value and a digit count.
+_LONG_BITS = 3000
+
+
+def _long_rational_str(value: sympy.Rational) -> str:
+    """A rational too long to print in full: its rounded value and its size.
+
+    >>> exact_str(sympy.Integer(3) ** 10000)
+    '~1.6313501853e+4771 (exact: an integer of 4772 digits)'
+    """
+    import math
+    p, q = int(value.p), int(value.q)
+    exponent = math.log10(abs(p)) - math.log10(q)
+    power = math.floor(exponent)
+    mantissa = 10 ** (exponent - power) * (1 if p > 0 else -1)
+    what = f"an integer of {_digits(abs(p))} digits" if q == 1 else f"a fraction of {_digits(abs(p))} and {_digits(q)} digits"
+    return f"~{mantissa:.10f}e+{power}".replace("e+-", "e-") + f" (exact: {what})"
+
+
+def _digits(n: int) -> int:
+    """The number of decimal digits of ``n`` > 0 (without the int-to-text conversion)."""
+    import math
+    guess = int(n.bit_length() * math.log10(2)) + 1
+    return guess if n >= 10 ** (guess - 1) else guess - 1
 
 
 def vector_str(values: Sequence[Any]) -> str:

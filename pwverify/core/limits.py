@@ -38,6 +38,7 @@ class ResourceLimitError(PwverifyError):
     """A time, memory or size limit was reached before an answer (exit code 3)."""
 
     hint_label = "to go on"
+    exit_code = 3
 
 
 @dataclass

@@ -62,6 +62,8 @@ MERGE_BUDGET = 400
 class DecompositionUnknown(PwverifyError):
     """The solver could not decide which branches are feasible (exit code 3)."""
 
+    exit_code = 3
+
 
 class DecompositionTooLarge(DecompositionUnknown):
     """The decomposition exceeded its piece budget."""

@@ -31,10 +31,16 @@ class OperatorsMixin:
     """Binary operators, matrix products, comparisons and truth values."""
 
     def _eval_BinOp(self, node: ast.BinOp, state) -> Any:
-        left = self.eval(node.left, state)
-        right = self.eval(node.right, state)
-        self.b.location = self.loc(node)
-        return self.binop(node.op, left, right, node)
+        # a + b + c + ... nests to the left as deep as it is long: walk the spine in a loop
+        spine = [node]
+        while isinstance(spine[-1].left, ast.BinOp):
+            spine.append(spine[-1].left)
+        value = self.eval(spine[-1].left, state)
+        for step in reversed(spine):
+            right = self.eval(step.right, state)
+            self.b.location = self.loc(step)
+            value = self.binop(step.op, value, right, step)
+        return value
 
     def binop(self, op: ast.operator, x: Any, y: Any, node: ast.AST) -> Any:
         x, y = (self.b.param_value(v) if isinstance(v, Param) else v for v in (x, y))

@@ -126,6 +126,13 @@ def save(fig, path: str, metadata: Mapping[str, str] | None = None) -> str:
     import matplotlib
     if not path.lower().endswith((".png", ".svg", ".pdf")):
         raise UsageError(f"cannot write {path!r}", hint="a .png, .svg or .pdf file")
+    import os
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path!r}: the folder {folder} does not exist",
+                         hint="an existing folder (mkdir -p it first)")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {path!r}: the folder {folder} is not writable", hint="a writable folder")
     with matplotlib.rc_context(STYLE):
         fig.savefig(path, dpi=130, metadata=dict(metadata) if metadata and path.lower().endswith(".png") else None)
     return path
