@@ -31,7 +31,7 @@ def case_points(program, seed: int = 0) -> list[dict]:
     """Kink points covering every (node, branch) tie site of the case first, then one point
     per piece, then a random point, up to :data:`MAX_POINTS`: distinct, exact in float64."""
     try:
-        rep = program.representation(max_pieces=300)
+        rep = program.representation(max_pieces=100)
     except PwverifyError:   # too many pieces: the kinks node by node, no point per piece
         rep = None
     unique: dict = {}

@@ -116,7 +116,8 @@ def test_demo_shows_a_progress_bar_on_a_terminal_only():
     assert err.getvalue() == ""
 
 
-def test_demo_fails_when_a_study_drifts(cli, tmp_path):
+def test_demo_fails_when_a_study_drifts(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # the row below is read as one line
     folder = tmp_path / "casestudies"
     shutil.copytree(CASES, folder, ignore=shutil.ignore_patterns("figures", "__pycache__"))
     study = folder / "_study.py"

@@ -81,7 +81,7 @@ def test_three_engines_agree_on_every_call(framework, call, case):
         graph = program.graph
         enc = encode_graph(graph, channels="basis")
         try:
-            rep = program.representation(max_pieces=400)
+            rep = program.representation(max_pieces=100)
         except PwverifyError:
             rep = None
         checked = 0

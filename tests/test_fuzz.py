@@ -196,7 +196,7 @@ def test_regression(case):
         try:
             predicted = program.ad(parse_point(case.point), case.mode)
             value, gradient = predicted.value, predicted.gradient
-        except pwverify.errors.DomainError:
+        except pwverify.core.errors.DomainError:
             if not undefined_gradient:
                 raise
             value, gradient = program.value_at(parse_point(case.point)), None
@@ -243,7 +243,7 @@ def test_crash_regression(case):
     """pwverify reads the program and finds its tie points without an internal error."""
     import pwverify
     from fuzz.harness import write_source
-    from pwverify.ties import tie_points
+    from pwverify.questions.tie_points import tie_points
     path = write_source(case.source)
     try:
         for mode in ("reverse", "forward"):

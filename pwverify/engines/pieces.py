@@ -42,7 +42,7 @@ from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
 
 
 #: Candidates beyond this many times ``max_pieces`` are not merged: the budget is exceeded.
-MERGE_HOPE = 8
+MERGE_HOPE = 4
 
 class _Undefined:
     """The value of a node outside its domain (log of a non-positive number, ...)."""

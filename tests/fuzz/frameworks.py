@@ -1,6 +1,6 @@
 """Running a generated program in the real framework, in float64 (independently of pwverify).
 
-The fuzzer does not use ``pwverify.runners``: it builds the arguments from the generator's
+The fuzzer does not use ``pwverify.frameworks.crosscheck``: it builds the arguments from the generator's
 own declaration of the inputs, so a mistake in pwverify's bookkeeping (input order,
 shapes) shows up as a mismatch instead of cancelling out.
 

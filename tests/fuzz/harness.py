@@ -3,9 +3,9 @@
 For a program, :func:`check_program`
 
 1. writes its source to a file and reads it with pwverify in reverse and in forward mode
-   (a :class:`~pwverify.errors.PwverifyError` is *unsupported*, counted with its message;
+   (a :class:`~pwverify.core.errors.PwverifyError` is *unsupported*, counted with its message;
    any other exception is an *internal error*, a pwverify bug);
-2. takes exact points: on the kinks and ties (:func:`pwverify.ties.tie_points`) and small
+2. takes exact points: on the kinks and ties (:func:`pwverify.tie_points`) and small
    dyadic points drawn with repeated coordinates (so ties such as ``x0 == x1`` come up
    without pwverify's help), all exactly representable in float64;
 3. at each point and in each mode, compares pwverify's exact value and Jacobian with what
@@ -257,12 +257,12 @@ def compare_one(program, fn, framework: str, inputs: dict, point: dict, mode: st
                 seed=None, origin: str = "", detach: bool = False) -> Outcome:
     """Compare pwverify's prediction (``program``, read in ``mode``) with ``fn`` run in the framework."""
     import pwverify
-    from pwverify.errors import DomainError
+    from pwverify.core.errors import DomainError
     from . import frameworks
     entries = entries_of(inputs)
     value_only = None       # pwverify's value where it says the gradient is undefined
     try:
-        predicted = program.ad(point, mode)
+        predicted = program.in_mode(mode).ad(point)
         undefined = False
     except DomainError:
         predicted, undefined = None, True
@@ -334,7 +334,7 @@ def check_program(gen: GeneratedProgram, limits: Limits = Limits(), folder: str 
                   point_seed: int | None = None) -> ProgramResult:
     """Compare pwverify with the framework on ``gen`` (see the module docstring)."""
     import pwverify
-    from pwverify.ties import tie_points
+    from pwverify.questions.tie_points import tie_points
     from . import frameworks
     start = time.monotonic()
     result = ProgramResult(gen.framework, gen.seed, detach=gen.detach, calls=gen.calls, constructs=gen.constructs)

@@ -55,8 +55,6 @@ def f(x: "float[4]"):
         point={'x0': '0', 'x1': '0', 'x2': '0', 'x3': '0'},
         value=[0.0],
         gradient=[[0.0, 0.0, 1.0, 0.0]],
-        failing=('torch.topk with ties among 4 or more entries does not return the first tied index (zeros(4): index '
-                 '2); pwverify assumes first-index order'),
     ),
     Regression(
         name='torch-topk-smallest-tie-order-forward',
@@ -71,8 +69,6 @@ def f(x: "float[4]"):
         point={'x0': '1/4', 'x1': '0', 'x2': '1', 'x3': '1/4'},
         value=[0.0, 0.25],
         gradient=[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]],
-        failing=('torch.topk(largest=False) at a tie of x0 and x3 returns x3 first (n >= 4); pwverify assumes first-'
-                 'index order'),
     ),
     Regression(
         name='torch-sort-unstable-n17',
@@ -87,8 +83,6 @@ def f(x: "float[17]"):
         point={f"x{i}": "0" for i in range(17)},
         value=[0.0],
         gradient=[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]],
-        failing=('torch.sort (stable=False, the default) over more than 16 entries does not keep tied entries in input'
-                 ' order; pwverify assumes a stable sort'),
     ),
     Regression(
         name='torch-quantile-unstable-sort-n18',
@@ -138,8 +132,6 @@ def f(a: float):
         point={'a': '1'},
         value=[1.4505076920960405],
         gradient=[[0.7610939058409941]],
-        failing=("the oracle's sympy.nsimplify turns 1/(2*sqrt(1 + scale**2)) (SELU's 31-digit scale) into 0: gradient"
-                 ' 0 predicted, 0.7611 returned'),
     ),
     Regression(
         name='jax-sqrt-of-selu-gradient',
@@ -156,8 +148,6 @@ def f(a: float):
         point={'a': '1'},
         value=[1.4505076920960405],
         gradient=[[0.7610939058409942]],
-        failing=("the oracle's sympy.nsimplify turns 1/(2*sqrt(1 + scale**2)) (SELU's 31-digit scale) into 0: gradient"
-                 ' 0 predicted, 0.7611 returned'),
     ),
     Regression(
         name='torch-sqrt-long-constant-gradient',
@@ -173,8 +163,6 @@ def f(a: float):
         point={'a': '1'},
         value=[1.4505076920960405],
         gradient=[[0.7610939058409941]],
-        failing=("the oracle's sympy.nsimplify returns 0 for a radical of a rational with a 31-digit denominator: "
-                 'gradient 0 predicted'),
     ),
     Regression(
         name='jax-norm-at-the-origin-is-defined',
@@ -189,8 +177,6 @@ def f(x: "float[4]"):
         point={'x0': '0', 'x1': '0', 'x2': '0', 'x3': '0'},
         value=[0.0],
         gradient=[[NAN, NAN, NAN, NAN]],
-        failing=("pwverify says the program is undefined at the origin (sqrt's domain excludes 0) where jax returns "
-                 "the value 0 (and a nan gradient)"),
     ),
     Regression(
         name='torch-stack-of-vectors',
@@ -205,8 +191,6 @@ def f(x: "float[3]"):
         point={'x0': '0', 'x1': '1', 'x2': '0'},
         value=[7.0],
         gradient=[[5.0, 7.0, 9.0]],
-        failing=("internal error reading torch.stack of 1-d tensors: AttributeError 'Sym' object has no attribute "
-                 "'to_nested' (Array.to_nested of a 1-d array)"),
     ),
     Regression(
         name='jax-stack-of-vectors',
@@ -221,8 +205,6 @@ def f(x: "float[3]"):
         point={'x0': '0', 'x1': '1', 'x2': '-1'},
         value=[1.0],
         gradient=[[1.5, 2.0, 1.0]],
-        failing=("internal error reading jnp.stack of 1-d arrays: AttributeError 'Sym' object has no attribute "
-                 "'to_nested'"),
     ),
     Regression(
         name='torch-prelu-of-a-scalar',
@@ -271,8 +253,6 @@ def f(a: float):
         point={'a': '3'},
         value=[9.0],
         gradient=[[3.0]],
-        failing=('detaching constructs are not modelled: .item() is read as the tensor itself (gradient 6 predicted, '
-                 'torch returns 3)'),
     ),
     Regression(
         name='torch-math-exp-cuts-the-gradient',
@@ -304,8 +284,6 @@ def f(a: float, b: float):
         point={'a': '1', 'b': '2'},
         value=[2.0],
         gradient=[[2.0, 0.0]],
-        failing=('detaching constructs are not modelled: float(b) is read as b (gradient [2, 1] predicted, torch '
-                 'returns [2, 0])'),
     ),
     Regression(
         name='torch-tensor-of-a-tensor-cuts-the-gradient',
@@ -336,8 +314,6 @@ def f(a: float, b: float):
         point={'a': '1', 'b': '2'},
         value=[2.0],
         gradient=[[2.0, 0.0]],
-        failing=('detaching constructs are not modelled: float(b) is read as b (gradient [2, 1] predicted, tensorflow '
-                 'returns [2, 0])'),
     ),
 ]
 
