@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from typing import Sequence
 
+import numpy as np
 import sympy
 import z3
 
@@ -80,6 +81,21 @@ class FirstWinsTable(ExplicitTable):
             if better(s) or (self.last and s == 0):
                 best = i
         return _one_hot(f"a{best} wins", values[best], best, len(values))
+
+    def numeric(self, args):
+        """The winner over arrays: ``argmax`` keeps the first maximal entry (``last``: the
+        last one, found on the reversed entries); one-hot derivative."""
+        from ..core.vectorised import NumericLocal, OneHot, size_of, stack
+        n = size_of(args)
+        x = stack(args, n)
+        k = x.shape[1]
+        pick = np.argmax if self.kind == "max" else np.argmin
+        index = k - 1 - pick(x[:, ::-1], axis=1) if self.last else pick(x, axis=1)
+        value = np.take_along_axis(x, index[:, None], axis=1)[:, 0]
+        value = np.where(np.isnan(x).any(axis=1), np.nan, value) if k > 1 else value
+        if n is None:
+            return NumericLocal((value[0],), (OneHot(index),))
+        return NumericLocal((value,), (OneHot(index),))
 
     def encode_fast(self, Z, args, tangents):
         """``m = a0; m = ai if ai beats m``: strictly for the first winner, weakly for the last."""
@@ -141,6 +157,19 @@ class TiedSetTable(PieceTable):
         row = tuple(share if i in tied else _ZERO for i in range(len(values)))
         zeros = tuple(i not in tied for i in range(len(values)))
         return Local("tie " + "=".join(f"a{i}" for i in tied), (values[tied[0]],), (row,), (zeros,))
+
+    def numeric(self, args):
+        """The extremum over arrays, and 1/k on each of the k entries equal to it."""
+        from ..core.vectorised import NumericLocal, size_of, stack
+        n = size_of(args)
+        x = stack(args, n)
+        with np.errstate(all="ignore"):
+            m = x.max(axis=1) if self.kind == "max" else x.min(axis=1)   # nan if an entry is nan
+            tied = x == m[:, None]
+            weights = tied / tied.sum(axis=1)[:, None]
+        if n is None:
+            return NumericLocal((m[0],), (tuple(float(w) for w in weights[0]),))
+        return NumericLocal((m,), (tuple(weights[:, i] for i in range(x.shape[1])),))
 
     def _tied(self, values) -> list[int]:
         best = [0]
