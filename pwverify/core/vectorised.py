@@ -76,6 +76,15 @@ def full(x, n: int | None) -> np.ndarray:
     return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
 
+def rows(args: Sequence, n: int | None) -> np.ndarray:
+    """The arguments as rows of a ``(k, n)`` array (contiguous copies: reductions over
+    axis 0 are elementwise passes)."""
+    out = np.empty((len(args), 1 if n is None else n))
+    for i, a in enumerate(args):
+        out[i] = a
+    return out
+
+
 def stack(args: Sequence, n: int | None) -> np.ndarray:
     """The arguments as columns of an ``(n, k)`` array."""
     if n is None:
@@ -152,6 +161,9 @@ class CompiledBranches:
                     per_branch.append(None if zero[k][i] else d)
                 row.append(self._entry_rule(per_branch, symbols))
             self.entries.append(row)
+        self.smooth = (len(branches) == 1 and not branches[0][0] and not domain
+                       and all(r[0] == "none" or r[0] in ("const", "formula") and not r[2]
+                               for row in self.entries for r in row))
 
     @staticmethod
     def _entry_rule(per_branch: list, symbols):
@@ -173,6 +185,11 @@ class CompiledBranches:
         return ("formula", fns, check)
 
     def __call__(self, args: Sequence) -> NumericLocal:
+        if self.smooth:    # one branch, no atoms, no domain: the formulas and their derivatives
+            values = tuple(f(args) for f in self.values[0])
+            rows = tuple(tuple(None if r[0] == "none" else r[1] if r[0] == "const" else r[1][0](args)
+                               for r in row) for row in self.entries)
+            return NumericLocal(values, rows)
         n = size_of(args)
         with np.errstate(all="ignore"):
             conds = []
@@ -198,7 +215,7 @@ class CompiledBranches:
                     v = _choose(conds, [vals[k](args) for vals in self.values], np.nan)
                 if defined is not True:
                     v = np.where(defined, v, np.nan)
-                values.append(v if n is None else full(v, n))
+                values.append(v if n is None or (isinstance(v, np.ndarray) and v.shape == (n,)) else full(v, n))
             rows, bad = [], None
             for k in range(self.n_out):
                 row = []

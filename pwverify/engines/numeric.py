@@ -46,8 +46,22 @@ from ..primitives.registry import exact_float, float_of
 from .common import required, table_of
 from .pointwise import _edges, _forward, _reverse
 
-#: Points evaluated together (arrays of this length stay in cache).
-CHUNK = 8192
+#: Float64 numbers held per batch (points times nodes), and in one node's stacked arguments.
+BATCH_NUMBERS, NODE_NUMBERS = 1 << 23, 1 << 18
+
+
+def chunk_size(graph: Graph) -> int:
+    """Points evaluated together: large batches for small graphs (less Python per point),
+    smaller ones for large graphs (every node's values are kept until the batch ends) and
+    for wide nodes (a max over many entries stacks them; that block should stay in cache).
+
+    >>> from pwverify import parse
+    >>> chunk_size(parse("relu(x)").graph), chunk_size(parse("torch.max(x)", shapes={"x": 32}).graph)
+    (65536, 8192)
+    """
+    widest = max((len(node.args) for node in graph.nodes), default=1)
+    size = min(1 << 16, NODE_NUMBERS // max(widest, 1), BATCH_NUMBERS // max(len(graph.nodes), 1))
+    return 1 << max(10, int(size).bit_length() - 1)
 
 
 class _Plan(Visitor):
@@ -110,6 +124,8 @@ def _direction(graph: Graph, steps: list) -> str:
 
 def _contribution(entry, t):
     """What passes along one edge (fast path: every number is finite)."""
+    if isinstance(t, float) and t == 1.0 and not isinstance(entry, float):   # a seed: no product
+        return entry.astype(float) if entry.dtype == bool else entry
     if isinstance(entry, float):
         return t if entry == 1.0 else entry * t
     if entry.dtype == bool:
@@ -185,24 +201,24 @@ class _Chunk:
                 else:
                     self.rows[nid] = local.rows
 
-    def jacobian_forward(self, outputs: list, p: int) -> np.ndarray:
-        jac = np.zeros((self.n, len(outputs), p))
+    def jacobian_forward(self, outputs: list, jac: np.ndarray) -> np.ndarray:
+        jac[...] = 0.0
         for k, o in enumerate(outputs):
             if o in self.tangents:
                 for col, v in self.tangents[o][0].items():
                     jac[:, k, col] = v
         return jac
 
-    def jacobian_reverse(self, graph: Graph, p: int) -> np.ndarray:
+    def jacobian_reverse(self, graph: Graph, jac: np.ndarray) -> np.ndarray:
         adjoint: dict[tuple[int, int], dict] = {}
         for k, o in enumerate(graph.outputs):
             adjoint.setdefault((o, 0), {})[k] = 1.0
-        jac = np.zeros((self.n, len(graph.outputs), p))
+        jac[...] = 0.0
         with np.errstate(all="ignore"):
             for kind, nid, data in reversed(self.plan.steps):
                 if kind == "input":
                     for r, v in adjoint.pop((nid, 0), {}).items():
-                        jac[:, r, data] += v
+                        jac[:, r, data] = v        # an input's adjoint is complete here
                 elif kind == "get":
                     a = adjoint.pop((nid, 0), None)
                     if a:
@@ -262,13 +278,14 @@ class _Chunk:
 
 
 def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = None,
-                  chunk: int = CHUNK) -> Callable:
+                  chunk: int | None = None) -> Callable:
     """A function ``points (N, p) float64 -> (values (N, q), jacobians (N, q, p))``.
 
     ``mode``: the autodiff mode whose IEEE behaviour is replayed where a local
     derivative is not finite (elsewhere both modes give the same numbers).
     ``direction``: "forward" or "reverse" accumulation on the fast path (default: the
-    cheaper one for this graph). Columns follow ``graph.inputs``, rows ``graph.outputs``.
+    cheaper one for this graph). ``chunk``: points per batch (default :func:`chunk_size`).
+    Columns follow ``graph.inputs``, rows ``graph.outputs``.
 
     >>> from pwverify import parse
     >>> f = compile_graph(parse("max(x, y) * 2").graph)
@@ -280,6 +297,7 @@ def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = N
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
     plan = _Plan(graph)
     direction = direction or _direction(graph, plan.steps)
+    chunk = chunk or chunk_size(graph)
     p, q = len(graph.inputs), len(graph.outputs)
 
     def evaluate(points):
@@ -298,14 +316,17 @@ def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = N
             m = part.n
             for k, o in enumerate(graph.outputs):
                 out_v[start:start + m, k] = part.values[o][0]
-            jac = part.jacobian_forward(graph.outputs, p) if direction == "forward" else \
-                part.jacobian_reverse(graph, p)
+            jac = out_j[start:start + m]
+            if direction == "forward":
+                part.jacobian_forward(graph.outputs, jac)
+            else:
+                part.jacobian_reverse(graph, jac)
             undefined = np.isnan(out_v[start:start + m]).any(axis=1)
             for r in np.nonzero(part.flag & ~undefined)[0]:
                 jac[r] = part.replay(r, mode)
-            jac[undefined] = np.nan
-            out_v[start:start + m][undefined] = np.nan
-            out_j[start:start + m] = jac
+            if undefined.any():
+                jac[undefined] = np.nan
+                out_v[start:start + m][undefined] = np.nan
         return out_v, out_j
 
     return evaluate
@@ -377,4 +398,4 @@ def compile_representation(rep) -> Callable:
     return evaluate
 
 
-__all__ = ["CHUNK", "compile_graph", "compile_representation"]
+__all__ = ["chunk_size", "compile_graph", "compile_representation"]

@@ -84,18 +84,15 @@ class FirstWinsTable(ExplicitTable):
 
     def numeric(self, args):
         """The winner over arrays: ``argmax`` keeps the first maximal entry (``last``: the
-        last one, found on the reversed entries); one-hot derivative."""
-        from ..core.vectorised import NumericLocal, OneHot, size_of, stack
+        last one, found on the reversed entries); one-hot derivative. A nan entry wins
+        (numpy's argmax picks it), so the value is nan where an entry is undefined."""
+        from ..core.vectorised import NumericLocal, OneHot, rows, size_of
         n = size_of(args)
-        x = stack(args, n)
-        k = x.shape[1]
+        x = rows(args, n)
         pick = np.argmax if self.kind == "max" else np.argmin
-        index = k - 1 - pick(x[:, ::-1], axis=1) if self.last else pick(x, axis=1)
-        value = np.take_along_axis(x, index[:, None], axis=1)[:, 0]
-        value = np.where(np.isnan(x).any(axis=1), np.nan, value) if k > 1 else value
-        if n is None:
-            return NumericLocal((value[0],), (OneHot(index),))
-        return NumericLocal((value,), (OneHot(index),))
+        index = len(args) - 1 - pick(x[::-1], axis=0) if self.last else pick(x, axis=0)
+        value = np.take_along_axis(x, index[None], axis=0)[0]
+        return NumericLocal((value if n is not None else value[0],), (OneHot(index),))
 
     def encode_fast(self, Z, args, tangents):
         """``m = a0; m = ai if ai beats m``: strictly for the first winner, weakly for the last."""
@@ -160,16 +157,16 @@ class TiedSetTable(PieceTable):
 
     def numeric(self, args):
         """The extremum over arrays, and 1/k on each of the k entries equal to it."""
-        from ..core.vectorised import NumericLocal, size_of, stack
+        from ..core.vectorised import NumericLocal, rows, size_of
         n = size_of(args)
-        x = stack(args, n)
+        x = rows(args, n)
         with np.errstate(all="ignore"):
-            m = x.max(axis=1) if self.kind == "max" else x.min(axis=1)   # nan if an entry is nan
-            tied = x == m[:, None]
-            weights = tied / tied.sum(axis=1)[:, None]
+            m = x.max(axis=0) if self.kind == "max" else x.min(axis=0)   # nan if an entry is nan
+            tied = x == m
+            weights = tied / tied.sum(axis=0)
         if n is None:
-            return NumericLocal((m[0],), (tuple(float(w) for w in weights[0]),))
-        return NumericLocal((m,), (tuple(weights[:, i] for i in range(x.shape[1])),))
+            return NumericLocal((m[0],), (tuple(float(w[0]) for w in weights),))
+        return NumericLocal((m,), (tuple(weights),))
 
     def _tied(self, values) -> list[int]:
         best = [0]

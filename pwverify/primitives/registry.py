@@ -265,9 +265,6 @@ class PieceTable(abc.ABC):
         one they fall back to :meth:`at` at each point. Float comparisons are exact, so
         where the float arguments are exact the branch is the one :meth:`at` takes.
         """
-        from ..core import vectorised
-        if self.implicit or self.count() > self.numeric_branch_limit:
-            return vectorised.per_point(self, args, vectorised.size_of(args), exact_float, float_of)
         compiled = self.__dict__.get("_numeric")
         if compiled is None:
             compiled = self._compile_numeric()
@@ -275,7 +272,9 @@ class PieceTable(abc.ABC):
         return compiled(args)
 
     def _compile_numeric(self):
-        from ..core.vectorised import CompiledBranches
+        from ..core.vectorised import CompiledBranches, per_point, size_of
+        if self.implicit or self.count() > self.numeric_branch_limit:
+            return lambda args: per_point(self, args, size_of(args), exact_float, float_of)
         n = self.n_args
         spec, in_atoms = [], set()
         for branch in self.branches():
