@@ -12,7 +12,9 @@ integers in -1..1, where ReLU and max tie), timed in the same run:
   in ``--max-pieces`` (its decomposition time is not counted).
 
 Gradients are compared with torch's at every point (``mismatches``: points where any
-entry differs). Ratios are pwverify's time over torch's (below 1: pwverify is faster).
+entry differs; -1: the values differ beyond rounding). The ratios after the torch
+columns are pwverify's time over that column's (below 1: pwverify is faster); the one
+after ``pieces`` is that path's time over torch's backward.
 
     python benchmarks/bench_numeric.py [--points 1000000] [--repeat 3] [--threads 1] [--no-pieces]
 """
