@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from typing import Sequence
 
+import numpy as np
 import sympy
 import z3
 
@@ -80,6 +81,18 @@ class FirstWinsTable(ExplicitTable):
             if better(s) or (self.last and s == 0):
                 best = i
         return _one_hot(f"a{best} wins", values[best], best, len(values))
+
+    def numeric(self, args):
+        """The winner over arrays: ``argmax`` keeps the first maximal entry (``last``: the
+        last one, found on the reversed entries); one-hot derivative. A nan entry wins
+        (numpy's argmax picks it), so the value is nan where an entry is undefined."""
+        from ..core.vectorised import NumericLocal, OneHot, rows, size_of
+        n = size_of(args)
+        x = rows(args, n)
+        pick = np.argmax if self.kind == "max" else np.argmin
+        index = len(args) - 1 - pick(x[::-1], axis=0) if self.last else pick(x, axis=0)
+        value = np.take_along_axis(x, index[None], axis=0)[0]
+        return NumericLocal((value if n is not None else value[0],), (OneHot(index),))
 
     def encode_fast(self, Z, args, tangents):
         """``m = a0; m = ai if ai beats m``: strictly for the first winner, weakly for the last."""
@@ -141,6 +154,19 @@ class TiedSetTable(PieceTable):
         row = tuple(share if i in tied else _ZERO for i in range(len(values)))
         zeros = tuple(i not in tied for i in range(len(values)))
         return Local("tie " + "=".join(f"a{i}" for i in tied), (values[tied[0]],), (row,), (zeros,))
+
+    def numeric(self, args):
+        """The extremum over arrays, and 1/k on each of the k entries equal to it."""
+        from ..core.vectorised import NumericLocal, rows, size_of
+        n = size_of(args)
+        x = rows(args, n)
+        with np.errstate(all="ignore"):
+            m = x.max(axis=0) if self.kind == "max" else x.min(axis=0)   # nan if an entry is nan
+            tied = x == m
+            weights = tied / tied.sum(axis=0)
+        if n is None:
+            return NumericLocal((m[0],), (tuple(float(w[0]) for w in weights),))
+        return NumericLocal((m,), (tuple(weights),))
 
     def _tied(self, values) -> list[int]:
         best = [0]

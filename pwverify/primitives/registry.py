@@ -149,6 +149,23 @@ def atom_holds(atom: Atom, values: Sequence) -> bool:
     return atom.truth_from_sign(sign(fn(*values)))
 
 
+def exact_float(x: float):
+    """A finite float as the exact rational it is."""
+    from fractions import Fraction
+    return exact(Fraction(float(x)))
+
+
+def float_of(value) -> float:
+    """An exact number (or inf, -inf, nan) rounded to the nearest float."""
+    from ..core.exact import NonFinite, to_sympy
+    if isinstance(value, NonFinite):
+        return {"inf": float("inf"), "-inf": float("-inf")}.get(value.kind, float("nan"))
+    try:
+        return float(value)
+    except TypeError:
+        return float(sympy.N(to_sympy(value), 30))
+
+
 @dataclass(frozen=True)
 class Local:
     """What a primitive is at exact argument values: the branch taken (by label, and the
@@ -234,6 +251,43 @@ class PieceTable(abc.ABC):
         undefined (``log(x) if x > 0 else 0``).
         """
         return None
+
+    #: Beyond this many branches the generic :meth:`numeric` asks :meth:`at` point by point.
+    numeric_branch_limit: int = 64
+
+    def numeric(self, args: Sequence):
+        """The primitive over float64 arrays (one per argument, or a float for a constant):
+        a :class:`pwverify.core.vectorised.NumericLocal` (the numeric engine's question).
+
+        Generic rule: every branch's atoms evaluated on the arrays, the branch that holds
+        chosen per point, its formulas and derivative entries compiled once per table.
+        Tables with very many branches override it with a direct computation; without
+        one they fall back to :meth:`at` at each point. Float comparisons are exact, so
+        where the float arguments are exact the branch is the one :meth:`at` takes.
+        """
+        compiled = self.__dict__.get("_numeric")
+        if compiled is None:
+            compiled = self._compile_numeric()
+            self.__dict__["_numeric"] = compiled
+        return compiled(args)
+
+    def _compile_numeric(self):
+        from ..core.vectorised import CompiledBranches, per_point, size_of
+        if self.implicit or self.count() > self.numeric_branch_limit:
+            return lambda args: per_point(self, args, size_of(args), exact_float, float_of)
+        n = self.n_args
+        spec, in_atoms = [], set()
+        for branch in self.branches():
+            detached = set(self.detached_args(branch))
+            jac = branch.local_jacobian(n)
+            zero = tuple(tuple(i in detached or d == 0 for i, d in enumerate(row)) for row in jac)
+            spec.append(([(a.expr, a.rel) for a in branch.where], branch.value, jac, zero))
+            for a in branch.where:
+                in_atoms |= {i for i, s in enumerate(ARGS[:n]) if s in a.expr.free_symbols}
+        domain = [(a.expr, a.rel) for a in self.domain]
+        lazy = getattr(self, "lazy", False)
+        checked = () if lazy or len(spec) == 1 else tuple(i for i in range(n) if i not in in_atoms)
+        return CompiledBranches(n, spec, domain, checked)
 
     def encode_choice(self, terms: Sequence, fresh: Callable[[str], Any]) -> tuple[list, list, Callable]:
         """z3 constraints whose models are the branches holding at the argument terms.

@@ -30,6 +30,8 @@ import itertools
 import math
 from typing import Sequence
 
+import numpy as np
+
 from ..core.exact import exact, sign
 from . import orders
 from .registry import (ARGS, Branch, Call, ExplicitTable, Local, PieceTable, Primitive, Signature, eq, ge, gt,
@@ -80,6 +82,18 @@ class SortTable(PieceTable):
     def at(self, values):
         """The permutation, found by sorting (no symbolic branch): one-hot rows."""
         return permutation_local(self._perm(lambda i, j: self._before(values, i, j)), values)
+
+    def numeric(self, args):
+        """A stable argsort over arrays. Descending with ties in input order sorts the
+        negated entries; ties reversed are the reverse of the opposite sort."""
+        from ..core.vectorised import NumericLocal, size_of, stack
+        n = size_of(args)
+        x = stack(args, n)
+        flip = self.descending != (self.ties == "reversed")
+        perm = np.argsort(-x if flip else x, axis=1, kind="stable")
+        if self.ties == "reversed":
+            perm = perm[:, ::-1]
+        return permutation_numeric(x, perm, n)
 
     def encode_fast(self, Z, args, tangents):
         """Rank counting: input i goes to the position that counts the entries before it
@@ -150,6 +164,17 @@ def permutation_local(picked: Sequence[int], values: Sequence) -> Local:
     rows = tuple(tuple(_ONE if i == p else _ZERO for i in range(n)) for p in picked)
     zeros = tuple(tuple(i != p for i in range(n)) for p in picked)
     return Local("order " + ",".join(map(str, picked)), tuple(values[p] for p in picked), rows, zeros)
+
+
+def permutation_numeric(x, perm, n):
+    """Output j is entry ``perm[:, j]`` of the rows of ``x`` (nan everywhere in a row with a nan)."""
+    from ..core.vectorised import NumericLocal, OneHot
+    values = np.take_along_axis(x, perm, axis=1)
+    values[np.isnan(x).any(axis=1)] = np.nan
+    if n is None:
+        return NumericLocal(tuple(values[0]), tuple(OneHot(perm[:, j]) for j in range(perm.shape[1])))
+    return NumericLocal(tuple(values[:, j] for j in range(perm.shape[1])),
+                        tuple(OneHot(perm[:, j]) for j in range(perm.shape[1])))
 
 
 def weak_orders(n: int):
@@ -229,6 +254,40 @@ class OrderTable(PieceTable):
         less = lambda i, j: sign(values[i] - values[j]) < 0  # noqa: E731
         picked = orders.indices(framework, op, self.n_args, less, **dict(params))
         return permutation_local(picked, values)
+
+    def numeric(self, args):
+        """Without ties the indices are those of the sorted entries at ``positions``;
+        rows with a tie replay the framework's algorithm (:meth:`at`) point by point."""
+        from ..core.vectorised import NumericLocal, OneHot, per_point, size_of, stack
+        from .registry import exact_float, float_of
+        n = size_of(args)
+        x = stack(args, n)
+        perm = np.argsort(-x if self.descending else x, axis=1, kind="stable")
+        ordered = np.take_along_axis(x, perm, axis=1)
+        tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1) if x.shape[1] > 1 else np.zeros(len(x), bool)
+        positions = self.positions
+        if positions is None:
+            positions = tuple(range(self.n_out))
+            # no fixed positions (tf.math.top_k(sorted=False)): every row through the rule
+            tied = np.ones(len(x), bool)
+        index = perm[:, list(positions)].copy()
+        values = np.take_along_axis(x, index, axis=1)
+        values[np.isnan(x).any(axis=1)] = np.nan
+        if tied.any():
+            rows = np.nonzero(tied)[0]
+            exact_local = per_point(self, [x[rows, i] for i in range(x.shape[1])], len(rows),
+                                    exact_float, float_of)
+            for j in range(self.n_out):
+                values[rows, j] = exact_local.values[j]
+                hot = np.zeros(len(rows), dtype=index.dtype)
+                for i, entry in enumerate(exact_local.rows[j]):
+                    if entry is not None:
+                        hot[np.asarray(entry) != 0] = i
+                index[rows, j] = hot
+        cols = range(self.n_out)
+        if n is None:
+            return NumericLocal(tuple(values[0]), tuple(OneHot(index[:, j]) for j in cols))
+        return NumericLocal(tuple(values[:, j] for j in cols), tuple(OneHot(index[:, j]) for j in cols))
 
     def encode_fast(self, Z, args, tangents):
         """Exact values (order statistics, which ties do not change), and exact tangents

@@ -71,6 +71,21 @@ class RankTable(PieceTable):
         return sum(comb(n, b) * comb(n - b, t) for b in range(self.rank + 1)
                    for t in range(self.rank - b + 1, n - b + 1))
 
+    def numeric(self, args):
+        """The ``rank``-th smallest over arrays, and 1/k on each of the k entries equal to it."""
+        import numpy as np
+        from ..core.vectorised import NumericLocal, size_of, stack
+        n = size_of(args)
+        x = stack(args, n)
+        with np.errstate(all="ignore"):
+            m = np.sort(x, axis=1)[:, self.rank]
+            m = np.where(np.isnan(x).any(axis=1), np.nan, m)
+            tied = x == m[:, None]
+            weights = tied / tied.sum(axis=1)[:, None]
+        if n is None:
+            return NumericLocal((m[0],), (tuple(float(w) for w in weights[0]),))
+        return NumericLocal((m,), (tuple(weights[:, i] for i in range(x.shape[1])),))
+
     def branch_at(self, values: Sequence) -> Branch:
         order = sorted(range(self.n_args), key=functools.cmp_to_key(lambda i, j: sign(values[i] - values[j])))
         m = values[order[self.rank]]
