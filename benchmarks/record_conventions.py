@@ -36,7 +36,7 @@ sys.path.insert(0, ROOT)
 import pwverify  # noqa: E402
 from pwverify.core.errors import DomainError, PwverifyError  # noqa: E402
 from pwverify.frameworks import recorded  # noqa: E402
-from pwverify.frameworks.crosscheck import in_mode, installed_version, run  # noqa: E402
+from pwverify.frameworks.crosscheck import installed_version, run  # noqa: E402
 from pwverify.questions.tie_points import tie_points  # noqa: E402
 
 TABLES = {"torch": ("torch_cases", "TORCH_CASES"), "jax": ("jax_cases", "JAX_CASES"),
@@ -64,7 +64,7 @@ def measure(framework: str, program, point: dict) -> dict:
     raises or returns a non-finite number; None where pwverify's domain excludes it)."""
     out = {}
     for mode in MODES:
-        moded = in_mode(program, mode)
+        moded = program.in_mode(mode)
         try:
             moded.ad(point, mode)  # outside pwverify's domain: not a convention
         except DomainError:
@@ -82,7 +82,7 @@ def agrees(program, point: dict, measured: dict) -> bool:
     for mode, got in measured.items():
         if "error" in got:
             return False
-        predicted = in_mode(program, mode).ad(point, mode)
+        predicted = program.in_mode(mode).ad(point)
         if not (recorded.close(predicted.value, got["value"])
                 and recorded.close(recorded.flat(predicted.gradient), recorded.flat(got["jacobian"]))):
             return False

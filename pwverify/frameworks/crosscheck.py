@@ -354,22 +354,8 @@ class CrosscheckReport:
 
 
 def _close(predicted: list, measured: list) -> bool:
-    import math
-    if len(predicted) != len(measured):
-        return False
-    for p, m in zip(predicted, measured):
-        p = float(p)  # nan, inf and -inf included: the framework's non-finite derivatives
-        if math.isnan(p) or math.isnan(m):
-            if not (math.isnan(p) and math.isnan(m)):
-                return False
-            continue
-        if math.isinf(p) or math.isinf(m):
-            if p != m:
-                return False
-            continue
-        if abs(p - m) > RTOL * max(1.0, abs(m), abs(p)):
-            return False
-    return True
+    from .recorded import close
+    return close(predicted, measured, RTOL)
 
 
 def compare_at(program, framework: str, point: Mapping[str, Any], mode: str) -> Mismatch | None:

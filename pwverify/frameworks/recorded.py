@@ -126,14 +126,39 @@ def kink_summary(record: dict, limit: int = 2) -> str:
 
 
 def close(predicted: list, measured: list, rtol: float = 1e-12) -> bool:
-    """Is the exact prediction ``measured`` up to float64 rounding of constants?"""
+    """Is the exact prediction ``measured`` up to float64 rounding of constants? A nan
+    matches only a nan, an infinity only the same infinity (the frameworks' non-finite
+    derivatives, sqrt at 0 say, are predictions too).
+
+    >>> close(["1/3", float("nan")], [0.3333333333333333, float("nan")]), close([0], [float("nan")])
+    (True, False)
+    """
+    import math
     if len(predicted) != len(measured):
         return False
     for p, m in zip(predicted, measured):
-        p = float(Fraction(p)) if isinstance(p, str) else float(p)  # exact numbers and sympy values
-        if m != m or abs(p - m) > rtol * max(1.0, abs(m), abs(p)):
+        p = _as_float(p)
+        if math.isnan(p) or math.isnan(m):
+            if not (math.isnan(p) and math.isnan(m)):
+                return False
+            continue
+        if math.isinf(p) or math.isinf(m):
+            if p != m:
+                return False
+            continue
+        if abs(p - m) > rtol * max(1.0, abs(m), abs(p)):
             return False
     return True
+
+
+def _as_float(value: Any) -> float:
+    """An exact number (text such as ``"1/3"``, ``"nan"``, ``"oo"``, or a number) as a float."""
+    if isinstance(value, str):
+        try:
+            return float(Fraction(value))
+        except ValueError:
+            return float({"oo": "inf", "-oo": "-inf", "zoo": "nan"}.get(value, value))
+    return float(value)
 
 
 def citation(data: dict | None) -> str:
