@@ -49,7 +49,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 from dataclasses import dataclass, field
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -69,10 +68,9 @@ SAMPLES = 1000  # per half of the evaluation points, compared between pwverify a
 
 # -- the compare API, wherever it lives ------------------------------------------------------------------
 def compare_api():
-    """pwverify's ``compare`` function: ``pwverify.compare.compare`` today, and
-    ``pwverify.compare`` itself if the package later exports the function there."""
-    from pwverify import compare as found  # the attribute, else the submodule
-    return found.compare if isinstance(found, types.ModuleType) else found
+    """pwverify's ``compare`` function (``pwverify.compare``)."""
+    from pwverify import compare
+    return compare
 
 
 def run_compare(a, b, question: str, timeout_ms: int):
@@ -221,15 +219,13 @@ def evaluation_points(n_points: int, n_inputs: int, seed: int = 0):
 def task_evaluate(spec: str, n_points: int) -> dict:
     start = time.perf_counter()
     program = _parse(spec)
-    rep = program.representation()
     prepared = time.perf_counter() - start
     points, sample = evaluation_points(n_points, len(program.inputs))
     start = time.perf_counter()
-    values, gradients = program.evaluate(points)
+    values, gradients = program.evaluate(points)  # compiled from the graph on first use
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "values": values[sample, 0].tolist(), "gradients": gradients[sample, 0, :].tolist(),
-            "notes": f"{len(rep.pieces)} pieces, parse + representation {prepared:.2f} s", "pieces": len(rep.pieces),
-            "representation_s": prepared}
+            "notes": f"{len(program.graph.nodes)} nodes, parse {prepared:.2f} s", "parse_s": prepared}
 
 
 def _torch_batched(kind: str, params: dict):
@@ -312,9 +308,9 @@ TASKS = {"compare": task_compare, "reference": task_reference, "pieces": task_pi
          "evaluate": task_evaluate, "torch_evaluate": task_torch_evaluate,
          "zero_gradients": task_zero_gradients, "torch_replay": task_torch_replay}
 #: Modules a task imports before its clock starts (start-up is a row of its own).
-WARM = {"compare": ["pwverify.compare", "pwverify.program"], "reference": ["references"],
-        "pieces": ["pwverify.program", "pwverify.compose"],
-        "evaluate": ["pwverify.program", "pwverify.compose", "numpy"], "torch_evaluate": ["torch", "numpy"],
+WARM = {"compare": ["pwverify.questions.compare", "pwverify.program"], "reference": ["references"],
+        "pieces": ["pwverify.program", "pwverify.engines.pieces"],
+        "evaluate": ["pwverify.program", "pwverify.engines.numeric", "numpy"], "torch_evaluate": ["torch", "numpy"],
         "zero_gradients": ["pwverify.program"], "torch_replay": ["torch"]}
 
 

@@ -22,8 +22,9 @@ def test_a_program_larger_than_max_nodes_is_refused_as_unknown(cli):
 
 
 def test_the_time_limit_stops_a_long_compare_with_unknown(cli):
-    code, _, err = cli("compare", *SLOW_PAIR, "--shape", "x=30", "--time-limit", "1")
-    assert code == 3 and "--time-limit 1" in err
+    code, out, err = cli("compare", *SLOW_PAIR, "--shape", "x=30", "--time-limit", "1")
+    # the alarm stops the command, or the solver queries cut to the time left answer unknown
+    assert code == 3 and ("--time-limit 1" in err or "unknown" in out), (out, err)
 
 
 def test_solver_queries_are_cut_to_the_time_left():
