@@ -1,5 +1,9 @@
 """From a program's graph to its representation, node by node (Lemma 1 of Després).
 
+(One module of about 600 lines: the walk, the branch selection, the merging of pieces and
+the pruning share the composer's state and its solver context; split, they would pass it
+around in every call.)
+
 The composition walks the DAG in topological order and keeps a list of pieces of
 the input space. On each piece it knows a smooth formula (over the inputs) for every
 node computed so far that is still needed. A node of a smooth primitive extends the

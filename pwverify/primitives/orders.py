@@ -1,5 +1,9 @@
 """Which input index each sort, top-k or selection op returns at ties, per framework.
 
+(One module of about 900 lines: each framework's tie-order algorithm is replayed step by
+step as its source does it, introsort, nth_element, partial_sort, the XLA and TensorFlow
+sorts; the steps of one algorithm read best together.)
+
 At a tie the autodiff gradient of ``sort``, ``topk``, ``kthvalue``, ``median(dim)`` or
 ``mode`` is a one-hot on the index the op returns, so the tie order must be known
 exactly. It is not always "ties keep input order": torch's default sort is libstdc++

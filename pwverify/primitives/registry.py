@@ -1,5 +1,8 @@
 """The primitive registry: everything pwverify knows about an operation, in one record.
 
+(One module of about 570 lines: the leaf of the package; a table's branch selection, its
+exact and vectorised evaluation and its signature are one record, kept together.)
+
 A :class:`Primitive` holds
 
 * its IR name and arity;

@@ -1,5 +1,7 @@
 """Sorting, top-k and order statistics: at a tie, the index the framework's algorithm returns.
 
+(About 500 lines: sort, argsort, rank and the order statistics share their tables.)
+
 ``sort`` with n arguments has n outputs; each output's gradient is one-hot on the input
 it took, so the tie order must be exactly the framework's (measured and emulated in
 :mod:`pwverify.primitives.orders`; docs/reference/measured-orders.json):

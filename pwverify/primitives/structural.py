@@ -254,7 +254,9 @@ for _name in ("torch.enable_grad", "torch.autocast", "torch.cuda.amp.autocast", 
 
 
 # -- tensors: construction, joining, sums ----------------------------------------------------
-def _tensor(framework: str | None):
+def _tensor(framework: str | None, copies: bool = False):
+    """``torch.tensor(data)`` and friends; ``copies``: the data is copied without its
+    gradient (torch.tensor of a tensor, measured on torch 2.13: the gradient stops there)."""
     def build(b, bd):
         data = b.unmask(bd["data"])
         if isinstance(data, Array):
@@ -262,6 +264,8 @@ def _tensor(framework: str | None):
         else:
             arr = b.to_array(data if isinstance(data, (list, tuple)) else b.number(data))
         arr = b.number(arr)
+        if copies:
+            arr = b.detach(arr)
         dtype = getattr(bd.get("dtype"), "name", bd.get("dtype"))
         if isinstance(dtype, str) and dtype.split(".")[-1] in ("bool", "bool_"):
             return Array(arr.shape, arr.items, framework)
@@ -344,7 +348,8 @@ for _name, _fw in (("torch.tensor", "torch"), ("torch.as_tensor", "torch"), ("to
                    ("jax.numpy.array", "jax"), ("jax.numpy.asarray", "jax"),
                    ("tensorflow.constant", "tensorflow"), ("tensorflow.convert_to_tensor", "tensorflow"),
                    ("tensorflow.Variable", "tensorflow"), ("numpy.array", None), ("numpy.asarray", None)):
-    structural(_name, _DATA, guarded(_tensor(_fw), "tensor"), "a tensor of the given entries")
+    structural(_name, _DATA, guarded(_tensor(_fw, copies=_name == "torch.tensor"), "tensor"),
+               "a tensor of the given entries" + (" (copied without their gradient)" if _name == "torch.tensor" else ""))
 for _name in ("tensorflow.reduce_sum", "tensorflow.math.reduce_sum"):
     structural(_name, "input_tensor:input, axis=None, keepdims=False, name=None",
                guarded(_sum_fn, "reduce_sum"), "sum of entries")

@@ -17,6 +17,7 @@ Every candidate point is re-checked in exact arithmetic before it is a witness.
 
 from __future__ import annotations
 
+import sympy
 import z3
 
 from ..core.errors import DomainError
@@ -96,6 +97,15 @@ class DirectComparison:
             tried.append(model)
         return None, tried, False
 
+    def _at_the_origin(self, check) -> Witness | None:
+        """The origin, checked exactly before any solver query: most ties meet there (every
+        relu at 0, every max tied), so a refutation is often found by evaluation alone."""
+        origin = {s: sympy.Integer(0) for s in self.symbols}
+        try:
+            return check(origin)
+        except DomainError:
+            return None
+
     def _refine(self, model) -> bool:
         """Pin the free tangents of every abstraction at the candidate's tie patterns."""
         if not self.abstractions or not self.graphs:
@@ -132,6 +142,9 @@ class DirectComparison:
         pairs = [(va, vb) for va, vb in zip(ea.values, eb.values) if not va.eq(vb)]
         if not pairs:
             return Verdict.proved("function")
+        found = self._at_the_origin(self._confirm_values)
+        if found is not None:
+            return Verdict.refuted("function", found)
         differs = [z3.Or([va != vb for va, vb in pairs])]
         status, reason = self._status([ea.defined, eb.defined] + differs)
         if status == "unsat":
@@ -156,6 +169,9 @@ class DirectComparison:
         finite = [z3.Not(ea.bad), z3.Not(eb.bad)]
         nonfinite = z3.simplify(z3.Or(ea.bad, eb.bad))
         if terms:
+            found = self._at_the_origin(self._confirm_gradients)
+            if found is not None:
+                return Verdict.refuted("gradient", found)
             constraints = [ea.defined, eb.defined] + finite + [z3.Or(terms)]
             status, reason = self._status(constraints)
             if status == "unknown":

@@ -1,5 +1,8 @@
 """The SMT backend: sympy expressions to z3 terms, and three-valued queries.
 
+(One module of about 500 lines: every z3 query goes through it, with its timeouts and
+its reasons for unknown.)
+
 Polynomial and rational arithmetic is encoded exactly (a division carries the side
 condition that its denominator is nonzero; ``sqrt(u)`` becomes a fresh ``s >= 0``
 with ``s**2 == u``). Functions z3 has no theory for (``exp``, ``log``, ``sin``, ...)

@@ -298,8 +298,6 @@ def f(a: float, b: float):
         point={'a': '1', 'b': '1'},
         value=[3.0],
         gradient=[[1.0, 0.0]],
-        failing=("torch.tensor(t) of a tensor copies it without its gradient (torch warns); pwverify reads it as t "
-                 "(gradient [1, 2] predicted, torch returns [1, 0])"),
     ),
     Regression(
         name='tensorflow-float-cuts-the-gradient',
@@ -328,7 +326,5 @@ import torch
 def f(a: float):
     return torch.relu(a * a - 2.0) + torch.relu(a)
 """,
-        failing="tie_points passes an irrational solver model (a = sqrt(2)) to z3.RealVal(str(v)): "
-                "Z3Exception 'parser error'",
     ),
 ]
