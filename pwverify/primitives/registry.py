@@ -563,6 +563,27 @@ def elementwise(prim: str, *operands: str, params: Callable[[dict], tuple] = lam
 
 def calls(spec: Mapping[str | None, Iterable[str]], signature: str, build: Callable,
           doc: str = "") -> list[Call]:
-    """One :class:`Call` per name, from ``{framework: [qualified names]}``."""
+    """One :class:`Call` per name, from ``{framework: [qualified names]}``. Python's ``math``
+    functions take numbers: a tensor argument becomes a Python number first
+    (:func:`python_number`), as ``float(t)`` does."""
     sig = Signature.parse(signature)
-    return [Call(name, fw, sig, build, doc=doc) for fw, names in spec.items() for name in names]
+    return [Call(name, fw, sig, _on_python_numbers(build, name) if name.startswith("math.") else build, doc=doc)
+            for fw, names in spec.items() for name in names]
+
+
+def python_number(b, value: Any, what: str) -> Any:
+    """A tensor turned into a Python number (``float(t)``, ``t.item()``, ``math.exp(t)``):
+    autodiff does not follow it, so the value is detached (torch, tensorflow); jax refuses
+    under ``jax.grad`` (a concretization error)."""
+    if not b.is_tensor(value):
+        return value
+    if b.profile.framework == "jax":
+        b.fail(f"{what} of a traced value fails under jax.grad (a concretization error)",
+               "keep the value a jax array, or jax.lax.stop_gradient(x) to detach it")
+    return b.detach(value)
+
+
+def _on_python_numbers(build: Callable, name: str) -> Callable:
+    def on_numbers(b, bound):
+        return build(b, {k: python_number(b, v, f"{name}()") for k, v in bound.items()})
+    return on_numbers

@@ -131,19 +131,29 @@ def _torch_median(what: str):
     return build
 
 
-def _sorted_lane(b, lane: list) -> list:
+def _sorted_lane(b, lane: list, ties="input") -> list:
     if len(lane) == 1:
         return lane
-    return b.apply_multi("sort", lane, (False, "input"))
+    return b.apply_multi("sort", lane, (False, ties))
 
 
-def quantile_of_lane(b, lane: list, q: Fraction, method: str):
-    """The q-quantile of the stable ascending sort of ``lane`` (numpy's methods)."""
-    s = _sorted_lane(b, lane)
+#: torch.quantile sorts with torch's default sort: stable up to 16 entries, then
+#: introsort's tie order (measured; see :mod:`pwverify.primitives.orders`).
+TORCH_SORT = ("torch", "sort", (("stable", False), ("descending", False)))
+
+
+def quantile_of_lane(b, lane: list, q: Fraction, method: str, ties="input"):
+    """The q-quantile of the ascending sort of ``lane`` (numpy's methods; ``ties``: the
+    sort's tie order, stable by default)."""
+    s = _sorted_lane(b, lane, ties)
     pos = q * (len(s) - 1)
     lo = pos.numerator // pos.denominator
     hi = min(lo + 1, len(s) - 1)
     frac = pos - lo
+    if method == "nearest":
+        # round half to even, as numpy's around and torch's round do
+        up = frac > Fraction(1, 2) or frac == Fraction(1, 2) and lo % 2 == 1
+        return s[hi] if up else s[lo]
     if method == "lower":
         return s[lo]
     if method == "higher":
@@ -156,18 +166,16 @@ def quantile_of_lane(b, lane: list, q: Fraction, method: str):
     return b.apply("add", [b.apply("mul", [s[lo], 1 - frac]), b.apply("mul", [s[hi], frac])])
 
 
-def _quantile(what: str, scale: int = 1, default_method: str = "linear", fixed_q=None):
+def _quantile(what: str, scale: int = 1, default_method: str = "linear", fixed_q=None, ties="input"):
     def build(b, bd):
         q = fixed_q if fixed_q is not None else b.exact(bd["q"]) / scale
         if not 0 <= q <= 1:
             b.fail(f"{what}: q = {q} is outside [0, 1]")
-        method = bd.get("method") or default_method
-        if method not in ("linear", "lower", "higher", "midpoint"):
-            b.fail(f"{what}: method {method!r} is not supported", "linear, lower, higher, midpoint")
-        if bd.get("interpolation") not in (None, "linear"):
-            method = bd["interpolation"]
+        method = bd.get("interpolation") or bd.get("method") or default_method
+        if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
+            b.fail(f"{what}: method {method!r} is not supported", "linear, lower, higher, midpoint, nearest")
         return _per_lane(b, bd["input"], bd.get("dim"), bd.get("keepdim"),
-                         lambda lane: quantile_of_lane(b, lane, q, method))
+                         lambda lane: quantile_of_lane(b, lane, q, method, ties))
     return build
 
 
@@ -202,10 +210,10 @@ _QUANTILE_CALLS = [
          _quantile("jnp.percentile", scale=100)),
     Call("torch.quantile", "torch",
          Signature.parse("input, q, dim=None, keepdim=False, interpolation='linear'"),
-         _quantile("torch.quantile")),
+         _quantile("torch.quantile", ties=TORCH_SORT)),
     Call("torch.Tensor.quantile", "torch",
          Signature.parse("input, q, dim=None, keepdim=False, interpolation='linear'"),
-         _quantile("torch.quantile")),
+         _quantile("torch.quantile", ties=TORCH_SORT)),
 ]
 _REFUSED = [
     Call("torch.mode", "torch", Signature.parse("input, dim=-1, keepdim=False"),

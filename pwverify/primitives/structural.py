@@ -20,7 +20,7 @@ from typing import Any, Callable
 from ..core.errors import ArityError
 from ..ir.values import Array, Infinity, ShapeError, is_number
 from .conventions import resolve_name
-from .registry import Call, Signature, add_call
+from .registry import Call, Signature, add_call, python_number
 from .tensors import Masked
 
 #: The frameworks' namespaces, and the framework the arrays they make belong to.
@@ -95,14 +95,8 @@ def _float(b, bd):
 
 
 def to_python(b, value: Any, what: str) -> Any:
-    """A tensor turned into a Python number (``float(t)``, ``t.item()``): autodiff does not
-    follow it, so the value is detached (torch, tensorflow); jax refuses under ``jax.grad``."""
-    if not b.is_tensor(value):
-        return value
-    if b.profile.framework == "jax":
-        b.fail(f"{what} of a traced value fails under jax.grad (a concretization error)",
-               "keep the value a jax array, or jax.lax.stop_gradient(x) to detach it")
-    return b.detach(value)
+    """A tensor turned into a Python number: see :func:`registry.python_number`."""
+    return python_number(b, value, what)
 
 
 def _int(b, bd):

@@ -98,8 +98,6 @@ def f(x: "float[18]"):
         value=[0.0],
         gradient=[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1999999999999993, 0.0, 0.8000000000000007, 0.0, 0.0, 0.0, 0.0, 0.0,
                    0.0, 0.0, 0.0, 0.0]],
-        failing=("torch.quantile sorts with torch's unstable sort: past 16 entries tied entries leave input order, "
-                 "so the interpolation weights land on other entries (pwverify: x12, x13; torch: x6, x8)"),
     ),
     Regression(
         name='torch-quantile-nearest',
@@ -114,8 +112,6 @@ def f(x: "float[4]"):
         point={'x0': '1', 'x1': '2', 'x2': '3', 'x3': '4'},
         value=[2.0],
         gradient=[[0.0, 1.0, 0.0, 0.0]],
-        failing=("torch.quantile(interpolation='nearest') is read as linear interpolation: value 19/10 predicted, "
-                 'torch returns 2'),
     ),
     Regression(
         name='torch-sqrt-of-selu-gradient',
@@ -268,8 +264,6 @@ def f(a: float):
         point={'a': '0'},
         value=[1.0],
         gradient=[[1.0]],
-        failing=('detaching constructs are not modelled: math.exp of a tensor is a Python float in torch (gradient 1),'
-                 ' read as torch.exp (gradient 2 predicted)'),
     ),
     Regression(
         name='torch-float-cuts-the-gradient',
