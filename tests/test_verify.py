@@ -297,3 +297,16 @@ def test_cli_check_of_a_program_reports_a_jump_with_a_witness(cli):
     assert data["continuity"]["witness"]["point"] == {"t": "0"}
     code, out, _ = cli("check", case("minmod.py:minmod_relu"))
     assert code == 0
+
+
+def test_a_solver_time_out_is_never_taken_for_no_model():
+    """simplest_model answers None only when there is no model; a time-out raises, so
+    no caller can read it as "no point left" (and prove on that ground)."""
+    import sympy
+    from pwverify.solver.smt import Smt, SolverUnknown
+    x, y, z = sympy.symbols("x y z")
+    smt = Smt([x, y, z], timeout_ms=1)
+    X, Y, Z = (smt.var(s) for s in (x, y, z))
+    with pytest.raises(SolverUnknown):
+        smt.simplest_model([X * X * X + Y * Y * Y == 9 * Z * Z * Z + 1, X > 100, Y * X > Z * Z * Z + 7])
+    assert Smt([x], timeout_ms=1000).simplest_model([smt.var(x) > 1, smt.var(x) < 0]) is None

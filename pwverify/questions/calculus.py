@@ -35,7 +35,7 @@ from .convex import ConvexHull, Membership
 from ..program import as_program
 from ..core.errors import DomainError, UsageError
 from ..core.exact import UndecidedSign, sign
-from ..solver.smt import Smt
+from ..solver.smt import Smt, SolverUnknown
 from ..model.verdicts import PROVED, REFUTED, UNKNOWN
 
 
@@ -407,7 +407,10 @@ def _models(smt: Smt, atoms, symbols, piece, grads, how_many: int) -> list[dict]
     for _ in range(how_many):
         term, side, _ = smt.conj(atoms)
         block = [z3.Or([smt.var(s) != z3.RealVal(str(p[s])) for s in symbols]) for p in avoid]
-        model = smt.simplest_model([term] + side + block)
+        try:
+            model = smt.simplest_model([term] + side + block)
+        except SolverUnknown:
+            return out or None
         if model is None:
             r = smt.check_z3([term] + side + block, want_model=False)
             return out if r.unsat or out else (None if r.status == "unknown" else out)
@@ -448,7 +451,10 @@ def _zero_in_index_closure(program, rep, smt: Smt, limits, count: int, add, repo
     found: list[dict] = []
     for _ in range(count):
         block = [z3.Or([smt.var(s) != z3.RealVal(str(p[s])) for s in rep.inputs]) for p in found]
-        model = smt.simplest_model(constraints + block)
+        try:
+            model = smt.simplest_model(constraints + block)
+        except SolverUnknown:
+            model = None  # undecided: no further point is claimed
         if model is None:
             return
         found.append(model)

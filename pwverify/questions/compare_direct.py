@@ -24,7 +24,7 @@ from ..core.errors import DomainError
 from ..engines.common import piecewise_linear
 from ..engines.direct import Encoded, encode_representation, encode_sides
 from ..model.verdicts import DomainWitness, Verdict, Witness
-from ..solver.smt import Smt
+from ..solver.smt import Smt, SolverUnknown
 from ..solver.terms import TermContext
 from .witnesses import confirm, differ, named_point, own_point
 
@@ -40,6 +40,7 @@ class DirectComparison:
     """The encodings of two sources over shared input variables, and the queries on them."""
 
     def __init__(self, A, B, symbols, columns, timeout_ms: int, tangents: bool = True):
+        self.last_unknown: str | None = None  # why the solver could not give a candidate point
         self.A, self.B, self.symbols, self.columns = A, B, list(symbols), list(columns)
         self.smt = Smt(self.symbols, timeout_ms)
         inputs = [self.smt.var(s) for s in self.symbols]
@@ -85,7 +86,11 @@ class DirectComparison:
         tried: list[dict] = []
         refinements = 0
         while len(tried) < tries:
-            model = self.smt.simplest_model(self.side + self.lemmas + constraints, avoid=tried)
+            try:
+                model = self.smt.simplest_model(self.side + self.lemmas + constraints, avoid=tried)
+            except SolverUnknown as exc:
+                self.last_unknown = str(exc)
+                return None, tried, False
             if model is None:
                 return None, tried, True
             confirmed = check(model)
@@ -196,6 +201,8 @@ class DirectComparison:
         point, tried, exhausted = self._points(constraints, self._confirm_gradients, MAX_NONFINITE_POINTS)
         if point is not None:
             return Verdict.refuted("gradient", point)
+        if self.last_unknown:
+            return Verdict.unknown("gradient", f"where a derivative is not finite: {self.last_unknown}")
         if exhausted:
             return Verdict.proved("gradient", f"the {len(tried)} point(s) where a derivative is not finite "
                                               "were checked one by one")
@@ -203,6 +210,8 @@ class DirectComparison:
                                            f"{len(tried)} points; the gradients agree at the {len(tried)} checked")
 
     def _spurious(self, tried) -> str:
+        if getattr(self, "last_unknown", None) and not tried:
+            return f"the solver found a candidate but could not produce a point: {self.last_unknown}"
         what = []
         if not self.exact:
             what.append("transcendental functions")

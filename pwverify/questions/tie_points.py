@@ -35,7 +35,7 @@ from ..core.limits import solver_timeout_ms
 from ..core.atoms import Atom, describe
 from ..core.errors import PwverifyError
 from ..core.exact import sign
-from ..solver.smt import Smt
+from ..solver.smt import Smt, SolverUnknown
 
 #: Preferred coordinates of the first point of each kink, then of the further ones.
 _SIMPLE = (0, 1, -1, 2, -2)
@@ -60,7 +60,10 @@ def simplest_model(smt: Smt, atoms: tuple[Atom, ...], symbols, prefer=_SIMPLE) -
     finds no model (or only an inexact one that fails the re-check).
     """
     term, side, _ = smt.conj(atoms)
-    model = smt.simplest_model([term] + side, prefer=prefer)
+    try:
+        model = smt.simplest_model([term] + side, prefer=prefer)
+    except SolverUnknown:
+        return None
     if model is None:
         return None
     point = {s: model[s] for s in symbols}
@@ -244,7 +247,10 @@ def tie_points(program, count: int | None = None, seed: int = 0, rep=None) -> li
             found = None
             for _attempt in range(8):
                 if rounds == 0:
-                    model = smt.simplest_model(constraints, prefer=_SIMPLE, avoid=tried.setdefault(k, []))
+                    try:
+                        model = smt.simplest_model(constraints, prefer=_SIMPLE, avoid=tried.setdefault(k, []))
+                    except SolverUnknown:
+                        model = None  # undecided here: no point from this kink
                 else:
                     model = _random_model(smt, constraints, rng, tried[k])
                 if model is None:

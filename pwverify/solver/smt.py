@@ -32,6 +32,7 @@ That abstraction is an over-approximation, which fixes how results are read:
 from __future__ import annotations
 
 import itertools
+import sys
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -40,6 +41,10 @@ import z3
 
 from ..core.limits import solver_timeout_ms
 from ..core.atoms import Atom
+
+# z3's models hold exact rationals of any size (12,000 digits on a pooling layer), read
+# through their decimal text: Python's int/str conversion limit (4300 digits) would refuse them
+sys.set_int_max_str_digits(0)
 
 DEFAULT_TIMEOUT_MS = 10_000
 
@@ -59,6 +64,10 @@ _UF_FACTS = {
 _UF_DOMAIN = {"log": lambda u: [u > 0]}
 # Functions that are strictly increasing: u < v implies f(u) < f(v).
 _INCREASING = {"exp", "log", "tanh", "atan", "erf"}
+
+
+class SolverUnknown(Exception):
+    """The solver answered unknown where a model was asked for (the reason is the message)."""
 
 
 def cap_memory(megabytes: int) -> None:
@@ -412,7 +421,8 @@ class Smt:
     def simplest_model(self, constraints: Sequence[z3.BoolRef], prefer=(0, 1, -1, 2, -2),
                        budget_ms: int = 3000, avoid: Sequence[dict] = ()) -> dict | None:
         """A model of ``constraints`` with as many inputs as possible at small integers
-        (zeros first), as exact sympy numbers; None if unsat or unknown.
+        (zeros first), as exact sympy numbers; None if unsat. Raises :class:`SolverUnknown`
+        when the solver cannot decide (a time-out is never "no model").
 
         ``avoid``: points (``{symbol: value}``) the model must differ from.
         """
@@ -424,7 +434,10 @@ class Smt:
             solver.add(z3.Or([self.vars[s] != z3.RealVal(str(v)) for s, v in point.items()
                               if isinstance(v, sympy.Rational)] or [z3.BoolVal(True)]))
         self.stats.checks += 1
-        if solver.check() != z3.sat:
+        first = solver.check()
+        if first == z3.unknown:
+            raise SolverUnknown(solver.reason_unknown() or "the solver gave up")
+        if first != z3.sat:
             return None
         deadline = time.perf_counter() + budget_ms / 1000
         solver.set("timeout", solver_timeout_ms(min(self.timeout_ms, 1000)))
@@ -451,8 +464,9 @@ class Smt:
                 solver.pop()
         solver.set("timeout", solver_timeout_ms(self.timeout_ms))
         self.stats.checks += 1
-        if solver.check() != z3.sat:
-            return None
+        last = solver.check()
+        if last != z3.sat:  # sat before the pins, which were only kept where sat: unknown
+            raise SolverUnknown(solver.reason_unknown() or "the solver gave up")
         return self.model_values(solver.model())
 
 
