@@ -241,3 +241,25 @@ def test_messages_never_show_internal_class_names(tmp_path, source, words):
         assert internal not in message, message
     for word in words:
         assert word in message, message
+
+
+@requires_torch
+@pytest.mark.parametrize("text", [
+    "x.mean(dim=(1, 2)).sum()", "x.amax(dim=(-2, -1)).sum()", "torch.sum(x, dim=(0, 2))[1]",
+    "x.amax(dim=(1, 2), keepdim=True)[0, 0, 0] * 3 + x.amin(dim=(0, 1)).sum()", "torch.mean(x, (0, 1, 2))",
+])
+def test_reductions_over_several_dims_match_torch_at_ties(text):
+    program = pwverify.parse(text, shapes={"x": (2, 2, 2)})
+    ties = [{f"x{i}_{j}_{k}": v for (i, j, k), v in zip(
+        [(i, j, k) for i in range(2) for j in range(2) for k in range(2)], values)}
+        for values in ([1, 1, 1, 0, 2, 2, 0, 2], [0] * 8, [3, 1, 3, 3, 1, 1, 2, 1])]
+    from pwverify.frameworks.crosscheck import compare_at
+    for mode in ("reverse", "forward"):
+        moded = program.in_mode(mode)
+        for point in ties + [tp.point for tp in pwverify.tie_points(program, count=4)]:
+            assert compare_at(moded, "torch", point, mode) is None, (mode, point)
+
+
+def test_a_dimension_named_twice_is_a_located_error():
+    with pytest.raises(PwverifyError, match="twice"):
+        pwverify.parse("x.sum(dim=(1, -1))", shapes={"x": (2, 2)})

@@ -264,14 +264,14 @@ class Builder(ProgramServices):
         if dim is None:
             result = self.apply(prim, list(arr.items))
             return Array((1,) * arr.ndim, (result,), arr.framework) if keepdim else result
-        if isinstance(dim, (tuple, list)):
-            self.fail("reductions over several dimensions at once are not supported", "one dim")
+        if isinstance(dim, (tuple, list)) and not dim:
+            dim = tuple(range(arr.ndim))  # dim=() reduces every dimension, as torch does
         try:
-            outer, lanes = arr.lanes(int(dim))
+            outer, lanes = arr.lanes(dim if isinstance(dim, (tuple, list)) else int(dim))
         except ShapeError as exc:
             self.fail(str(exc))
         values = [self.apply(prim, lane) for lane in lanes]
-        return arr.stack_lanes(values, outer, int(dim), keepdim)
+        return arr.stack_lanes(values, outer, dim if isinstance(dim, (tuple, list)) else int(dim), keepdim)
 
     def indexed_result(self, values: Any, what: str) -> IndexedResult:
         """``(values, indices)`` of ``what`` (e.g. ``torch.sort``); only the values are usable."""

@@ -174,25 +174,43 @@ class Array:
             raise ShapeError(f"dimension {dim} out of range for shape {self.shape}")
         return d
 
-    def lanes(self, dim: int) -> tuple[tuple[int, ...], list[list[Any]]]:
-        """The 1-D slices along ``dim``: (shape without dim, [entries of each slice])."""
-        dim = self._dim(dim)
-        outer = self.shape[:dim] + self.shape[dim + 1:]
+    def lanes(self, dim) -> tuple[tuple[int, ...], list[list[Any]]]:
+        """The slices along ``dim`` (an int, or a tuple of dims reduced together, their
+        entries in row-major order): (shape without those dims, [entries of each slice]).
+
+        >>> Array((2, 2, 2), tuple(range(8))).lanes((0, 2))
+        ((2,), [[0, 1, 4, 5], [2, 3, 6, 7]])
+        """
+        dims = self._dims(dim)
+        outer = tuple(n for d, n in enumerate(self.shape) if d not in dims)
+        inner = [range(self.shape[d]) for d in dims]
         out = []
         for index in itertools.product(*[range(n) for n in outer]):
             lane = []
-            for k in range(self.shape[dim]):
-                full = index[:dim] + (k,) + index[dim:]
-                lane.append(self.item(full))
+            for sub in itertools.product(*inner):
+                full, it_outer, it_sub = [], iter(index), iter(sub)
+                for d in range(self.ndim):
+                    full.append(next(it_sub) if d in dims else next(it_outer))
+                lane.append(self.item(tuple(full)))
             out.append(lane)
         return outer, out
 
-    def stack_lanes(self, values: Sequence[Any], outer: tuple[int, ...], dim: int,
+    def _dims(self, dim) -> tuple[int, ...]:
+        """``dim`` as sorted distinct dims (an int or a sequence of ints, negative allowed)."""
+        if isinstance(dim, (tuple, list)):
+            dims = sorted({self._dim(int(d)) for d in dim})
+            if len(dims) != len(dim):
+                raise ShapeError(f"dim {tuple(dim)} names a dimension twice")
+            return tuple(dims)
+        return (self._dim(int(dim)),)
+
+    def stack_lanes(self, values: Sequence[Any], outer: tuple[int, ...], dim,
                     keepdim: bool = False) -> "Array":
         shape = outer
         if keepdim:
-            d = self._dim(dim)
-            shape = outer[:d] + (1,) + outer[d:]
+            dims = self._dims(dim)
+            it = iter(outer)
+            shape = tuple(1 if d in dims else next(it) for d in range(self.ndim))
         return self.with_items(values, shape)
 
     # -- indexing ------------------------------------------------------------------

@@ -13,6 +13,7 @@ so a program's every callable name resolves in one registry.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable
@@ -295,11 +296,29 @@ def reshape(b, arr: Array, shape: tuple) -> Array:
 
 
 def sum_along(b, x: Array, dim, keep) -> Any:
-    """The sum of all entries (``dim=None``) or along ``dim``."""
+    """The sum of all entries (``dim=None``) or along ``dim`` (an int or a tuple of dims)."""
     if dim is None:
         return add_all(b, x.items)
-    outer, lanes = x.lanes(int(dim))
-    return x.stack_lanes([add_all(b, lane) for lane in lanes], outer, int(dim), bool(keep))
+    dim = _dims_arg(b, x, dim)
+    outer, lanes = x.lanes(dim)
+    return x.stack_lanes([add_all(b, lane) for lane in lanes], outer, dim, bool(keep))
+
+
+def _dims_arg(b, x: Array, dim):
+    """``dim`` as an int or a tuple of ints (``()``: every dimension, as torch reads it)."""
+    if isinstance(dim, (tuple, list)):
+        dim = tuple(dim) or tuple(range(x.ndim))
+        try:
+            x._dims(dim)
+        except ShapeError as exc:
+            b.fail(str(exc))
+        return dim
+    return int(dim)
+
+
+def dims_size(x: Array, dim) -> int:
+    """How many entries a reduction along ``dim`` (an int or a tuple) takes per lane."""
+    return math.prod(x.shape[d] for d in x._dims(dim))
 
 
 def masked_entries(b, value: Any) -> tuple[Array, Any]:
@@ -326,7 +345,7 @@ def _mean_fn(b, bd):
         b.fail("x[mask].mean(dim): x[mask] is 1-D with as many entries as the mask holds", "x[mask].mean()")
     total = sum_along(b, x, dim, _keepdim_of(bd))
     if count is None:
-        count = x.size if dim is None else x.shape[dim]
+        count = x.size if dim is None else dims_size(x, _dims_arg(b, x, dim))
     return b.arith("/", total, count)
 
 
