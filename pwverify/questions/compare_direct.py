@@ -36,11 +36,17 @@ MAX_REFINEMENTS = 16
 MAX_NONFINITE_POINTS = 8
 
 
+#: Sweep the joint graph before the solver's query (:mod:`pwverify.engines.sweep`); the
+#: verdicts are the same without it (tests/test_sweep.py checks), only slower on large pairs.
+SWEEP = True
+
 class DirectComparison:
     """The encodings of two sources over shared input variables, and the queries on them."""
 
     def __init__(self, A, B, symbols, columns, timeout_ms: int, tangents: bool = True):
         self.last_unknown: str | None = None  # why the solver could not give a candidate point
+        self.sides: tuple | None = None          # the outputs of A and B in the joint graph
+        self.sweeps: dict[bool, object] = {}     # stats of the sweeps done (by tangents)
         self.A, self.B, self.symbols, self.columns = A, B, list(symbols), list(columns)
         self.smt = Smt(self.symbols, timeout_ms)
         inputs = [self.smt.var(s) for s in self.symbols]
@@ -52,6 +58,7 @@ class DirectComparison:
         if A.is_program and B.is_program:
             joint, outs_a, outs_b = A.obj.graph.joined(B.obj.graph)
             self.graphs = [joint]
+            self.sides = (outs_a, outs_b)
             self.ea, self.eb = encode_sides(joint, [outs_a, outs_b], channels=self.channels, wrt=self.columns,
                                             tangents=tangents, ctx=ctx, inputs=inputs, directions=directions)
         else:
@@ -102,6 +109,21 @@ class DirectComparison:
             tried.append(model)
         return None, tried, False
 
+    def _swept_equal(self, tangents: bool) -> bool:
+        """Do the two programs become the same nodes once proved-equal nodes are merged
+        (:mod:`pwverify.engines.sweep`)? ``tangents``: merge only where autodiff agrees too."""
+        if self.sides is None or not SWEEP:
+            return False
+        from ..engines.sweep import sweep
+        _, (outs_a, outs_b), stats = sweep(self.graphs[0], list(self.sides), tangents=tangents)
+        self.sweeps[tangents] = stats
+        return outs_a == outs_b
+
+    def _sweep_note(self, tangents: bool) -> str:
+        stats = self.sweeps[tangents]
+        return (f"by sweeping: {stats.proved} node pair(s) proved equal{' with their tangents' if tangents else ''} "
+                "and merged, after which both programs are the same graph")
+
     def _at_the_origin(self, check) -> Witness | None:
         """The origin, checked exactly before any solver query: most ties meet there (every
         relu at 0, every max tied), so a refutation is often found by evaluation alone."""
@@ -150,6 +172,8 @@ class DirectComparison:
         found = self._at_the_origin(self._confirm_values)
         if found is not None:
             return Verdict.refuted("function", found)
+        if self._swept_equal(tangents=False):
+            return Verdict.proved("function", self._sweep_note(False))
         differs = [z3.Or([va != vb for va, vb in pairs])]
         status, reason = self._status([ea.defined, eb.defined] + differs)
         if status == "unsat":
@@ -177,6 +201,8 @@ class DirectComparison:
             found = self._at_the_origin(self._confirm_gradients)
             if found is not None:
                 return Verdict.refuted("gradient", found)
+            if self._swept_equal(tangents=True):
+                return Verdict.proved("gradient", self._sweep_note(True))
             constraints = [ea.defined, eb.defined] + finite + [z3.Or(terms)]
             status, reason = self._status(constraints)
             if status == "unknown":

@@ -1,0 +1,176 @@
+"""Sweeping: merge the nodes of two programs that compute the same thing, then compare.
+
+The technique of hardware equivalence checkers (ABC's ``fraig``), on the joint graph of
+two programs (:meth:`Graph.joined` already shares every sub-DAG that is written the same
+way: structural hashing):
+
+1. **simulate** every node exactly at a few points (the origin, where ties meet, and
+   small dyadic points): nodes whose values agree at every point are candidates;
+2. rebuild the graph in topological order; a node whose operation on its (already
+   merged) arguments exists is that node (structural hashing again); otherwise it is
+   compared with the first node of its candidate class by a **local proof**: both nodes
+   over fresh variables for their arguments (a cut), so the query is tiny and holds for
+   every value the arguments can take. A proved pair becomes one node;
+3. if each output of one program became the same node as the other's, the programs are
+   equal, with nothing left to ask the solver.
+
+``tangents=True`` merges only nodes whose forward tangents are equal too (for every
+tangent of their arguments) and whose derivatives are finite at the same points, so a
+merge keeps what autodiff returns: that is the gradient question's sweep. Value-only
+sweeping (the function question) merges ``relu(s)`` with ``clamp(s, min=0)``, which differ
+at ``s = 0`` in their tangents.
+
+A merge needs a proof (``unsat``); an ``unknown`` local query, an abstraction (a tie order
+an algorithm sets) or a function the solver has no theory for keeps the nodes apart.
+Sweeping only ever proves; it never refutes.
+
+>>> from pwverify import parse
+>>> a, b = parse("relu(x) * 2"), parse("torch.clamp(x, min=0) * 2")
+>>> joint, outs_a, outs_b = a.graph.joined(b.graph)
+>>> swept, (sa, sb), stats = sweep(joint, [outs_a, outs_b], tangents=False)
+>>> sa == sb, stats.proved
+(True, 1)
+>>> swept, (sa, sb), stats = sweep(joint, [outs_a, outs_b], tangents=True)
+>>> sa == sb
+False
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Sequence
+
+import z3
+
+from ..core.limits import solver_timeout_ms
+from ..ir.graph import Graph, Node
+from .direct import encode_sides
+from .pointwise import evaluate
+from ..solver.terms import TermContext
+
+#: Points simulated besides the origin.
+RANDOM_POINTS = 3
+#: Milliseconds for one local proof.
+LOCAL_TIMEOUT_MS = 500
+#: Local proofs tried per candidate node (against the first members of its class).
+TRIES_PER_NODE = 3
+#: Graphs larger than this are not swept (simulation is exact, so it costs per node).
+MAX_NODES = 200_000
+
+
+@dataclass
+class SweepStats:
+    """What a sweep did: candidate pairs tried, proved and merged, and its seconds."""
+    candidates: int = 0
+    proved: int = 0
+    unknown: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def sweep(graph: Graph, sides: Sequence[Sequence[int]], *, tangents: bool, seed: int = 0,
+          timeout_ms: int = LOCAL_TIMEOUT_MS) -> tuple[Graph, list[list[int]], SweepStats]:
+    """The graph with its proved-equal nodes merged, the ``sides``' outputs in it, and stats."""
+    start = time.perf_counter()
+    stats = SweepStats()
+    if len(graph.nodes) > MAX_NODES:
+        stats.notes.append(f"not swept: more than {MAX_NODES} nodes")
+        return graph, [list(s) for s in sides], stats
+    signatures = _signatures(graph, seed)
+    new = Graph()
+    mapping: dict[int, int] = {}
+    classes: dict[tuple, list[int]] = {}
+    for nid, node in enumerate(graph.nodes):
+        args = tuple(mapping[a] for a in node.args)
+        key = Node(node.op, args, node.params, node.n_out)
+        found = new._index.get(key)
+        if found is not None:
+            mapping[nid] = found
+            continue
+        signature = signatures.get(nid) if node.op not in ("input", "const", "get") and node.n_out == 1 else None
+        if signature is not None:
+            merged = None
+            members = classes.get(signature, [])
+            # nodes over the same arguments first (relu(s) and clamp(s, min=0)), then the oldest
+            shared = [m for m in members if set(new.nodes[m].args) & set(args)]
+            for candidate in (shared + [m for m in members if m not in shared])[:TRIES_PER_NODE]:
+                stats.candidates += 1
+                verdict = _same(new, candidate, key, tangents, timeout_ms)
+                if verdict == "proved":
+                    stats.proved += 1
+                    merged = candidate
+                    break
+                stats.unknown += verdict == "unknown"
+            if merged is not None:
+                mapping[nid] = merged
+                continue
+        mapping[nid] = new.add(key, graph.locations.get(nid))
+        if signature is not None:
+            classes.setdefault(signature, []).append(mapping[nid])
+    new.inputs = [mapping[i] for i in graph.inputs]
+    out_sides = [[mapping[o] for o in side] for side in sides]
+    new.outputs = [o for side in out_sides for o in side]
+    stats.seconds = time.perf_counter() - start
+    return new, out_sides, stats
+
+
+def _signatures(graph: Graph, seed: int) -> dict[int, tuple]:
+    """Each node's exact values at the simulation points (nodes undefined somewhere: none)."""
+    names = graph.input_names()
+    rng = random.Random(seed)
+    points = [{n: Fraction(0) for n in names}]
+    points += [{n: Fraction(rng.randint(-8, 8), 4) for n in names} for _ in range(RANDOM_POINTS)]
+    points += [{n: Fraction((-1) ** k * (k + 1), 3) for k, n in enumerate(names)}]
+    columns: dict[int, list] = {}
+    for point in points:
+        values, _ = evaluate(graph, point)
+        for nid, value in values.items():
+            columns.setdefault(nid, []).append(value)
+    out = {}
+    for nid, column in columns.items():
+        if len(column) == len(points):
+            try:
+                out[nid] = tuple(tuple(v) for v in column)
+                hash(out[nid])
+            except TypeError:  # a value that cannot be hashed is not a candidate
+                out.pop(nid, None)
+    return out
+
+
+def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: int) -> str:
+    """``proved`` if ``node`` (not yet in ``graph``) equals node ``existing`` for every value
+    (and tangent, with ``tangents``) of their arguments; else ``refuted`` or ``unknown``."""
+    other = graph.nodes[existing]
+    leaves = list(dict.fromkeys(other.args + node.args))
+    sub = Graph()
+    leaf_of = {}
+    for i, leaf in enumerate(leaves):
+        below = graph.nodes[leaf]
+        # constants stay constants (clamp(s, min=0) is relu only with its 0); the rest is cut
+        leaf_of[leaf] = sub.const(below.params[0]) if below.op == "const" else sub.input(f"leaf{i}")
+    a = sub.add(Node(other.op, tuple(leaf_of[x] for x in other.args), other.params, other.n_out))
+    b = sub.add(Node(node.op, tuple(leaf_of[x] for x in node.args), node.params, node.n_out))
+    if a == b:
+        return "proved"
+    ctx = TermContext()
+    ea, eb = encode_sides(sub, [[a], [b]], channels="direction", tangents=tangents, ctx=ctx)
+    if not ctx.exact or ea.abstractions or eb.abstractions:
+        return "unknown"
+    differ = [ea.defined != eb.defined,
+              z3.And(ea.defined, eb.defined, ea.values[0] != eb.values[0])]
+    if tangents:
+        both = z3.And(ea.defined, eb.defined)
+        differ += [z3.And(both, ea.bad != eb.bad),
+                   z3.And(both, z3.Not(ea.bad), ea.tangents[0][0] != eb.tangents[0][0])]
+    solver = z3.Solver()
+    solver.set("timeout", solver_timeout_ms(timeout_ms))
+    solver.add(*ctx.side)
+    solver.add(z3.Or(differ))
+    status = solver.check()
+    return "proved" if status == z3.unsat else ("refuted" if status == z3.sat else "unknown")
+
+
+__all__ = ["SweepStats", "sweep"]
