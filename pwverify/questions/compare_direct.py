@@ -49,18 +49,30 @@ class DirectComparison:
         self.sweeps: dict[bool, object] = {}     # stats of the sweeps done (by tangents)
         self.A, self.B, self.symbols, self.columns = A, B, list(symbols), list(columns)
         self.smt = Smt(self.symbols, timeout_ms)
-        inputs = [self.smt.var(s) for s in self.symbols]
-        ctx = TermContext()
-        linear = all(not s.is_program or piecewise_linear(s.obj.graph) for s in (A, B))
-        self.channels = "direction" if linear else "basis"
-        directions = [z3.Real(f"d!{s}") for i, s in enumerate(self.symbols) if i in self.columns]
+        self.tangents = tangents
         self.graphs = []
         if A.is_program and B.is_program:
             joint, outs_a, outs_b = A.obj.graph.joined(B.obj.graph)
             self.graphs = [joint]
             self.sides = (outs_a, outs_b)
-            self.ea, self.eb = encode_sides(joint, [outs_a, outs_b], channels=self.channels, wrt=self.columns,
-                                            tangents=tangents, ctx=ctx, inputs=inputs, directions=directions)
+        self._encoded = False
+
+    def _encode_both(self) -> None:
+        """The encodings of both sides, made on first need (a refutation at the origin or a
+        proof by sweeping needs none: on large programs, building the terms is the cost)."""
+        if self._encoded:
+            return
+        self._encoded = True
+        A, B, tangents = self.A, self.B, self.tangents
+        inputs = [self.smt.var(s) for s in self.symbols]
+        ctx = TermContext()
+        linear = all(not s.is_program or piecewise_linear(s.obj.graph) for s in (A, B))
+        self.channels = "direction" if linear else "basis"
+        directions = [z3.Real(f"d!{s}") for i, s in enumerate(self.symbols) if i in self.columns]
+        if self.sides is not None:
+            self.ea, self.eb = encode_sides(self.graphs[0], list(self.sides), channels=self.channels,
+                                            wrt=self.columns, tangents=tangents, ctx=ctx, inputs=inputs,
+                                            directions=directions)
         else:
             self.ea, self.eb = (self._encode(s, ctx, inputs, directions, tangents) for s in (A, B))
         self.side = list(ctx.side)
@@ -124,14 +136,30 @@ class DirectComparison:
         return (f"by sweeping: {stats.proved} node pair(s) proved equal{' with their tangents' if tangents else ''} "
                 "and merged, after which both programs are the same graph")
 
-    def _at_the_origin(self, check) -> Witness | None:
+    def _at_the_origin(self, check, what: str) -> Witness | None:
         """The origin, checked exactly before any solver query: most ties meet there (every
-        relu at 0, every max tied), so a refutation is often found by evaluation alone."""
+        relu at 0, every max tied), so a refutation is often found by evaluation alone.
+        Two programs are first compared in floats (the numeric engine, O(nodes)); only a
+        difference there is worth the exact check."""
+        if self.sides is not None and not self._differ_in_floats(what):
+            return None
         origin = {s: sympy.Integer(0) for s in self.symbols}
         try:
             return check(origin)
         except DomainError:
             return None
+
+    def _differ_in_floats(self, what: str) -> bool:
+        import numpy as np
+        try:
+            results = [s.obj.evaluate(np.zeros((1, len(s.obj.inputs)))) for s in (self.A, self.B)]
+        except Exception:  # noqa: BLE001 - a float shortcut only: the exact check decides
+            return True
+        k = 0 if what == "values" else 1
+        a, b = results[0][k], results[1][k]
+        if a.shape != b.shape:
+            return True
+        return not np.array_equal(a, b, equal_nan=True)
 
     def _refine(self, model) -> bool:
         """Pin the free tangents of every abstraction at the candidate's tie patterns."""
@@ -155,6 +183,14 @@ class DirectComparison:
         return added
 
     def function(self) -> Verdict:
+        if self.sides is not None and self.sides[0] == self.sides[1]:
+            return Verdict.proved("function")  # one graph: structural hashing made them the same nodes
+        found = self._at_the_origin(self._confirm_values, "values")
+        if found is not None:
+            return Verdict.refuted("function", found)
+        if self._swept_equal(tangents=False):
+            return Verdict.proved("function", self._sweep_note(False))
+        self._encode_both()
         ea, eb = self.ea, self.eb
         status, reason = "unsat", None
         if not (z3.is_true(z3.simplify(ea.defined)) and z3.is_true(z3.simplify(eb.defined))):
@@ -169,11 +205,6 @@ class DirectComparison:
         pairs = [(va, vb) for va, vb in zip(ea.values, eb.values) if not va.eq(vb)]
         if not pairs:
             return Verdict.proved("function")
-        found = self._at_the_origin(self._confirm_values)
-        if found is not None:
-            return Verdict.refuted("function", found)
-        if self._swept_equal(tangents=False):
-            return Verdict.proved("function", self._sweep_note(False))
         differs = [z3.Or([va != vb for va, vb in pairs])]
         status, reason = self._status([ea.defined, eb.defined] + differs)
         if status == "unsat":
@@ -187,6 +218,14 @@ class DirectComparison:
                                            f"({len(tried)} tried) are not real ones")
 
     def gradient(self) -> Verdict:
+        if self.sides is not None and self.sides[0] == self.sides[1]:
+            return Verdict.proved("gradient")  # one graph: the same nodes, the same autodiff
+        found = self._at_the_origin(self._confirm_gradients, "gradients")
+        if found is not None:
+            return Verdict.refuted("gradient", found)
+        if self._swept_equal(tangents=True):
+            return Verdict.proved("gradient", self._sweep_note(True))
+        self._encode_both()
         ea, eb = self.ea, self.eb
         channels = len(ea.tangents[0]) if ea.tangents else 0
         terms = []
@@ -198,11 +237,6 @@ class DirectComparison:
         finite = [z3.Not(ea.bad), z3.Not(eb.bad)]
         nonfinite = z3.simplify(z3.Or(ea.bad, eb.bad))
         if terms:
-            found = self._at_the_origin(self._confirm_gradients)
-            if found is not None:
-                return Verdict.refuted("gradient", found)
-            if self._swept_equal(tangents=True):
-                return Verdict.proved("gradient", self._sweep_note(True))
             constraints = [ea.defined, eb.defined] + finite + [z3.Or(terms)]
             status, reason = self._status(constraints)
             if status == "unknown":
