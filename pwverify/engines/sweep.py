@@ -45,10 +45,10 @@ from typing import Sequence
 
 import z3
 
-from ..core.limits import solver_timeout_ms
 from ..ir.graph import Graph, Node
 from .direct import encode_sides
 from .pointwise import evaluate
+from ..solver.smt import decide
 from ..solver.terms import TermContext
 
 #: Points simulated besides the origin.
@@ -165,12 +165,8 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
         both = z3.And(ea.defined, eb.defined)
         differ += [z3.And(both, ea.bad != eb.bad),
                    z3.And(both, z3.Not(ea.bad), ea.tangents[0][0] != eb.tangents[0][0])]
-    solver = z3.Solver()
-    solver.set("timeout", solver_timeout_ms(timeout_ms))
-    solver.add(*ctx.side)
-    solver.add(z3.Or(differ))
-    status = solver.check()
-    return "proved" if status == z3.unsat else ("refuted" if status == z3.sat else "unknown")
+    answer = decide([*ctx.side, z3.Or(differ)], timeout_ms)
+    return {"unsat": "proved", "sat": "refuted"}.get(answer, "unknown")
 
 
 __all__ = ["SweepStats", "sweep"]

@@ -29,13 +29,12 @@ from typing import Any, Sequence
 import sympy
 import z3
 
-from ..core.limits import solver_timeout_ms
 from ..core.atoms import Atom, is_linear, relaxed, strict
 from .convex import ConvexHull, Membership
 from ..program import as_program
 from ..core.errors import DomainError, UsageError
 from ..core.exact import UndecidedSign, sign
-from ..solver.smt import Smt, SolverUnknown
+from ..solver.smt import Smt, SolverUnknown, decide
 from ..model.verdicts import PROVED, REFUTED, UNKNOWN
 
 
@@ -196,15 +195,8 @@ def _in_closure_by_elimination(strict, pt: dict, smt: Smt) -> bool | None:
     eps = z3.Real("eps")
     dist = z3.Sum([(ys[s] - z3.RealVal(str(pt[s]))) ** 2 for s in smt.symbols])
     claim = z3.ForAll([eps], z3.Implies(eps > 0, z3.Exists(list(ys.values()), z3.And(terms + [dist < eps]))))
-    solver = z3.Then("qe", "smt").solver()
-    solver.set("timeout", solver_timeout_ms(smt.timeout_ms))
-    solver.add(claim)
-    answer = solver.check()
-    if answer == z3.sat:
-        return True
-    if answer == z3.unsat:
-        return False
-    return None
+    answer = decide([claim], smt.timeout_ms, tactic="qe,smt")
+    return {"sat": True, "unsat": False}.get(answer)
 
 
 def clarke(program, point) -> SetAtPoint:

@@ -31,7 +31,6 @@ from fractions import Fraction
 
 import sympy
 
-from ..core.limits import solver_timeout_ms
 from ..core.atoms import Atom, describe
 from ..core.errors import PwverifyError
 from ..core.exact import sign
@@ -330,32 +329,9 @@ def _node_kinks(program) -> list[tuple[None, str, list]]:
 
 
 def _random_model(smt: Smt, constraints: list, rng: random.Random, avoid: list[dict]) -> dict | None:
-    """A model of ``constraints`` other than the ``avoid`` points, with the coordinates
-    (in random order) set to random small dyadic numbers wherever the solver allows."""
-    import z3
-    from ..solver.smt import z3_to_sympy
-    solver = z3.Solver()
-    solver.set("timeout", solver_timeout_ms(min(smt.timeout_ms, 2000)))
-    solver.add(*constraints)
-    for point in avoid:
-        # an irrational model (a kink at sqrt(2)) is avoided by its rational coordinates only
-        solver.add(z3.Or([smt.vars[s] != z3.RealVal(str(v)) for s, v in point.items()
-                          if isinstance(v, sympy.Rational)] or [z3.BoolVal(True)]))
-    if solver.check() != z3.sat:
-        return None
-    for sym in rng.sample(smt.symbols, len(smt.symbols)):
-        for value in rng.sample(_MORE, 3):
-            solver.push()
-            solver.add(smt.vars[sym] == z3.RealVal(str(value)))
-            if solver.check() == z3.sat:
-                solver.pop()
-                solver.add(smt.vars[sym] == z3.RealVal(str(value)))
-                break
-            solver.pop()
-    if solver.check() != z3.sat:
-        return None
-    model = solver.model()
-    return {s: z3_to_sympy(model.eval(smt.vars[s], model_completion=True)) for s in smt.symbols}
+    """A model of ``constraints`` other than the ``avoid`` points, its coordinates set to
+    random small dyadic numbers wherever the solver allows."""
+    return smt.random_model(constraints, rng, _MORE, avoid)
 
 
 def random_points(program, count: int, seed: int = 0, scale: int = 4) -> list[dict]:

@@ -70,6 +70,17 @@ class SolverUnknown(Exception):
     """The solver answered unknown where a model was asked for (the reason is the message)."""
 
 
+def decide(constraints: Sequence[z3.BoolRef], timeout_ms: int, tactic: str | None = None) -> str:
+    """``"sat"``, ``"unsat"`` or ``"unknown"`` for a one-off query (``tactic``: a z3 tactic
+    pipeline such as ``"qe,smt"`` for quantified claims), within ``timeout_ms`` and the
+    time left (:mod:`pwverify.core.limits`)."""
+    solver = z3.Then(*tactic.split(",")).solver() if tactic else z3.Solver()
+    solver.set("timeout", solver_timeout_ms(timeout_ms))
+    solver.add(*constraints)
+    answer = solver.check()
+    return "sat" if answer == z3.sat else "unsat" if answer == z3.unsat else "unknown"
+
+
 def cap_memory(megabytes: int) -> None:
     """Give z3 a memory cap (``--max-memory``; 0: none): past it a query answers unknown."""
     z3.set_param("memory_max_size", int(megabytes))
@@ -417,6 +428,36 @@ class Smt:
             out[sym] = z3_to_sympy(value)
         return out
 
+
+    def random_model(self, constraints: Sequence[z3.BoolRef], rng, values: Sequence, avoid: Sequence[dict] = (),
+                     timeout_ms: int = 2000) -> dict | None:
+        """A model of ``constraints`` other than the ``avoid`` points, with the inputs (in
+        random order) pinned to one of three random ``values`` wherever the solver allows;
+        None if there is none or the solver cannot tell (the caller only wants more points)."""
+        solver = z3.Solver()
+        solver.set("timeout", solver_timeout_ms(min(self.timeout_ms, timeout_ms)))
+        solver.add(*constraints)
+        for point in avoid:
+            # an irrational model (a kink at sqrt(2)) is avoided by its rational coordinates only
+            solver.add(z3.Or([self.vars[s] != z3.RealVal(str(v)) for s, v in point.items()
+                              if isinstance(v, sympy.Rational)] or [z3.BoolVal(True)]))
+        self.stats.checks += 1
+        if solver.check() != z3.sat:
+            return None
+        for sym in rng.sample(self.symbols, len(self.symbols)):
+            for value in rng.sample(list(values), 3):
+                solver.push()
+                solver.add(self.vars[sym] == z3.RealVal(str(value)))
+                self.stats.checks += 1
+                if solver.check() == z3.sat:
+                    solver.pop()
+                    solver.add(self.vars[sym] == z3.RealVal(str(value)))
+                    break
+                solver.pop()
+        self.stats.checks += 1
+        if solver.check() != z3.sat:
+            return None
+        return self.model_values(solver.model())
 
     def simplest_model(self, constraints: Sequence[z3.BoolRef], prefer=(0, 1, -1, 2, -2),
                        budget_ms: int = 3000, avoid: Sequence[dict] = ()) -> dict | None:
