@@ -38,6 +38,7 @@ def _summary(result):
 
 @pytest.mark.parametrize("a, b", PAIRS)
 def test_the_verdicts_and_witnesses_are_those_of_the_plain_path(a, b, monkeypatch):
+    monkeypatch.setattr(compare_direct, "SWEEP_MIN_NODES", 0)
     swept = _summary(pwverify.compare(a, b, disagreement=False))
     monkeypatch.setattr(compare_direct, "SWEEP", False)
     plain = _summary(pwverify.compare(a, b, disagreement=False))
@@ -45,6 +46,7 @@ def test_the_verdicts_and_witnesses_are_those_of_the_plain_path(a, b, monkeypatc
 
 
 def test_networks_written_two_ways_become_one_graph(tmp_path, monkeypatch):
+    monkeypatch.setattr(compare_direct, "SWEEP_MIN_NODES", 0)
     relu, clamp, where = _networks(tmp_path, (3, 8, 8, 1))
     joint, outs_a, outs_b = relu.graph.joined(clamp.graph)
     _, (sa, sb), stats = sweep(joint, [outs_a, outs_b], tangents=False)

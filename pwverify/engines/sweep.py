@@ -57,6 +57,8 @@ RANDOM_POINTS = 3
 LOCAL_TIMEOUT_MS = 500
 #: Local proofs tried per candidate node (against the first members of its class).
 TRIES_PER_NODE = 3
+#: Local proofs after which a sweep that proves less than one in sixteen stops trying.
+GIVE_UP_AFTER = 256
 #: Graphs larger than this are not swept (simulation is exact, so it costs per node).
 MAX_NODES = 200_000
 
@@ -96,7 +98,12 @@ def sweep(graph: Graph, sides: Sequence[Sequence[int]], *, tangents: bool, seed:
             members = classes.get(signature, [])
             # nodes over the same arguments first (relu(s) and clamp(s, min=0)), then the oldest
             shared = [m for m in members if set(new.nodes[m].args) & set(args)]
-            for candidate in (shared + [m for m in members if m not in shared])[:TRIES_PER_NODE]:
+            tries = shared[:TRIES_PER_NODE] or members[:1]
+            if stats.candidates > GIVE_UP_AFTER and stats.proved * 16 < stats.candidates:
+                tries = []  # the classes are mostly coincidences: stop paying for local proofs
+                if "gave up" not in " ".join(stats.notes):
+                    stats.notes.append(f"gave up after {stats.candidates} local proofs, {stats.proved} proved")
+            for candidate in tries:
                 stats.candidates += 1
                 verdict = _same(new, candidate, key, tangents, timeout_ms)
                 if verdict == "proved":

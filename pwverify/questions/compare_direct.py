@@ -39,6 +39,8 @@ MAX_NONFINITE_POINTS = 8
 #: Sweep the joint graph before the solver's query (:mod:`pwverify.engines.sweep`); the
 #: verdicts are the same without it (tests/test_sweep.py checks), only slower on large pairs.
 SWEEP = True
+#: Smaller joint graphs go to the solver directly: it decides them faster than a sweep.
+SWEEP_MIN_NODES = 3000
 
 class DirectComparison:
     """The encodings of two sources over shared input variables, and the queries on them."""
@@ -124,7 +126,7 @@ class DirectComparison:
     def _swept_equal(self, tangents: bool) -> bool:
         """Do the two programs become the same nodes once proved-equal nodes are merged
         (:mod:`pwverify.engines.sweep`)? ``tangents``: merge only where autodiff agrees too."""
-        if self.sides is None or not SWEEP:
+        if self.sides is None or not SWEEP or len(self.graphs[0].nodes) < SWEEP_MIN_NODES:
             return False
         from ..engines.sweep import sweep
         _, (outs_a, outs_b), stats = sweep(self.graphs[0], list(self.sides), tangents=tangents)
