@@ -124,6 +124,15 @@ def limited(seconds: float | None = None, memory_mb: int | None = None, max_node
             raise ResourceLimitError(f"the memory limit was reached (--max-memory {memory_mb})"
                                      if memory_mb else "out of memory",
                                      hint="raise --max-memory, or check a smaller program") from None
+        except ResourceLimitError:
+            raise
+        except Exception:
+            # the alarm may fire inside a C call (z3 through ctypes), which wraps it in its
+            # own error type: past the deadline, any error is the time limit
+            left = seconds_left()
+            if left is not None and left <= 0:
+                raise _time_out() from None
+            raise
         finally:
             _current = previous
 
