@@ -6,7 +6,10 @@ return the same gradient for both, at every point of the common domain?
 
 * The **direct engine** (:mod:`pwverify.engines.direct`) puts both programs' values and forward
   tangents into one SMT query per question; the solver splits cases lazily. It gives
-  the verdicts and the witnesses, fast.
+  the verdicts and the witnesses, fast. Before any query it evaluates both programs at
+  the origin (where most ties meet), and on large pairs it sweeps
+  (:mod:`pwverify.engines.sweep`): nodes proved equal locally are merged, and two
+  programs that become one graph need no query at all.
 * The **piece engine** intersects the two representations piece by piece (Lemma 3):
   it gives the *disagreement set* of the gradients as a union of conditions, whether it
   has measure zero, and proofs by exact algebra where the solver has no theory (a
