@@ -63,7 +63,14 @@ def _linear_in(table, fixed: frozenset) -> bool:
     """Are the table's formulas and atoms affine once the arguments in ``fixed`` are numbers?"""
     if getattr(table, "encode_fast", None) is not None:
         return getattr(table, "linear", True)
+    if table.implicit and table.count() > IMPLICIT_SHAPES_UP_TO:
+        # order statistics and their kin: every formula selects or averages arguments
+        return getattr(table, "linear", True)
     return _check(_shapes(table), fixed)
+
+
+#: Implicit tables with more branches than this are not scanned for their monomials.
+IMPLICIT_SHAPES_UP_TO = 4096
 
 
 def _check(shapes, fixed: frozenset) -> bool:

@@ -18,6 +18,8 @@ The ``min`` versions mirror them.
 
 from __future__ import annotations
 
+import dataclasses
+
 import itertools
 from typing import Sequence
 
@@ -61,7 +63,7 @@ class FirstWinsTable(ExplicitTable):
     (``last``: the other way round, the last extremal entry wins). Listed with n
     branches; its compact encoding is the left fold a program would write."""
 
-    def __init__(self, n: int, kind: str = "max", last: bool = False):
+    def __init__(self, n: int, kind: str = "max", last: bool = False, python: bool = False):
         a = ARGS[:n]
         strict, weak = (gt, ge) if kind == "max" else (lt, le)
         rows = []
@@ -70,7 +72,16 @@ class FirstWinsTable(ExplicitTable):
             after = [(weak if not last else strict)(a[i], a[j]) for j in range(i + 1, n)]
             rows.append((before + after, a[i]))
         super().__init__(n, table(n, rows).branches())
-        self.kind, self.last = kind, last
+        self.kind, self.last, self.python = kind, last, python
+
+    def detached_args(self, branch):
+        """Python's ``max``/``min`` return the winning object: the others are not in the
+        autodiff graph at all (no zero passes to them, so an infinite derivative behind a
+        loser makes no nan, as it does behind ``torch.max(x, dim)``)."""
+        if not self.python:
+            return ()
+        winner = ARGS[:self.n_args].index(branch.value[0])
+        return tuple(i for i in range(self.n_args) if i != winner)
 
     def at(self, values):
         """The winner found by a scan (no symbolic branch): one-hot derivative."""
@@ -80,7 +91,10 @@ class FirstWinsTable(ExplicitTable):
             s = sign(values[i] - values[best])
             if better(s) or (self.last and s == 0):
                 best = i
-        return _one_hot(f"a{best} wins", values[best], best, len(values))
+        local = _one_hot(f"a{best} wins", values[best], best, len(values))
+        if self.python:
+            return dataclasses.replace(local, detached=tuple(i for i in range(len(values)) if i != best))
+        return local
 
     def numeric(self, args):
         """The winner over arrays: ``argmax`` keeps the first maximal entry (``last``: the
@@ -108,8 +122,8 @@ class FirstWinsTable(ExplicitTable):
         return [value], [tangent]
 
 
-def first_wins(n: int, kind: str = "max", last: bool = False) -> ExplicitTable:
-    return FirstWinsTable(n, kind, last)
+def first_wins(n: int, kind: str = "max", last: bool = False, python: bool = False) -> ExplicitTable:
+    return FirstWinsTable(n, kind, last, python)
 
 
 class TiedSetTable(PieceTable):
@@ -302,7 +316,7 @@ def _python_max(kind: str):
             items = b.iterate(items[0])
         if not items:
             b.fail(f"{kind}() of an empty sequence", f"{kind} of at least one value")
-        return b.apply(f"{kind}_first", b.scalars_of_each(items))
+        return b.apply(f"{kind}_python", b.scalars_of_each(items))
     return build
 
 
@@ -322,7 +336,13 @@ for _kind in ("max", "min"):
         measured=(_MEASURED,)))
     register(Primitive(
         f"{_kind}_first", lambda n, k=_kind: first_wins(n, k),
-        f"n-ary {_kind}; the first extremal entry wins (Python's {_kind}, torch.{_kind}(x, dim).values, pooling).",
+        f"n-ary {_kind}; the first extremal entry wins (torch.{_kind}(x, dim).values, pooling); the "
+        "others get a zero gradient.",
+        arity=None, measured=(_MEASURED,)))
+    register(Primitive(
+        f"{_kind}_python", lambda n, k=_kind: first_wins(n, k, python=True),
+        f"Python's {_kind}: the first extremal entry wins and is the object returned; the others "
+        "are not in the autodiff graph (no gradient, not even a zero, passes to them).",
         arity=None,
         calls=[Call(f"builtins.{_kind}", None, Signature.parse("*args, key=None, default=None"),
                     _python_max(_kind))],

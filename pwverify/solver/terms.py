@@ -27,6 +27,8 @@ from typing import Callable, Sequence
 import sympy
 import z3
 
+from ..core.errors import PwverifyError
+
 # Facts about y = f(u) for functions z3 has no theory for (true for every real u in the
 # function's domain, so adding them removes no real model).
 UF_FACTS = {
@@ -117,8 +119,11 @@ class TermContext:
         return self.function(f"pow{p}_{q}", u)
 
 
-class Unencodable(ValueError):
-    """A formula with no z3 encoding."""
+class Unencodable(PwverifyError, ValueError):
+    """A formula or a table with no z3 encoding: no verdict can be had from the solver
+    (exit code 3, with the reason)."""
+
+    exit_code = 3
 
 
 def _code(e: sympy.Expr, names: dict, consts: dict) -> str:

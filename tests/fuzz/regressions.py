@@ -307,6 +307,38 @@ def f(a: float, b: float):
         value=[2.0],
         gradient=[[2.0, 0.0]],
     ),
+    Regression(
+        name='torch-builtin-min-loser-has-no-edge',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: float):
+    return min(torch.tensor(-1.0), torch.sqrt(x * x)) + x
+""",
+        point={'x': '0'},
+        value=[-1.0],
+        gradient=[[1.0]],
+    ),
+    Regression(
+        name='jax-builtin-min-loser-has-no-edge',
+        framework='jax', mode='reverse',
+        source="""\
+import jax.numpy as jnp
+
+
+def f(X: "float[2, 3]", a: float, x: "float[4]"):
+    acc1 = (X[1, 1] + -1.0)
+    for i in range(4):
+        acc1 = min(acc1, jnp.linalg.norm(x, ord=2))
+    return sum((i + 1.0) * x[i] for i in range(4)) + acc1
+""",
+        point={'X0_0': '0', 'X0_1': '0', 'X0_2': '0', 'X1_0': '0', 'X1_1': '0', 'X1_2': '0', 'a': '0',
+               'x0': '0', 'x1': '0', 'x2': '0', 'x3': '0'},
+        value=[-1.0],
+        gradient=[[0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0]],
+    ),
 ]
 
 CRASHES: list[Crash] = [
