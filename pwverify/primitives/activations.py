@@ -87,6 +87,13 @@ def float32(value: Fraction) -> Fraction:
 
 a0, a1, a2 = ARGS[:3]
 
+
+def _multiplying(t):
+    """The table of an op whose backward is ``grad * derivative`` even where the derivative
+    is 0 (torch's ``abs_backward``: ``grad * sgn(x)``; tensorflow's ``grad * sign(x)``)."""
+    t.zero_masks = False
+    return t
+
 # -- relu ------------------------------------------------------------------------------
 register(Primitive(
     "relu", lambda: table(1, [([gt(a0, 0)], a0), ([le(a0, 0)], 0)]),
@@ -110,7 +117,7 @@ register(Primitive(
 
 # -- abs and sign ------------------------------------------------------------------------
 register(Primitive(
-    "abs_sign0", lambda: table(1, [([gt(a0, 0)], a0), ([lt(a0, 0)], -a0), ([eq(a0, 0)], 0)]),
+    "abs_sign0", lambda: _multiplying(table(1, [([gt(a0, 0)], a0), ([lt(a0, 0)], -a0), ([eq(a0, 0)], 0)])),
     "|x| with abs'(0) = sign(0) = 0: torch abs/l1_loss, tf.abs (docs/reference/frameworks-measured.md §1).",
     calls=calls({"torch": ["torch.abs", "torch.absolute", "torch.Tensor.abs"],
                  "tensorflow": ["tensorflow.abs", "tensorflow.math.abs"]},

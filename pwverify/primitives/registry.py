@@ -198,6 +198,10 @@ class PieceTable(abc.ABC):
     domain: tuple[Atom, ...] = ()
     #: True when the composition should enumerate branches with :meth:`encode_choice`.
     implicit: bool = False
+    #: Whether a zero local derivative is a mask (the framework passes a zero whatever
+    #: comes in: relu's where) or a product (``grad * sign(x)``: an infinite or nan
+    #: cotangent times 0 is nan, as torch's and tensorflow's abs do at 0).
+    zero_masks: bool = True
 
     @abc.abstractmethod
     def branches(self) -> Iterable[Branch]:
@@ -225,7 +229,7 @@ class PieceTable(abc.ABC):
         """
         branch = self.branch_at(values)
         n = len(values)
-        zeros = tuple(tuple(d == 0 for d in row) for row in branch.local_jacobian(n))
+        zeros = tuple(tuple(d == 0 and self.zero_masks for d in row) for row in branch.local_jacobian(n))
         return Local(branch.label, branch.values_at(values), branch.jacobian_at(values), zeros,
                      tuple(self.detached_args(branch)), branch)
 
@@ -283,7 +287,7 @@ class PieceTable(abc.ABC):
         for branch in self.branches():
             detached = set(self.detached_args(branch))
             jac = branch.local_jacobian(n)
-            zero = tuple(tuple(i in detached or d == 0 for i, d in enumerate(row)) for row in jac)
+            zero = tuple(tuple(i in detached or d == 0 and self.zero_masks for i, d in enumerate(row)) for row in jac)
             spec.append(([(a.expr, a.rel) for a in branch.where], branch.value, jac, zero))
             for a in branch.where:
                 in_atoms |= {i for i, s in enumerate(ARGS[:n]) if s in a.expr.free_symbols}

@@ -339,6 +339,20 @@ def f(X: "float[2, 3]", a: float, x: "float[4]"):
         value=[-1.0],
         gradient=[[0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0]],
     ),
+    Regression(
+        name='torch-abs-multiplies-at-zero',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: float):
+    return torch.sqrt(torch.abs(x)) + torch.sqrt(torch.relu(x))
+""",
+        point={'x': '0'},
+        value=[0.0],
+        gradient=[[float("nan")]],
+    ),
 ]
 
 CRASHES: list[Crash] = [
