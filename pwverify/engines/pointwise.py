@@ -144,20 +144,24 @@ def ad(graph: Graph, point: Mapping[str, Any], mode: str = "reverse") -> ADResul
 
 #: How a gradient passes along one edge: multiplied by the local derivative, masked (a zero
 #: passes), or not at all (no autodiff edge: Python control flow, detach).
-MULTIPLY, MASK, DETACHED = 0, 1, 2
+#: ABSORB: a product, except that a zero cotangent gives zero in reverse mode.
+MULTIPLY, MASK, DETACHED, ABSORB = 0, 1, 2, 3
 
 
 def _edges(local) -> list[list[int]]:
     detached = set(local.detached)
-    return [[DETACHED if i in detached else MASK if zero else MULTIPLY for i, zero in enumerate(row)]
+    product = ABSORB if local.absorbs_zero else MULTIPLY
+    return [[DETACHED if i in detached else MASK if zero else product for i, zero in enumerate(row)]
             for row in local.structural_zero]
 
 
-def _times(adjoint, d, edge: int):
+def _times(adjoint, d, edge: int, reverse: bool = False):
     """What passes along an edge: ``adjoint * d`` (IEEE), an exact 0 (a mask), or nothing."""
     if edge == DETACHED:
         return None
     if edge == MASK:
+        return _FILLER
+    if edge == ABSORB and reverse and (adjoint is _FILLER or not isinstance(adjoint, NonFinite) and adjoint == 0):
         return _FILLER
     if isinstance(d, NonFinite) or isinstance(adjoint, NonFinite):
         return adjoint * d  # IEEE: 0 * inf is nan
@@ -229,7 +233,7 @@ def _reverse(graph: Graph, local: dict, structural: dict) -> list[list]:
                 if v is None:
                     continue
                 for i, a in enumerate(node.args):
-                    c = _times(v, row[i], mask[i])
+                    c = _times(v, row[i], mask[i], reverse=True)
                     if c is not None:
                         adjoint[(a, 0)] = _plus(adjoint.get((a, 0)), c)
         row = [_FILLER] * len(graph.inputs)

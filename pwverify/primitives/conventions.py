@@ -148,7 +148,7 @@ class Profile:
             if prim in rule.primitives:
                 self.used.add(key)
                 return rule.replace(prim, value)
-        return prim, params
+        return FRAMEWORK_VARIANTS.get((self.framework, prim), prim), params
 
     @property
     def name(self) -> str:
@@ -165,6 +165,11 @@ class TieRule:
     meaning: str
     primitives: tuple[str, ...]
     replace: Callable[[str, Fraction], tuple[str, tuple]]
+
+
+#: Primitives a framework computes its own way wherever they occur, norms and losses
+#: included: (framework, primitive) -> the framework's variant.
+FRAMEWORK_VARIANTS = {("tensorflow", "sqrt"): "sqrt_tf"}
 
 
 #: Rules a custom profile may override (``--tie relu0=1/2`` or a ``--ties FILE``). Every

@@ -182,6 +182,9 @@ class Local:
     structural_zero: tuple
     detached: tuple = ()
     branch: "Branch | None" = None
+    #: In reverse mode a zero cotangent gives zero, even times an infinite derivative
+    #: (tensorflow's sqrt gradient); forward mode multiplies as IEEE does.
+    absorbs_zero: bool = False
 
 
 class PieceTable(abc.ABC):
@@ -202,6 +205,8 @@ class PieceTable(abc.ABC):
     #: comes in: relu's where) or a product (``grad * sign(x)``: an infinite or nan
     #: cotangent times 0 is nan, as torch's and tensorflow's abs do at 0).
     zero_masks: bool = True
+    #: See :attr:`Local.absorbs_zero`.
+    zero_cotangent_absorbs: bool = False
 
     @abc.abstractmethod
     def branches(self) -> Iterable[Branch]:
@@ -231,7 +236,7 @@ class PieceTable(abc.ABC):
         n = len(values)
         zeros = tuple(tuple(d == 0 and self.zero_masks for d in row) for row in branch.local_jacobian(n))
         return Local(branch.label, branch.values_at(values), branch.jacobian_at(values), zeros,
-                     tuple(self.detached_args(branch)), branch)
+                     tuple(self.detached_args(branch)), branch, self.zero_cotangent_absorbs)
 
     @property
     def selection(self) -> bool:

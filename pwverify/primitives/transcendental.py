@@ -41,14 +41,26 @@ _smooth_unary("exp", sympy.exp, "exp(a0).", _names("exp"))
 # tensorflow 2.21 has log, log1p and expm1 in tf.math only
 _smooth_unary("log", sympy.log, "log(a0), defined for a0 > 0.", _names("log", tf_ns=("tensorflow.math",)),
               lambda a: [gt(a, 0)])
+def _sqrt_table(absorbs: bool = False) -> ExplicitTable:
+    t = ExplicitTable(1, [Branch((gt(ARGS[0], 0),), (sympy.sqrt(ARGS[0]),)),
+                          Branch((eq(ARGS[0], 0),), (sympy.Integer(0),), jacobian=((sympy.oo,),))],
+                      domain=[ge(ARGS[0], 0)])
+    t.zero_cotangent_absorbs = absorbs
+    return t
+
+
 register(Primitive(
-    "sqrt", lambda: ExplicitTable(1, [Branch((gt(ARGS[0], 0),), (sympy.sqrt(ARGS[0]),)),
-                                      Branch((eq(ARGS[0], 0),), (sympy.Integer(0),), jacobian=((sympy.oo,),))],
-                                  domain=[ge(ARGS[0], 0)]),
+    "sqrt", _sqrt_table,
     "sqrt(a0), defined for a0 >= 0; its derivative at 0 is inf in every framework.",
     calls=calls(_names("sqrt"), "input", elementwise("sqrt")),
     measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0: sqrt'(0) = inf "
               "(docs/reference/frameworks-measured.md §1)",)))
+register(Primitive(
+    "sqrt_tf", lambda: _sqrt_table(absorbs=True),
+    "tensorflow's sqrt: as sqrt, but its gradient (SqrtGrad) is 0 for a zero cotangent, even at "
+    "0 (tf.maximum(a, tf.sqrt(x)) at a = 1, x = 0: [1, 0], measured on tensorflow 2.21); forward "
+    "mode multiplies (0 * inf = nan). Every sqrt of a tensorflow program is this one.",
+    measured=("tensorflow 2.21.0",)))
 _smooth_unary("sin", sympy.sin, "sin(a0).", _names("sin"))
 _smooth_unary("cos", sympy.cos, "cos(a0).", _names("cos"))
 _smooth_unary("tanh", sympy.tanh, "tanh(a0).",

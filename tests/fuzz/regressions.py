@@ -353,6 +353,20 @@ def f(x: float):
         value=[0.0],
         gradient=[[float("nan")]],
     ),
+    Regression(
+        name='tensorflow-sqrt-gradient-of-a-zero-cotangent',
+        framework='tensorflow', mode='reverse',
+        source="""\
+import tensorflow as tf
+
+
+def f(a: float, x: float):
+    return tf.maximum(a, tf.sqrt(x)) + tf.norm(tf.stack([x, x])) * 0.0
+""",
+        point={'a': '1', 'x': '0'},
+        value=[1.0],
+        gradient=[[1.0, 0.0]],
+    ),
 ]
 
 CRASHES: list[Crash] = [
