@@ -16,6 +16,7 @@ import ast
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 import sympy
@@ -28,6 +29,8 @@ from fuzz.regressions import CRASHES, REGRESSIONS
 SLICE_OPTIONS = Options(statements=(1, 3), long=0.0)
 SLICE_LIMITS = Limits(tie_points=3, random_points=4, read_seconds=20.0, compare_seconds=60.0)
 SLICE = {"torch": range(0, 16), "jax": range(0, 6), "tensorflow": range(0, 5)}
+#: Programs with detaching constructs (``.item()``, ``no_grad``, ``stop_gradient``, ...) in the slice.
+DETACH_SLICE = {"torch": range(100, 106), "jax": range(100, 103), "tensorflow": range(104, 107)}
 MODULES = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
 
 
@@ -152,6 +155,9 @@ def _slice(framework: str) -> None:
     pytest.importorskip(MODULES[framework], reason=f"{framework} is not installed: pip install -e '.[{framework}]' "
                                                    f"to run its differential fuzzing slice")
     results = run_seeds(framework, SLICE[framework], SLICE_OPTIONS, SLICE_LIMITS)
+    detaching = run_seeds(framework, DETACH_SLICE[framework], replace(SLICE_OPTIONS, detach=True), SLICE_LIMITS)
+    assert sum(r.detach for r in detaching) >= 2 and sum(r.comparisons for r in detaching) > 0
+    results += detaching
     summary = summarize(results)
     problems = [f"seed {r.seed}: {m.describe()}\n{m.source}" for r in results for m in r.mismatches[:1]]
     problems += [f"seed {r.seed}: internal error\n{r.message or r.internal[0]}" for r in results

@@ -10,7 +10,8 @@ and ``while`` loops over ranges and tensors, helper functions, lambdas with
 :data:`EXCLUDED` with the reason; ``tests/test_fuzz.py`` checks that this table is
 complete. Detaching constructs (``.detach()``, ``.item()``, ``float(t)``,
 ``torch.no_grad()``, ``stop_gradient``, ``math.*`` on tensors) are generated only with
-``Options(detach=True)``: pwverify does not model them yet.
+``Options(detach=True)``, so that a program's flag says whether it detaches; the long run
+(``benchmarks/bench_fuzz.py --detach-share``) and the CI slice mix both kinds.
 
 Programs are meant to be defined everywhere: ``log`` and ``sqrt`` see positive
 arguments (``log(1 + t*t)``, ``sqrt(1 + relu(t))``), divisions positive denominators,
@@ -53,7 +54,7 @@ class Options:
     statements: tuple[int, int] = (2, 5)
     #: maximal nesting of calls and operators in one expression
     depth: int = 2
-    #: generate detaching constructs (pwverify does not model them yet)
+    #: generate detaching constructs (``.detach()``, ``.item()``, ``no_grad``, ``stop_gradient``, ...)
     detach: bool = False
     #: length of the input vector ``x``
     lengths: tuple[int, ...] = (3, 4)
@@ -138,7 +139,10 @@ DIALECTS = {
                           "tf.reduce_mean({})", "tf.reshape({0}, {1})", "tf.reduce_sum({0}, axis={1})",
                           "tf.concat({}, 0)", "tf.abs", "tf.nn.relu", "tf.tanh", "tf.maximum", "tf.minimum",
                           "np.inf",
-                          ("tf.stop_gradient({0})", "s:float({0})", "s:math.exp({0})")),
+                          # a Python float given alone to a tf call becomes a float32 tensor: the
+                          # Python-number forms go back to float64 as a careful user writes them
+                          ("tf.stop_gradient({0})", "s:tf.constant(float({0}), dtype=tf.float64)",
+                           "s:tf.constant(math.exp({0}), dtype=tf.float64)")),
 }
 
 

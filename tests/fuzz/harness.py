@@ -472,8 +472,8 @@ def run_seeds(framework: str, seeds, options: Options = Options(), limits: Limit
 
 
 def summarize(results: list[ProgramResult]) -> dict:
-    """Counts over many programs (programs with detaching constructs counted apart)."""
-    main = [r for r in results if not r.detach]
+    """Counts over many programs; those with detaching constructs are also counted on their own."""
+    main = results
     detach = [r for r in results if r.detach]
     return {
         "programs": len(main),
