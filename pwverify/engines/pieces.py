@@ -82,6 +82,9 @@ class _State:
     #: nodes whose branches added atoms (-1: a merge). Atoms of one table row are
     #: irredundant by construction, so only pieces with several sources are simplified.
     sources: frozenset = frozenset()
+    #: an exact rational point of the piece (a solver model), or None: a branch whose
+    #: atoms hold there is feasible without asking the solver
+    point: dict | None = None
 
     def key(self) -> tuple:
         return tuple(sorted(self.env.items(), key=lambda kv: kv[0]))
@@ -139,7 +142,10 @@ class _Composer:
         start = time.perf_counter()
         graph = self.graph
         last = graph.last_use()
-        states = [_State((), {})]
+        # Merging only pays before a node that can split pieces (and at the end): a run of
+        # smooth nodes never splits, so its merges can wait until it ends.
+        splits = [self._splits(node) for node in graph.nodes] + [True]
+        states = [_State((), {}, point={x: sympy.Integer(0) for x in self.inputs})]
         for nid, node in enumerate(graph.nodes):
             before, pruned_before = len(states), self.stats.pruned
             self._events = [] if self.record else None
@@ -154,7 +160,7 @@ class _Composer:
                 # merging is quadratic in the candidates and rarely shrinks them this much
                 raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
                                             f"({len(states)} candidates at node %{nid}, {node.op})")
-            if self.merge_enabled and len(states) > 1 and nid not in self.fixed:
+            if self.merge_enabled and len(states) > 1 and nid not in self.fixed and splits[nid + 1]:
                 states, merged = self._merge(states)
             if self.max_pieces is not None and len(states) > self.max_pieces:
                 raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
@@ -193,6 +199,14 @@ class _Composer:
         self.stats.seconds = time.perf_counter() - start
         return Representation(self.inputs, result, [st.where for st in outside], stats=self.stats)
 
+    @staticmethod
+    def _splits(node) -> bool:
+        """Can this node give a piece more than one child (or an undefined part)?"""
+        if node.op in ("input", "const", "get"):
+            return False
+        table = registry.get(node.op).table(len(node.args), node.params)
+        return table.implicit or table.count() != 1 or bool(table.domain)
+
     def _value(self, st: _State, nid: int) -> tuple:
         """``(formulas, gradients)`` of a node on a piece; gradients is None when they are
         the gradients of the formulas (always, unless a framework rule overrides one)."""
@@ -201,7 +215,7 @@ class _Composer:
 
     def _subst(self, expr, mapping: dict):
         """``canonical(expr.xreplace(mapping))``, memoised: pieces share argument formulas."""
-        key = (expr, tuple(sorted(mapping.items(), key=lambda kv: kv[0].name)))
+        key = (expr, tuple(mapping.items()))  # mappings are built in ARGS order
         hit = self._memo.get(key)
         if hit is None:
             hit = canonical(expr.xreplace(mapping))
@@ -210,7 +224,7 @@ class _Composer:
 
     def _subst_atoms(self, atoms, mapping: dict):
         """Atoms with arguments substituted (None if one is False), memoised."""
-        key = (atoms, tuple(sorted(mapping.items(), key=lambda kv: kv[0].name)))
+        key = (atoms, tuple(mapping.items()))
         if key not in self._memo:
             self._memo[key] = _substitute(atoms, mapping)
         return self._memo[key]
@@ -291,22 +305,24 @@ class _Composer:
         kept = self._feasible(inside, table, mapping, values)
         if self._events is not None:
             self._record(st, inside, table, mapping, values, kept)
-        for branch, atoms, unsure in kept:
+        for k in kept:
+            branch, atoms, unsure = k[:3]
             if any(v is UNDEF and ARGS[i] in f.free_symbols for f in branch.value for i, v in enumerate(values)):
                 formulas, grads = (UNDEF,) * n_out, None
             else:
                 formulas = tuple(self._subst(f, mapping) for f in branch.value)
                 used = [e if v is not UNDEF else ((sympy.Integer(0),), None) for e, v in zip(entries, values)]
                 grads = self._gradients(branch, len(values), used, mapping)
+            point = inside.point if not atoms else (k[3] if len(k) > 3 else None)
             out.append(self._child(inside, nid, formulas, ((nid, branch.order, branch.label),),
-                                   inside.where + atoms, inside.possibly_empty or unsure, grads))
+                                   inside.where + atoms, inside.possibly_empty or unsure, grads, point))
         return out
 
     def _record(self, st: _State, inside: _State, table: PieceTable, mapping: dict, values: list, kept: list):
         """For explain: what became of each branch of the node on this piece."""
-        chosen = {b.label: (atoms, unsure) for b, atoms, unsure in kept}
+        chosen = {k[0].label: (k[1], k[2]) for k in kept}
         rows = []
-        branches = list(table.branches()) if table.count() <= 64 else [b for b, _, _ in kept]
+        branches = list(table.branches()) if table.count() <= 64 else [k[0] for k in kept]
         for branch in branches:
             raw = tuple(a.subs(mapping) for a in branch.where)
             if branch.label in chosen:
@@ -324,11 +340,12 @@ class _Composer:
                              "domain": inside.where[len(st.where):] if inside is not st else ()})
 
     def _child(self, st: _State, nid: int, formulas: tuple, trace: tuple, where: tuple, unsure: bool,
-               grads=None) -> _State:
+               grads=None, point: dict | None = None) -> _State:
         env = dict(st.env)
         env[nid] = (formulas, grads)
-        sources = st.sources | {nid} if len(where) > len(st.where) else st.sources
-        return _State(conjoin(where) or (), env, st.trace + trace, unsure, sources)
+        if len(where) == len(st.where):   # no new atom: the piece's condition is already conjoined
+            return _State(st.where, env, st.trace + trace, unsure, st.sources, st.point)
+        return _State(conjoin(where) or (), env, st.trace + trace, unsure, st.sources | {nid}, point)
 
     def _domain_split(self, st: _State, table: PieceTable, mapping: dict, nid: int, n_out: int,
                       out: list[_State]) -> _State | None:
@@ -419,24 +436,34 @@ class _Composer:
         return [(candidates[i][0], candidates[i][1], False) for i in chosen]
 
     def _check_each(self, st: _State, candidates: list, covering: bool = False) -> list:
-        """One solver check per candidate branch on the piece. ``covering``: the
-        candidates cover the piece, so if all but the last are empty, the last is the
-        whole piece and needs no check."""
+        """One solver check per candidate branch on the piece: ``(branch, atoms, unsure,
+        point)``. A branch whose atoms hold at the piece's point needs no check, and the
+        solver's model of another becomes that branch's point. ``covering``: the
+        candidates cover the piece, so if all but one are empty, that one is the whole
+        piece and needs no check."""
+        seen = None
+        if st.point is not None:
+            seen = next((i for i, (_, atoms) in enumerate(candidates) if _hold_at(atoms, st.point)), None)
         kept = []
         self.smt.push()
         try:
             self.smt.assert_atoms(st.where)
             for i, (branch, atoms) in enumerate(candidates):
-                if covering and i == len(candidates) - 1 and not kept:
+                if i == seen:
+                    kept.append((branch, atoms, False, st.point))
+                    continue
+                if covering and seen is None and i == len(candidates) - 1 and not kept:
                     kept.append((branch, (), False))
                     break
-                r = self.smt.check(atoms, want_model=False)
+                r = self.smt.check(atoms, want_model=True)
                 if r.unsat:
                     self.stats.pruned += 1
                     continue
-                kept.append((branch, atoms, r.status == "unknown"))
+                kept.append((branch, atoms, r.status == "unknown", _exact_point(r)))
         finally:
             self.smt.pop()
+        if covering and len(kept) == 1 and seen is not None:
+            kept = [(kept[0][0], (), False, st.point)]
         return kept
 
     def _enumerate_implicit(self, st: _State, table: PieceTable, values: list):
@@ -499,7 +526,7 @@ class _Composer:
         """Join pieces with equal formulas: the whole group at once if its union is a
         conjunction (the pieces where x3 wins in max1), else pairs, greedily."""
         pieces = list(group)
-        whole = self._try_merge([p.where for p in pieces])
+        whole = self._try_merge([p.where for p in pieces], [p.point for p in pieces])
         if whole is not None:
             return [self._joined(pieces, whole)], len(pieces) - 1
         merged = 0
@@ -509,7 +536,7 @@ class _Composer:
             joined = False
             while j < len(pieces) and self._merge_budget > 0:
                 self._merge_budget -= 1
-                where = self._try_merge([pieces[i].where, pieces[j].where])
+                where = self._try_merge([pieces[i].where, pieces[j].where], [pieces[i].point, pieces[j].point])
                 if where is not None:
                     pieces[i] = self._joined([pieces[i], pieces[j]], where)
                     del pieces[j]
@@ -524,7 +551,8 @@ class _Composer:
     @staticmethod
     def _joined(pieces: list[_State], where: tuple[Atom, ...]) -> _State:
         trace = min(p.trace for p in pieces)
-        return _State(where, pieces[0].env, trace, any(p.possibly_empty for p in pieces), frozenset({-1}))
+        return _State(where, pieces[0].env, trace, any(p.possibly_empty for p in pieces), frozenset({-1}),
+                      pieces[0].point)
 
     def _valid(self, where: tuple[Atom, ...], atom: Atom) -> bool:
         if atom in where:
@@ -533,8 +561,9 @@ class _Composer:
             return False
         return self.smt.check(where + (atom.negated(),), want_model=False).unsat
 
-    def _try_merge(self, wheres: list[tuple[Atom, ...]]) -> tuple[Atom, ...] | None:
-        """A conjunction equal to the union of the pieces, if the atoms at hand give one."""
+    def _try_merge(self, wheres: list[tuple[Atom, ...]], points: list) -> tuple[Atom, ...] | None:
+        """A conjunction equal to the union of the pieces, if the atoms at hand give one
+        (an atom false at a piece's point is not valid on it: no solver call)."""
         key = frozenset(wheres)
         if key in self._failed_merges:
             return None
@@ -542,6 +571,8 @@ class _Composer:
         candidates: list[Atom] = []
         for atom in everything + tuple(_weakened(everything)):
             if atom in candidates:
+                continue
+            if any(p is not None and _false_at(atom, p) for p in points):
                 continue
             if all(self._valid(w, atom) for w in wheres):
                 candidates.append(atom)
@@ -562,7 +593,7 @@ class _Composer:
                 del where[i]
             else:
                 i += 1
-        return _State(tuple(where), st.env, st.trace, st.possibly_empty, st.sources)
+        return _State(tuple(where), st.env, st.trace, st.possibly_empty, st.sources, st.point)
 
 
 def _display_order(st: _State) -> tuple:
@@ -570,6 +601,29 @@ def _display_order(st: _State) -> tuple:
     which lists torch.max's pieces as Després 2024b does (eq. 19) and max1's by index."""
     thin = sum(1 for a in st.where if a.rel == "==")
     return (thin, tuple(reversed([entry[1] for entry in st.trace])))
+
+
+def _hold_at(atoms: Sequence[Atom], point: dict) -> bool:
+    """Do all ``atoms`` hold at ``point``? Only rational values decide (no sign
+    computation for algebraic or transcendental ones: those say False)."""
+    for atom in atoms:
+        value = atom.expr.xreplace(point)
+        if not value.is_Rational or not atom.truth_from_sign((value.p > 0) - (value.p < 0)):
+            return False
+    return True
+
+
+def _false_at(atom: Atom, point: dict) -> bool:
+    """Is ``atom`` decidedly false at ``point`` (a rational value of the wrong sign)?"""
+    value = atom.expr.xreplace(point)
+    return value.is_Rational and not atom.truth_from_sign((value.p > 0) - (value.p < 0))
+
+
+def _exact_point(result) -> dict | None:
+    """A solver model as a point, when it is exact and rational."""
+    if result.status != "sat" or not result.exact or result.model is None:
+        return None
+    return result.model if all(v.is_Rational for v in result.model.values()) else None
 
 
 def _substitute(atoms: Sequence[Atom], mapping: dict) -> tuple[Atom, ...] | None:

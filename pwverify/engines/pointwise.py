@@ -156,8 +156,9 @@ def _edges(local) -> list[list[int]]:
 
 
 def _times(adjoint, d, edge: int, reverse: bool = False):
-    """What passes along an edge: ``adjoint * d`` (IEEE), an exact 0 (a mask), or nothing."""
-    if edge == DETACHED:
+    """What passes along an edge: ``adjoint * d`` (IEEE), an exact 0 (a mask), or nothing
+    (a detached edge, or no tangent to pass: a symbolic zero, which never meets an inf)."""
+    if edge == DETACHED or adjoint is None:
         return None
     if edge == MASK:
         return _FILLER
@@ -187,26 +188,28 @@ def _forward(graph: Graph, local: dict, structural: dict) -> list[list]:
     order = cone(graph)
     rows = []
     for j in range(p):
+        # None: no tangent (a constant, a detached value, what only they feed), the
+        # symbolic zero of jax and the undefined tangent of torch: an inf never multiplies it
         tangent: dict[int, tuple] = {}
         for nid in order:
             node = graph.nodes[nid]
             if node.op == "input":
                 tangent[nid] = (exact(int(graph.inputs.index(nid) == j)),)
             elif node.op == "const":
-                tangent[nid] = (_FILLER,)
+                tangent[nid] = (None,)
             elif node.op == "get":
                 tangent[nid] = (tangent[node.args[0]][node.params[0]],)
             elif nid not in local:  # a lazy branch not taken: undefined and unused
-                tangent[nid] = (_FILLER,) * node.n_out
+                tangent[nid] = (None,) * node.n_out
             else:
                 out = []
                 for row, mask in zip(local[nid], structural[nid]):
                     acc = None
                     for i, a in enumerate(node.args):
                         acc = _plus(acc, _times(tangent[a][0], row[i], mask[i]))
-                    out.append(_FILLER if acc is None else acc)
+                    out.append(acc)
                 tangent[nid] = tuple(out)
-        rows.append([tangent[o][0] for o in graph.outputs])
+        rows.append([_FILLER if tangent[o][0] is None else tangent[o][0] for o in graph.outputs])
     return [[rows[j][k] for j in range(p)] for k in range(len(graph.outputs))]
 
 

@@ -153,9 +153,11 @@ class Builder(ProgramServices):
         self.fail(f"expected a number, got {_kind(value)}", "a scalar value")
 
     def indicator(self, cond: Cond) -> Any:
-        """A comparison used as a number: 1 where it holds, else 0 (a step function with
-        derivative 0, as ``(x > 0).float()`` has in every framework)."""
-        return self.select(cond, [1], [0], lazy=False)[0]
+        """A comparison used as a number: 1 where it holds, else 0. A boolean tensor is not
+        on any framework's autodiff tape, so the step is detached: no tangent flows through
+        it, not even a zero one (``jnp.linalg.norm(x < 0)`` has gradient 0 at x = 0, not
+        the nan of an infinite derivative times 0)."""
+        return self.detach(self.select(cond, [1], [0], lazy=False)[0])
 
     def number(self, value: Any) -> Any:
         """``value`` with conditions (also inside tensors) turned into 1/0 numbers."""

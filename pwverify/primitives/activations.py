@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import sympy
 
-from .registry import (ARGS, Call, Primitive, Signature, add_call, calls, elementwise, eq, ge, gt,
+from .registry import (ARGS, Call, multiplying, Primitive, Signature, add_call, calls, elementwise, eq, ge, gt,
                        le, lt, register, table)
 
 _M = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §1)"
@@ -88,11 +88,6 @@ def float32(value: Fraction) -> Fraction:
 a0, a1, a2 = ARGS[:3]
 
 
-def _multiplying(t):
-    """The table of an op whose backward is ``grad * derivative`` even where the derivative
-    is 0 (torch's ``abs_backward``: ``grad * sgn(x)``; tensorflow's ``grad * sign(x)``)."""
-    t.zero_masks = False
-    return t
 
 # -- relu ------------------------------------------------------------------------------
 register(Primitive(
@@ -117,7 +112,7 @@ register(Primitive(
 
 # -- abs and sign ------------------------------------------------------------------------
 register(Primitive(
-    "abs_sign0", lambda: _multiplying(table(1, [([gt(a0, 0)], a0), ([lt(a0, 0)], -a0), ([eq(a0, 0)], 0)])),
+    "abs_sign0", lambda: multiplying(table(1, [([gt(a0, 0)], a0), ([lt(a0, 0)], -a0), ([eq(a0, 0)], 0)])),
     "|x| with abs'(0) = sign(0) = 0: torch abs/l1_loss, tf.abs (docs/reference/frameworks-measured.md §1).",
     calls=calls({"torch": ["torch.abs", "torch.absolute", "torch.Tensor.abs"],
                  "tensorflow": ["tensorflow.abs", "tensorflow.math.abs"]},
@@ -149,6 +144,22 @@ register(Primitive(
                  "tensorflow": ["tensorflow.sign", "tensorflow.math.sign"]},
                 "x:input", elementwise("sign")),
     measured=(_M,)))
+
+
+def _no_tangent(t):
+    """The table of an op whose derivative is a *symbolic* zero (jax's ``defjvp_zero``):
+    no tangent or cotangent passes at all, so an infinite derivative behind it never
+    meets a zero (``jnp.sign(jnp.sqrt(x))`` has gradient 0 at 0, torch's is nan)."""
+    t.detached_args = lambda branch: tuple(range(t.n_args))
+    return t
+
+
+register(Primitive(
+    "sign_jax", lambda: _no_tangent(table(1, [([gt(a0, 0)], 1), ([lt(a0, 0)], -1), ([eq(a0, 0)], 0)])),
+    "jax's sign: as sign, but its derivative is a symbolic zero (defjvp_zero), so nothing "
+    "passes through it, not even a zero (jnp.sign(jnp.sqrt(x)) at 0: gradient 0 in both modes, "
+    "measured on jax 0.10.2). Every sign of a jax program is this one.",
+    measured=("jax 0.10.2",)))
 
 # -- clamp -----------------------------------------------------------------------------
 register(Primitive(

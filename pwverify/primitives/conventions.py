@@ -148,7 +148,9 @@ class Profile:
             if prim in rule.primitives:
                 self.used.add(key)
                 return rule.replace(prim, value)
-        return FRAMEWORK_VARIANTS.get((self.framework, prim), prim), params
+        variant = FRAMEWORK_VARIANTS.get((self.framework, prim, self.mode)) or \
+            FRAMEWORK_VARIANTS.get((self.framework, prim), prim)
+        return variant, params
 
     @property
     def name(self) -> str:
@@ -168,8 +170,14 @@ class TieRule:
 
 
 #: Primitives a framework computes its own way wherever they occur, norms and losses
-#: included: (framework, primitive) -> the framework's variant.
-FRAMEWORK_VARIANTS = {("tensorflow", "sqrt"): "sqrt_tf"}
+#: included: (framework, primitive) or (framework, primitive, mode) -> the framework's variant.
+FRAMEWORK_VARIANTS = {
+    ("tensorflow", "sqrt"): "sqrt_tf",
+    ("jax", "sign"): "sign_jax",
+    ("jax", "maximum_split"): "maximum_split_mul", ("jax", "minimum_split"): "minimum_split_mul",
+    ("torch", "maximum_split", "forward"): "maximum_split_mul",
+    ("torch", "minimum_split", "forward"): "minimum_split_mul",
+}
 
 
 #: Rules a custom profile may override (``--tie relu0=1/2`` or a ``--ties FILE``). Every

@@ -30,7 +30,7 @@ import z3
 from fractions import Fraction
 
 from ..core.exact import exact, sign
-from .registry import (ARGS, Branch, ExplicitTable, Local, PieceTable, Primitive, Signature, Call, add_call,
+from .registry import (ARGS, Branch, multiplying, ExplicitTable, Local, PieceTable, Primitive, Signature, Call, add_call,
                        calls, elementwise, eq, ge, gt, le, lt, register, table)
 
 _MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §2-3)"
@@ -133,6 +133,11 @@ class TiedSetTable(PieceTable):
     the whole set; there are 2**n - 1 of them.
     """
 
+    #: the losers' derivative is a product with 0 (``grad * (x == max) / count`` in torch's
+    #: evenly_distribute_backward, jax's location indicators, tensorflow's _MinOrMaxGrad):
+    #: a nan or infinite gradient reaching a loser is nan (torch 2.13, jax 0.10, tf 2.21)
+    zero_masks = False
+
     implicit = True
 
     def __init__(self, n: int, kind: str = "max"):
@@ -166,7 +171,7 @@ class TiedSetTable(PieceTable):
         tied = self._tied(values)
         share = exact(Fraction(1, len(tied)))
         row = tuple(share if i in tied else _ZERO for i in range(len(values)))
-        zeros = tuple(i not in tied for i in range(len(values)))
+        zeros = tuple(i not in tied and self.zero_masks for i in range(len(values)))
         return Local("tie " + "=".join(f"a{i}" for i in tied), (values[tied[0]],), (row,), (zeros,))
 
     def numeric(self, args):
@@ -328,6 +333,12 @@ for _kind in ("max", "min"):
         calls=calls({"torch": [f"torch.{_other}"], "jax": [f"jax.numpy.{_other}", f"jax.lax.{_kind}"]},
                     "input, other", elementwise(f"{_other}_split", "input", "other")),
         measured=(_MEASURED,)))
+    register(Primitive(
+        f"{_other}_split_mul", lambda k=_kind: multiplying(_binary(k, "split")),
+        f"Binary {_kind} as {_other}_split, but its derivative multiplies by the indicator of the "
+        "winner, so a nan or infinite gradient reaching the loser is nan: jax in both modes "
+        f"(lax.{_kind}), torch.{_other} in forward mode (measured on jax 0.10.2, torch 2.13.0).",
+        arity=2, measured=("jax 0.10.2", "torch 2.13.0")))
     register(Primitive(
         f"{_other}_first", lambda k=_kind: _binary(k, "first"),
         f"Binary {_kind}; on a tie the first argument gets everything (tf.{_other}).", arity=2,

@@ -493,6 +493,14 @@ class Call:
     doc: str = ""
 
 
+def multiplying(t: PieceTable) -> PieceTable:
+    """The table of an op whose derivative is ``grad * derivative`` even where the derivative
+    is 0 (torch's ``abs_backward``: ``grad * sgn(x)``; jax's max: ``grad * (x == max)``), so
+    an infinite or nan gradient times that 0 is nan."""
+    t.zero_masks = False
+    return t
+
+
 @dataclass
 class Primitive:
     """One operation: its name, arity, piece table builder, calls and provenance."""

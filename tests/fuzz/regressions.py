@@ -367,6 +367,49 @@ def f(a: float, x: float):
         value=[1.0],
         gradient=[[1.0, 0.0]],
     ),
+    Regression(
+        name='jax-forward-norm-of-a-comparison',
+        framework='jax', mode='forward',
+        source="""\
+import jax.numpy as jnp
+
+
+def f(x: "float[3]"):
+    return jnp.linalg.norm(x < 0.0)
+""",
+        point={'x0': '0', 'x1': '0', 'x2': '0'},
+        value=[0.0],
+        gradient=[[0.0, 0.0, 0.0]],
+    ),
+    Regression(
+        name='jax-forward-stop-gradient-into-a-norm',
+        framework='jax', mode='forward',
+        source="""\
+import jax.numpy as jnp
+from jax import lax
+
+
+def f(x: "float[3]"):
+    return jnp.linalg.norm(lax.stop_gradient(x)) + x[0]
+""",
+        point={'x0': '0', 'x1': '0', 'x2': '0'},
+        value=[0.0],
+        gradient=[[1.0, 0.0, 0.0]],
+    ),
+    Regression(
+        name='torch-forward-detach-into-a-norm',
+        framework='torch', mode='forward',
+        source="""\
+import torch
+
+
+def f(x: "float[3]"):
+    return torch.linalg.norm(x.detach()) + torch.linalg.norm((x < 0).double()) + x[0]
+""",
+        point={'x0': '0', 'x1': '0', 'x2': '0'},
+        value=[0.0],
+        gradient=[[1.0, 0.0, 0.0]],
+    ),
 ]
 
 CRASHES: list[Crash] = [
