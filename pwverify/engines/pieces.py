@@ -445,6 +445,7 @@ class _Composer:
         if st.point is not None:
             seen = next((i for i, (_, atoms) in enumerate(candidates) if _hold_at(atoms, st.point)), None)
         kept = []
+        linear = None
         self.smt.push()
         try:
             self.smt.assert_atoms(st.where)
@@ -455,7 +456,10 @@ class _Composer:
                 if covering and seen is None and i == len(candidates) - 1 and not kept:
                     kept.append((branch, (), False))
                     break
-                r = self.smt.check(atoms, want_model=True)
+                r = self.smt.check_linear(st.where + tuple(atoms)) if linear is not False else None
+                linear = r is not None
+                if r is None:
+                    r = self.smt.check(atoms, want_model=True)
                 if r.unsat:
                     self.stats.pruned += 1
                     continue
@@ -559,7 +563,8 @@ class _Composer:
             return True
         if atom.negated() in where:
             return False
-        return self.smt.check(where + (atom.negated(),), want_model=False).unsat
+        r = self.smt.check_linear(where + (atom.negated(),), want_model=False)
+        return (r if r is not None else self.smt.check(where + (atom.negated(),), want_model=False)).unsat
 
     def _try_merge(self, wheres: list[tuple[Atom, ...]], points: list) -> tuple[Atom, ...] | None:
         """A conjunction equal to the union of the pieces, if the atoms at hand give one
@@ -585,6 +590,9 @@ class _Composer:
     def _drop_redundant(self, st: _State) -> _State:
         if len(st.sources) < 2 and -1 not in st.sources:
             return st
+        fast = self.smt.irredundant(st.where)
+        if fast is not None:
+            return _State(fast, st.env, st.trace, st.possibly_empty, st.sources, st.point)
         where = list(st.where)
         i = 0
         while i < len(where) and len(where) > 0:

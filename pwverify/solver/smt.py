@@ -256,6 +256,7 @@ class Smt:
         self.solver.set("timeout", solver_timeout_ms(timeout_ms))
         self.stats = SmtStats()
         self._scopes: list[list[_Encoded]] = [[]]
+        self._linear: z3.Solver | None = None
 
     def fresh(self, stem: str) -> str:
         return f"{stem}!{next(self._fresh)}"
@@ -334,6 +335,60 @@ class Smt:
             if timeout_ms is not None:
                 self.solver.set("timeout", solver_timeout_ms(self.timeout_ms))
             self.pop()
+
+    def check_linear(self, atoms: Sequence[Atom], want_model: bool = True) -> SmtResult | None:
+        """Is the conjunction of ``atoms`` satisfiable? None when an atom is not plain linear
+        arithmetic (then use :meth:`check`).
+
+        A plain solver for linear real arithmetic (no lemmas for functions, no fallback
+        for polynomials) answers it: most questions of a decomposition are of this kind.
+        """
+        encoded = self.formula(atoms)
+        if any(e.ufs or e.nonlinear or e.constraints for e in encoded):
+            return None
+        if self._linear is None:
+            self._linear = z3.SimpleSolver()
+        solver = self._linear
+        solver.set("timeout", solver_timeout_ms(self.timeout_ms))
+        solver.push()
+        try:
+            solver.add(*[e.term for e in encoded])
+            status = solver.check()
+            self.stats.checks += 1
+            return self._result(status, solver, want_model, False)
+        finally:
+            solver.pop()
+
+    def irredundant(self, atoms: Sequence[Atom]) -> tuple[Atom, ...] | None:
+        """``atoms`` without those the remaining ones imply, removed greedily in order (a
+        removal needs an unsat answer; unknown keeps the atom), or None when an atom is
+        not plain linear arithmetic (then ask :meth:`check` atom by atom).
+
+        One solver for the whole conjunction: each atom and its negation are guarded by a
+        literal, and every question is a check under assumptions, so nothing is asserted
+        twice and what the solver learns carries over.
+        """
+        encoded = self.formula(atoms)
+        if any(e.ufs or e.nonlinear or e.constraints for e in encoded):
+            return None
+        solver = z3.Solver()
+        solver.set("timeout", solver_timeout_ms(self.timeout_ms))
+        keep, negated = [], []
+        for i, e in enumerate(encoded):
+            k, n = z3.Bool(self.fresh("keep")), z3.Bool(self.fresh("neg"))
+            solver.add(z3.Implies(k, e.term), z3.Implies(n, z3.Not(e.term)))
+            keep.append(k)
+            negated.append(n)
+        active = set(range(len(atoms)))
+        for i in range(len(atoms)):
+            others = [keep[j] for j in sorted(active) if j != i]
+            status = solver.check(*others, negated[i])
+            self.stats.checks += 1
+            if status == z3.unsat:
+                active.discard(i)
+            elif status == z3.unknown:
+                self.stats.unknown += 1
+        return tuple(atoms[i] for i in sorted(active))
 
     def conj(self, atoms: Iterable[Atom]) -> tuple[z3.BoolRef, list[z3.BoolRef], list[_Encoded]]:
         """A conjunction as one z3 term, its side conditions, and its encodings."""
