@@ -611,20 +611,21 @@ def _display_order(st: _State) -> tuple:
     return (thin, tuple(reversed([entry[1] for entry in st.trace])))
 
 
+def _truth_at(atom: Atom, point: dict) -> bool | None:
+    """The atom's truth at a rational point, or None when its value there is not a
+    rational number (no sign computation for algebraic or transcendental values)."""
+    value = atom.expr.xreplace(point)
+    return atom.truth_from_sign((value.p > 0) - (value.p < 0)) if value.is_Rational else None
+
+
 def _hold_at(atoms: Sequence[Atom], point: dict) -> bool:
-    """Do all ``atoms`` hold at ``point``? Only rational values decide (no sign
-    computation for algebraic or transcendental ones: those say False)."""
-    for atom in atoms:
-        value = atom.expr.xreplace(point)
-        if not value.is_Rational or not atom.truth_from_sign((value.p > 0) - (value.p < 0)):
-            return False
-    return True
+    """Do all ``atoms`` decidedly hold at ``point``?"""
+    return all(_truth_at(atom, point) is True for atom in atoms)
 
 
 def _false_at(atom: Atom, point: dict) -> bool:
-    """Is ``atom`` decidedly false at ``point`` (a rational value of the wrong sign)?"""
-    value = atom.expr.xreplace(point)
-    return value.is_Rational and not atom.truth_from_sign((value.p > 0) - (value.p < 0))
+    """Is ``atom`` decidedly false at ``point``?"""
+    return _truth_at(atom, point) is False
 
 
 def _exact_point(result) -> dict | None:

@@ -185,9 +185,13 @@ class OperatorsMixin:
         return Array(shape, tuple(items), a.framework or c.framework)
 
     def _dot(self, r, col, node) -> Any:
+        """``sum(u * v)`` left to right, as ``binop`` computes it on scalars (the entries of
+        a matrix product are numbers and nodes: no broadcasting, masks or conditions)."""
+        add, mul = ast.Add(), ast.Mult()
         total: Any = 0
         for u, v in zip(r, col):
-            total = self.binop(ast.Add(), total, self.binop(ast.Mult(), u, v, node), node)
+            p = u * v if is_number(u) and is_number(v) else self._scalar_binop(mul, u, v, node)
+            total = total + p if is_number(total) and is_number(p) else self._scalar_binop(add, total, p, node)
         return total
 
     # -- comparisons and truth ---------------------------------------------------------------
