@@ -33,6 +33,16 @@ CASES = [
     ("torch", "reverse", "torch.sign(torch.sqrt(x[0])) + x[1]", [0.0, 0.0]),
     ("torch", "forward", "torch.sign(torch.sqrt(x[0])) + x[1]", [0.0, 0.0]),
     ("torch", "forward", "torch.linalg.norm(x.detach()) + torch.linalg.norm((x < 0).double()) + x[0]", [0.0, 0.0, 0.0]),
+    # torch: amax masks in forward mode where max multiplies; median without dim multiplies,
+    # with dim it masks; fmax multiplies in forward mode
+    ("torch", "forward", "(lambda v: torch.amax(v))(torch.stack([x[1], torch.sqrt(x[0]), x[2]]))", [0.0, 1.0, 0.5]),
+    ("torch", "reverse", "torch.sqrt(torch.amax(x))", [0.0, -1.0, -0.5]),
+    ("torch", "reverse", "torch.sqrt(torch.median(x))", [0.0, -1.0, 1.0]),
+    ("torch", "reverse", "torch.sqrt(torch.median(x, dim=0).values)", [0.0, -1.0, 1.0]),
+    ("torch", "forward", "torch.median(torch.stack([x[1], torch.sqrt(x[0]), x[2]]))", [0.0, 1.0, 0.5]),
+    ("torch", "forward", "torch.median(torch.stack([x[1], torch.sqrt(x[0]), x[2]]), dim=0).values", [0.0, 1.0, 0.5]),
+    ("torch", "forward", "torch.fmax(x[1], torch.sqrt(x[0]))", [0.0, 1.0, 0.5]),
+    ("torch", "reverse", "torch.sqrt(torch.fmax(x[0], x[1]))", [0.0, -1.0, 0.5]),
     # jax: max/min multiply by location indicators in both modes, sign and comparisons
     # are symbolic zeros, relu/where/sort select
     ("jax", "reverse", "jnp.linalg.norm(jnp.stack([jnp.maximum(x[0], x[1]), x[2]]))", [0.0, -1.0, 0.0]),
@@ -55,6 +65,14 @@ CASES = [
     ("tensorflow", "reverse", "tf.sqrt(tf.reduce_max(x[:2]))", [0.0, -1.0]),
     ("tensorflow", "reverse", "tf.sqrt(tf.maximum(x[0], x[1]))", [0.0, -1.0]),
     ("tensorflow", "reverse", "tf.sign(tf.sqrt(x[0])) + x[1]", [0.0, 0.0]),
+    # tensorflow: ReluGrad and Relu6Grad multiply by the mask (nan), clip_by_value selects
+    ("tensorflow", "reverse", "tf.sqrt(tf.nn.relu(x[0] - 1.0))", [0.0, 1.0]),
+    ("tensorflow", "reverse", "tf.sqrt(tf.nn.relu6(x[0] - 1.0))", [0.0, 1.0]),
+    ("tensorflow", "reverse", "tf.sqrt(keras.activations.hard_sigmoid(x[0] - 5.0))", [0.0, 1.0]),
+    ("tensorflow", "reverse", "tf.sqrt(tf.clip_by_value(x[0] - 1.0, 0.0, 1.0))", [0.0, 1.0]),
+    ("tensorflow", "forward", "tf.nn.relu(tf.sqrt(x[0]) - 1.0)", [0.0, 1.0]),
+    ("tensorflow", "forward", "tf.nn.relu6(tf.norm(x))", [0.0, 0.0]),
+    ("tensorflow", "forward", "tf.clip_by_value(tf.sqrt(x[0]) - 1.0, 0.0, 1.0)", [0.0, 1.0]),
 ]
 
 
@@ -73,9 +91,18 @@ def _framework(name: str, mode: str, source: str, point: list) -> list:
         jac = (jax.jacfwd if mode == "forward" else jax.jacrev)(fn)(jnp.array(point, dtype=jnp.float64))
         return [float(v) for v in jac]
     tf = pytest.importorskip("tensorflow", reason="tensorflow is not installed: pip install -e '.[tensorflow]'")
+    import keras
     x = tf.Variable(tf.constant(point, tf.float64))
+    if mode == "forward":
+        column = []
+        for j in range(len(point)):
+            with tf.autodiff.ForwardAccumulator(x, tf.one_hot(j, len(point), dtype=tf.float64)) as acc:
+                y = eval(source, {"tf": tf, "keras": keras, "x": x})
+            jvp = acc.jvp(y)
+            column.append(0.0 if jvp is None else float(jvp.numpy()))
+        return column
     with tf.GradientTape() as tape:
-        y = eval(source, {"tf": tf, "x": x})
+        y = eval(source, {"tf": tf, "keras": keras, "x": x})
     return tape.gradient(y, x).numpy().tolist()
 
 

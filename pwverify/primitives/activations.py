@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import sympy
 
-from .registry import (ARGS, Call, multiplying, Primitive, Signature, add_call, calls, elementwise, eq, ge, gt,
+from .registry import (ARGS, Call, multiplying, variant, Primitive, Signature, add_call, calls, elementwise, eq, ge, gt,
                        le, lt, register, table)
 
 _M = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §1)"
@@ -207,6 +207,14 @@ register(Primitive(
     "min(max(x, lo), hi) with the bounds owning the kinks (mask lo < x < hi): "
     "torch hardtanh/relu6, jax.nn.relu6 (custom jvp), tf.nn.relu6 (docs/reference/frameworks-measured.md §1).",
     arity=3, measured=(_M,)))
+# tensorflow's ReluGrad and Relu6Grad multiply the gradient by the mask (``g * (x > 0)``):
+# a nan or infinite gradient reaching a relu where it is flat is nan there, in both modes
+# (tf.nn.relu(tf.sqrt(x) - 1) at x = 0: nan; measured on tensorflow 2.21.0).
+for _base in ("relu", "clamp_strict"):
+    variant(_base, f"{_base}_mul", multiplying,
+            f"{_base} whose zero derivative multiplies (tensorflow's ReluGrad/Relu6Grad: g * mask), so "
+            "a nan or infinite gradient where it is flat is nan: every relu, relu6, hard_sigmoid "
+            "and hard_swish of a tensorflow program.", ("tensorflow 2.21.0",))
 register(Primitive(
     "lax_clamp",
     lambda: table(3, [([lt(a1, a2), gt(a0, a1), lt(a0, a2)], a0),

@@ -173,10 +173,12 @@ class TieRule:
 #: included: (framework, primitive) or (framework, primitive, mode) -> the framework's variant.
 FRAMEWORK_VARIANTS = {
     ("tensorflow", "sqrt"): "sqrt_tf",
+    ("tensorflow", "relu"): "relu_mul", ("tensorflow", "clamp_strict"): "clamp_strict_mul",
     ("jax", "sign"): "sign_jax",
     ("jax", "maximum_split"): "maximum_split_mul", ("jax", "minimum_split"): "minimum_split_mul",
     ("torch", "maximum_split", "forward"): "maximum_split_mul",
     ("torch", "minimum_split", "forward"): "minimum_split_mul",
+    ("torch", "maximum_second", "forward"): "maximum_second_mul",
 }
 
 

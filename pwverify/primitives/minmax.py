@@ -30,7 +30,7 @@ import z3
 from fractions import Fraction
 
 from ..core.exact import exact, sign
-from .registry import (ARGS, Branch, multiplying, ExplicitTable, Local, PieceTable, Primitive, Signature, Call, add_call,
+from .registry import (ARGS, Branch, masking, multiplying, ExplicitTable, Local, PieceTable, Primitive, Signature, Call, add_call,
                        calls, elementwise, eq, ge, gt, le, lt, register, table)
 
 _MEASURED = "torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §2-3)"
@@ -236,11 +236,11 @@ class TiedSetTable(PieceTable):
         return constraints, inside, decode
 
 
-def _reduce(kind: str):
-    """Build a value-only reduction (all entries, or along ``dim``) on ``max_even``."""
-    prim = f"{kind}_even"
-
+def _reduce(kind: str, forward: str | None = None):
+    """Build a value-only reduction (all entries, or along ``dim``) on ``max_even``
+    (``forward``: the primitive used in forward mode instead)."""
     def build(b, bound):
+        prim = forward if forward and b.profile.mode == "forward" else f"{kind}_even"
         return b.reduce(prim, bound["input"], bound.get("dim"), bool(bound.get("keepdim")))
     return build
 
@@ -359,12 +359,17 @@ for _kind in ("max", "min"):
                     _python_max(_kind))],
         measured=(_MEASURED,)))
     register(Primitive(
+        f"{_kind}_even_mask", lambda n, k=_kind: masking(TiedSetTable(n, k)),
+        f"{_kind}_even whose losers get a masked zero (a nan or infinite gradient reaching them "
+        f"passes as 0): torch.a{_kind} in forward mode (measured on torch 2.13.0, where "
+        f"torch.{_kind}(x) multiplies).", arity=None, measured=("torch 2.13.0",)))
+    register(Primitive(
         f"{_kind}_even", lambda n, k=_kind: TiedSetTable(n, k),
         f"Value-only {_kind} reduction; 1/k to each of k tied entries.", arity=None,
         calls=calls({"torch": [f"torch.Tensor.{_kind}", f"torch.{_kind}"]},
                     "input, dim=None, keepdim=False, other=None", _torch_max(_kind))
         + calls({"torch": [f"torch.a{_kind}", f"torch.Tensor.a{_kind}"]},
-                "input, dim=None, keepdim=False", _reduce(_kind))
+                "input, dim=None, keepdim=False", _reduce(_kind, forward=f"{_kind}_even_mask"))
         + calls({"jax": [f"jax.numpy.{_kind}", f"jax.numpy.a{_kind}", f"jax.Array.{_kind}"],
                  None: [f"numpy.{_kind}", f"numpy.a{_kind}"]},
                 "a:input, axis:dim=None, out=None, keepdims:keepdim=False, initial=None", _jax_reduce(_kind))
@@ -382,6 +387,11 @@ for _kind in ("max", "min"):
         calls=calls({"jax": [f"jax.numpy.f{_kind}"]}, "x1:input, x2:other",
                     elementwise(f"{_other}_second", "input", "other")),
         measured=(_MEASURED,)))
+    register(Primitive(
+        f"{_other}_second_mul", lambda k=_kind: multiplying(_binary(k, "second")),
+        f"{_other}_second whose derivative multiplies by the indicator of the winner (a nan or "
+        f"infinite gradient reaching the loser is nan): torch.f{_kind} in forward mode (measured on "
+        "torch 2.13.0).", arity=2, measured=("torch 2.13.0",)))
     register(Primitive(
         f"{_other}_custom", lambda w, k=_kind: _custom_binary(k, w),
         f"Binary {_kind} with a chosen weight w of a tie to the first argument (params: w); "

@@ -493,6 +493,13 @@ class Call:
     doc: str = ""
 
 
+def masking(t: PieceTable) -> PieceTable:
+    """The table of an op that passes a zero where its derivative is 0, whatever comes in
+    (a ``where``/``select``): an infinite or nan gradient reaching that argument gives 0."""
+    t.zero_masks = True
+    return t
+
+
 def multiplying(t: PieceTable) -> PieceTable:
     """The table of an op whose derivative is ``grad * derivative`` even where the derivative
     is 0 (torch's ``abs_backward``: ``grad * sgn(x)``; jax's max: ``grad * (x == max)``), so
@@ -527,6 +534,17 @@ class Primitive:
 
 _PRIMITIVES: dict[str, Primitive] = {}
 _CALLS: dict[str, Call] = {}
+
+
+def variant(base: str, name: str, adjust: Callable[["PieceTable"], "PieceTable"], doc: str,
+            measured: tuple[str, ...]) -> "Primitive":
+    """Register ``name``: primitive ``base`` with its tables passed through ``adjust``
+    (:func:`multiplying`, :func:`masking`), for a framework that computes the same
+    function with another rule for zero derivatives. It has no calls of its own: a
+    profile substitutes it (``conventions.FRAMEWORK_VARIANTS``)."""
+    of = _PRIMITIVES[base]
+    return register(Primitive(name, lambda *a: adjust(of.make_table(*a)), doc, arity=of.arity,
+                              smooth=of.smooth, measured=measured))
 
 
 def register(primitive: Primitive) -> Primitive:

@@ -43,6 +43,9 @@ class RankTable(PieceTable):
     """
 
     implicit = True
+    #: torch's median without dim multiplies the gradient by the indicator of the tied
+    #: entries (in both modes): a nan or infinite gradient reaching another entry is nan
+    zero_masks = False
 
     def __init__(self, n: int, rank: int):
         self.n_args, self.n_out, self.rank = n, 1, rank
