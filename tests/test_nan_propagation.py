@@ -43,6 +43,10 @@ CASES = [
     ("torch", "forward", "torch.median(torch.stack([x[1], torch.sqrt(x[0]), x[2]]), dim=0).values", [0.0, 1.0, 0.5]),
     ("torch", "forward", "torch.fmax(x[1], torch.sqrt(x[0]))", [0.0, 1.0, 0.5]),
     ("torch", "reverse", "torch.sqrt(torch.fmax(x[0], x[1]))", [0.0, -1.0, 0.5]),
+    # quantiles interpolate with products even where the weight is 0 (torch.lerp, jnp.quantile)
+    ("torch", "reverse", "torch.sqrt(torch.quantile(x, 1.0))", [0.0, -1.0, -0.5]),
+    ("torch", "reverse", "torch.sqrt(torch.quantile(x, 0.5) + 0.5)", [0.0, -1.0, -0.5]),
+    ("jax", "reverse", "jnp.sqrt(jnp.quantile(x, 1.0))", [0.0, -1.0, -0.5]),
     # jax: max/min multiply by location indicators in both modes, sign and comparisons
     # are symbolic zeros, relu/where/sort select
     ("jax", "reverse", "jnp.linalg.norm(jnp.stack([jnp.maximum(x[0], x[1]), x[2]]))", [0.0, -1.0, 0.0]),

@@ -82,11 +82,15 @@ class StatementsMixin:
         self.assign(stmt.target, self._computed(stmt, value), state)
 
     def _computed(self, node: ast.AST, value: Any) -> Any:
-        """A value computed by a statement: detached inside ``with torch.no_grad()`` (a bare
-        name is the same tensor, and stays attached)."""
-        if self.no_grad_depth and not isinstance(node, ast.Name):
-            return self.b.detach(value)
-        return value
+        """A value computed by a statement: detached inside ``with torch.no_grad()``. A bare
+        name is the same tensor and stays attached, and so do the names a list or tuple
+        display holds (``[a, b * 2]``: only ``b * 2`` is computed in the block)."""
+        if not self.no_grad_depth or isinstance(node, ast.Name):
+            return value
+        if isinstance(node, (ast.List, ast.Tuple)) and isinstance(value, (list, tuple)) and \
+                len(node.elts) == len(value) and not any(isinstance(e, ast.Starred) for e in node.elts):
+            return type(value)(self._computed(e, v) for e, v in zip(node.elts, value))
+        return self.b.detach(value)
 
     def assign(self, target: ast.expr, value: Any, state: State) -> None:
         if isinstance(target, ast.Name):
@@ -181,8 +185,8 @@ class StatementsMixin:
 
     def _exec_Return(self, stmt: ast.Return, state: State) -> None:
         value = self.eval(stmt.value, state) if stmt.value is not None else None
-        if self.no_grad_depth:
-            value = self.b.detach(value)
+        if stmt.value is not None:
+            value = self._computed(stmt.value, value)
         if state.returned is False:
             state.value = value
         else:

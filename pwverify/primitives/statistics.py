@@ -151,8 +151,8 @@ def quantile_of_lane(b, lane: list, q: Fraction, method: str, ties="input"):
     s = _sorted_lane(b, lane, ties)
     pos = q * (len(s) - 1)
     lo = pos.numerator // pos.denominator
-    hi = min(lo + 1, len(s) - 1)
     frac = pos - lo
+    hi = min(lo + 1, len(s) - 1) if frac else lo   # ceil(pos), as torch and jnp.quantile take it
     if method == "nearest":
         # round half to even, as numpy's around and torch's round do
         up = frac > Fraction(1, 2) or frac == Fraction(1, 2) and lo % 2 == 1
@@ -163,9 +163,8 @@ def quantile_of_lane(b, lane: list, q: Fraction, method: str, ties="input"):
         return s[hi] if frac else s[lo]
     if method == "midpoint":
         return b.apply("mul", [b.apply("add", [s[lo], s[hi] if frac else s[lo]]), Fraction(1, 2)])
-    # linear: s[lo] + (s[hi] - s[lo]) * frac, as torch.lerp and jnp.quantile compute it
-    if frac == 0:
-        return s[lo]
+    # linear: s[lo] * (1 - frac) + s[hi] * frac, as torch.lerp and jnp.quantile compute it,
+    # even for frac = 0: the products with 0 turn an infinite gradient into nan there too
     return b.apply("add", [b.apply("mul", [s[lo], 1 - frac]), b.apply("mul", [s[hi], frac])])
 
 

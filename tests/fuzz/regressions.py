@@ -410,6 +410,36 @@ def f(x: "float[3]"):
         value=[0.0],
         gradient=[[1.0, 0.0, 0.0]],
     ),
+    Regression(
+        name='torch-no-grad-keeps-names-a-list-holds',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(b: float, a: float):
+    with torch.no_grad():
+        t4 = [a, b, b * 2.0]
+    return torch.stack(t4)
+""",
+        point={'b': '0', 'a': '0'},
+        value=[0.0, 0.0, 0.0],
+        gradient=[[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]],
+    ),
+    Regression(
+        name='torch-quantile-at-a-whole-rank-interpolates-one-entry-with-itself',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(x: "float[3]"):
+    return torch.sqrt(torch.quantile(x, 0.5) + 0.5)
+""",
+        point={'x0': '0', 'x1': '-1', 'x2': '-1/2'},
+        value=[0.0],
+        gradient=[[0.0, 0.0, float("nan")]],
+    ),
 ]
 
 CRASHES: list[Crash] = [
