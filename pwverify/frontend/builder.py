@@ -8,6 +8,7 @@ the builder and its bound arguments, and returns a value.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 import sys
 from fractions import Fraction
@@ -96,6 +97,8 @@ class Builder(ProgramServices):
         self.profile = profile
         self.location: Location | None = None
         self.frameworks: dict[str, tuple[str, Location | None]] = {}
+        #: inside ``with torch.no_grad()`` (reverse mode): every operation's result is detached
+        self.detaching = False
         #: The interpreter reading the program: the program's own arithmetic, iteration
         #: and calls (of its functions, lambdas, layers) go through it.
         self.host: Any = None
@@ -204,8 +207,22 @@ class Builder(ProgramServices):
         nid = self.graph.op(prim, [self.node(x) for x in operands], tuple(params), tbl.n_out,
                             self.location)
         if tbl.n_out == 1:
-            return [Sym(nid)]
-        return [Sym(self.graph.op("get", (nid,), (k,), 1, self.location)) for k in range(tbl.n_out)]
+            out = [Sym(nid)]
+        else:
+            out = [Sym(self.graph.op("get", (nid,), (k,), 1, self.location)) for k in range(tbl.n_out)]
+        if self.detaching and prim != "stop_gradient":
+            out = [Sym(self.graph.op("stop_gradient", (o.nid,), (), 1, self.location)) for o in out]
+        return out
+
+    @contextlib.contextmanager
+    def python_level(self):
+        """Python's own selections (builtin ``max``/``min``, ``sorted``) return objects
+        that already exist: under ``torch.no_grad()`` what they pick stays attached."""
+        saved, self.detaching = self.detaching, False
+        try:
+            yield
+        finally:
+            self.detaching = saved
 
     def _fold(self, prim: str, tbl, operands: Sequence[Any]) -> list[Any] | None:
         values = [sympy.Rational(x.numerator, x.denominator) for x in map(Fraction, operands)]

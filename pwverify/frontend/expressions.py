@@ -157,7 +157,10 @@ class ExpressionsMixin:
         container = self.eval(node.value, state)
         key = self.eval_index(node.slice, state)
         self.b.location = self.loc(node)
-        return self.subscript(container, key, node)
+        value = self.subscript(container, key, node)
+        if self.b.detaching and isinstance(container, Array):
+            value = self.detach(value)      # indexing a tensor makes a view: computed, so detached
+        return value
 
     def eval_index(self, node: ast.expr, state: State) -> Any:
         if isinstance(node, ast.Tuple):

@@ -67,30 +67,19 @@ class StatementsMixin:
         pass
 
     def _exec_Assign(self, stmt: ast.Assign, state: State) -> None:
-        value = self._computed(stmt.value, self.eval(stmt.value, state))
+        value = self.eval(stmt.value, state)
         for target in stmt.targets:
             self.assign(target, value, state)
 
     def _exec_AnnAssign(self, stmt: ast.AnnAssign, state: State) -> None:
         if stmt.value is not None:
-            self.assign(stmt.target, self._computed(stmt.value, self.eval(stmt.value, state)), state)
+            self.assign(stmt.target, self.eval(stmt.value, state), state)
 
     def _exec_AugAssign(self, stmt: ast.AugAssign, state: State) -> None:
         load = as_load(stmt.target)
         current = self.eval(load, state)
         value = self.binop(stmt.op, current, self.eval(stmt.value, state), stmt)
-        self.assign(stmt.target, self._computed(stmt, value), state)
-
-    def _computed(self, node: ast.AST, value: Any) -> Any:
-        """A value computed by a statement: detached inside ``with torch.no_grad()``. A bare
-        name is the same tensor and stays attached, and so do the names a list or tuple
-        display holds (``[a, b * 2]``: only ``b * 2`` is computed in the block)."""
-        if not self.no_grad_depth or isinstance(node, ast.Name):
-            return value
-        if isinstance(node, (ast.List, ast.Tuple)) and isinstance(value, (list, tuple)) and \
-                len(node.elts) == len(value) and not any(isinstance(e, ast.Starred) for e in node.elts):
-            return type(value)(self._computed(e, v) for e, v in zip(node.elts, value))
-        return self.b.detach(value)
+        self.assign(stmt.target, value, state)
 
     def assign(self, target: ast.expr, value: Any, state: State) -> None:
         if isinstance(target, ast.Name):
@@ -185,8 +174,6 @@ class StatementsMixin:
 
     def _exec_Return(self, stmt: ast.Return, state: State) -> None:
         value = self.eval(stmt.value, state) if stmt.value is not None else None
-        if stmt.value is not None:
-            value = self._computed(stmt.value, value)
         if state.returned is False:
             state.value = value
         else:
@@ -385,10 +372,12 @@ class StatementsMixin:
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, None, state)
         self.no_grad_depth += detaching
+        saved, self.b.detaching = self.b.detaching, self.b.detaching or detaching
         try:
             self.exec_block(stmt.body, state)
         finally:
             self.no_grad_depth -= detaching
+            self.b.detaching = saved
 
     def _exec_Raise(self, stmt: ast.Raise, state: State) -> None:
         if self.symbolic_depth:

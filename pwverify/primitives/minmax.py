@@ -321,7 +321,8 @@ def _python_max(kind: str):
             items = b.iterate(items[0])
         if not items:
             b.fail(f"{kind}() of an empty sequence", f"{kind} of at least one value")
-        return b.apply(f"{kind}_python", b.scalars_of_each(items))
+        with b.python_level():
+            return b.apply(f"{kind}_python", b.scalars_of_each(items))
     return build
 
 

@@ -393,11 +393,12 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
             ties = ("torch", "sort", (("stable", bool(bd.get("stable"))), ("descending", descending)))
         elif algorithm == "jax" and bd.get("stable") is False:
             ties = ("jax", "sort", (("stable", False), ("descending", descending)))
+        if result == "list":    # sorted(): Python orders existing objects, computes nothing
+            with b.python_level():
+                return list(b.sort(bd["input"], bd.get("dim", -1), descending, ties).items)
         values = b.sort(bd["input"], bd.get("dim", -1), descending, ties)
         if result == "indexed":
             return b.indexed_result(values, "torch.sort")
-        if result == "list":
-            return list(values.items)
         return values
     return build
 

@@ -440,6 +440,24 @@ def f(x: "float[3]"):
         value=[0.0],
         gradient=[[0.0, 0.0, float("nan")]],
     ),
+    Regression(
+        name='torch-no-grad-keeps-what-builtin-max-picks',
+        framework='torch', mode='reverse',
+        source="""\
+import torch
+
+
+def f(a: float, b: float):
+    with torch.no_grad():
+        t1 = max(a, a * 2.0, b)
+        t2 = sorted([a, b])[0]
+        t3 = torch.stack([a, b])[0]
+    return t1 + t2 + t3
+""",
+        point={'a': '-3/4', 'b': '3/4'},
+        value=[-0.75],
+        gradient=[[1.0, 1.0]],
+    ),
 ]
 
 CRASHES: list[Crash] = [
