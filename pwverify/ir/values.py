@@ -84,6 +84,7 @@ class Array:
         if isinstance(value, (list, tuple)):
             if not value:
                 return Array((0,), (), framework)
+            value = [v.items[0] if isinstance(v, Array) and v.shape == () else v for v in value]  # 0-d: a scalar
             rows = [Array.from_nested(v) if not is_scalar(v) else None for v in value]
             if all(r is None for r in rows):
                 return Array((len(value),), tuple(value), framework)

@@ -233,8 +233,6 @@ def f(a: float, b: float):
         point={'a': '1', 'b': '2'},
         value=[1.0],
         gradient=[[1.0, 0.0]],
-        failing=("sorted() of a list holding a scalar and torch.max(..., dim=0).values is refused ('a list mixes "
-                 "numbers and lists')"),
     ),
     Regression(
         name='torch-item-cuts-the-gradient',
