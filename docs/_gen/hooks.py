@@ -91,7 +91,7 @@ def _run(command: str) -> str:
     out, err = io.StringIO(), io.StringIO()
     code = main(argv[1:], out, err)
     if code not in (0, 1):
-        raise RuntimeError(f"`{command}` failed with exit code {code}:\n{err.getvalue()}")
+        raise RuntimeError(f"`{command}` failed with exit code {code}:\n{out.getvalue()}{err.getvalue()}")
     text = out.getvalue().rstrip()
     footer = f"\n(exit code {code})" if code else ""
     return f"```console\n$ {command}\n{text}{footer}\n```"
