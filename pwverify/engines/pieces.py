@@ -388,6 +388,10 @@ class _Composer:
         """The branches of ``table`` feasible on piece ``st``: (branch, new atoms, unsure)."""
         if table.implicit:
             return self._enumerate_implicit(st, table, values)
+        if table.count() == 1:
+            only = next(iter(table.branches()))
+            if not only.where:     # a smooth node: the piece stays as it is
+                return [(only, (), False)]
         candidates = []
         for branch in table.branches():
             atoms = self._subst_atoms(branch.where, mapping)
