@@ -449,10 +449,8 @@ class _Composer:
         if st.point is not None:
             seen = next((i for i, (_, atoms) in enumerate(candidates) if _hold_at(atoms, st.point)), None)
         kept = []
-        linear = None
-        self.smt.push()
+        pushed = False      # the piece is asserted in the general solver only if a question needs it
         try:
-            self.smt.assert_atoms(st.where)
             for i, (branch, atoms) in enumerate(candidates):
                 if i == seen:
                     kept.append((branch, atoms, False, st.point))
@@ -460,16 +458,20 @@ class _Composer:
                 if covering and seen is None and i == len(candidates) - 1 and not kept:
                     kept.append((branch, (), False))
                     break
-                r = self.smt.check_linear(st.where + tuple(atoms)) if linear is not False else None
-                linear = r is not None
+                r = self.smt.check_linear(st.where + tuple(atoms)) if not pushed else None
                 if r is None:
+                    if not pushed:
+                        self.smt.push()
+                        pushed = True
+                        self.smt.assert_atoms(st.where)
                     r = self.smt.check(atoms, want_model=True)
                 if r.unsat:
                     self.stats.pruned += 1
                     continue
                 kept.append((branch, atoms, r.status == "unknown", _exact_point(r)))
         finally:
-            self.smt.pop()
+            if pushed:
+                self.smt.pop()
         if covering and len(kept) == 1 and seen is not None:
             kept = [(kept[0][0], (), False, st.point)]
         return kept
