@@ -277,6 +277,19 @@ class _Chunk:
                         dtype=float).reshape(len(graph.outputs), len(graph.inputs))
 
 
+def _as_points(points, p: int) -> np.ndarray:
+    """Points as an (N, p) float array: one point may be given flat, and with one input
+    a flat array is N points."""
+    x = np.asarray(points, dtype=float)
+    if x.ndim == 1 and p == 1:
+        x = x[:, None]
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.ndim != 2 or x.shape[1] != p:
+        raise ValueError(f"points have {x.shape[-1]} coordinates, the program {p} inputs")
+    return x
+
+
 def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = None,
                   chunk: int | None = None) -> Callable:
     """A function ``points (N, p) float64 -> (values (N, q), jacobians (N, q, p))``.
@@ -301,13 +314,7 @@ def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = N
     p, q = len(graph.inputs), len(graph.outputs)
 
     def evaluate(points):
-        x = np.asarray(points, dtype=float)
-        if x.ndim == 1 and p == 1:
-            x = x[:, None]
-        if x.ndim == 1:
-            x = x[None, :]
-        if x.ndim != 2 or x.shape[1] != p:
-            raise ValueError(f"points have {x.shape[-1]} coordinates, the program {p} inputs")
+        x = _as_points(points, p)
         n = x.shape[0]
         out_v = np.empty((n, q))
         out_j = np.empty((n, q, p))
@@ -365,13 +372,7 @@ def compile_representation(rep) -> Callable:
     p, q = len(symbols), rep.n_outputs
 
     def evaluate(points):
-        x = np.asarray(points, dtype=float)
-        if x.ndim == 1 and p == 1:
-            x = x[:, None]
-        if x.ndim == 1:
-            x = x[None, :]
-        if x.shape[1] != p:
-            raise ValueError(f"points have {x.shape[1]} coordinates, the program {p} inputs")
+        x = _as_points(points, p)
         n = x.shape[0]
         cols = [x[:, j] for j in range(p)]
         out_v = np.full((n, q), np.nan)
