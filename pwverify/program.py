@@ -218,6 +218,17 @@ class Program:
         cache[key] = rep
         return rep
 
+    @property
+    def linear_graph(self):
+        """The graph with its linear arithmetic in canonical ``affine`` nodes
+        (:func:`pwverify.engines.linear.canonical`): the same function and autodiff, fewer
+        nodes where the program sums products one by one."""
+        graph = self.__dict__.get("_linear_graph")
+        if graph is None:
+            from .engines.linear import canonical
+            graph = self.__dict__["_linear_graph"] = canonical(self.graph)
+        return graph
+
     def evaluate(self, points):
         """Values and autodiff gradients at many float64 points: ``points`` is ``(N, p)``
         (or ``(N,)`` for one input), the result ``(values (N, q), gradients (N, q, p))``,
@@ -233,7 +244,7 @@ class Program:
         compiled = self.__dict__.get("_compiled_graph")
         if compiled is None:
             from .engines.numeric import compile_graph
-            compiled = compile_graph(self.graph, self.mode)
+            compiled = compile_graph(self.linear_graph, self.mode)
             self.__dict__["_compiled_graph"] = compiled
         return compiled(points)
 

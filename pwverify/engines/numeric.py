@@ -159,8 +159,9 @@ def _row_forward(row, tangents: list) -> dict:
 class _Chunk:
     """One batch of points through the walk: values, tangents or stored rows, flags."""
 
-    def __init__(self, plan: _Plan, x: np.ndarray, direction: str):
+    def __init__(self, plan: _Plan, x: np.ndarray, direction: str, seeds: np.ndarray | None = None):
         self.plan, self.n = plan, x.shape[0]
+        self.seeds = seeds   # forward mode along one direction: one tangent, column 0
         self.columns = np.ascontiguousarray(x.T)
         self.direction = direction
         self.values: dict[int, tuple] = {}
@@ -176,7 +177,10 @@ class _Chunk:
         for kind, nid, data in self.plan.steps:
             if kind == "input":
                 values[nid] = (self.columns[data],)
-                tangents[nid] = ({data: 1.0},)
+                if self.seeds is None:
+                    tangents[nid] = ({data: 1.0},)
+                else:
+                    tangents[nid] = ({0: float(self.seeds[data])} if self.seeds[data] else {},)
             elif kind == "const":
                 values[nid] = (data,)
             elif kind == "get":
@@ -339,6 +343,29 @@ def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = N
     return evaluate
 
 
+def directional(graph: Graph, points, direction) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values ``(N, q)``, the directional derivatives ``J d`` ``(N, q)`` along ``direction``
+    (forward mode with one tangent: O(edges) per point, whatever the number of inputs), and
+    the points ``(N,)`` where a local derivative is not finite (there IEEE's products depend
+    on the mode: ask :func:`compile_graph`).
+
+    >>> from pwverify import parse
+    >>> values, slopes, flagged = directional(parse("relu(x) + 3 * y").graph, [[1.0, 2.0]], [1.0, -1.0])
+    >>> values[:, 0].tolist(), slopes[:, 0].tolist(), flagged.tolist()
+    ([7.0], [-2.0], [False])
+    """
+    plan = _Plan(graph)
+    x = _as_points(points, len(graph.inputs))
+    part = _Chunk(plan, x, "forward", np.asarray(direction, dtype=float))
+    values = np.empty((part.n, len(graph.outputs)))
+    slopes = np.zeros_like(values)
+    for k, o in enumerate(graph.outputs):
+        values[:, k] = part.values[o][0]
+        if o in part.tangents:
+            slopes[:, k] = part.tangents[o][0].get(0, 0.0)
+    return values, slopes, part.flag
+
+
 # -- a representation (pieces, no graph) ---------------------------------------------------
 _COMPARE = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal,
             "==": np.equal, "!=": np.not_equal}
@@ -399,4 +426,4 @@ def compile_representation(rep) -> Callable:
     return evaluate
 
 
-__all__ = ["chunk_size", "compile_graph", "compile_representation"]
+__all__ = ["chunk_size", "compile_graph", "compile_representation", "directional"]

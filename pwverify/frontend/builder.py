@@ -19,9 +19,10 @@ import sympy
 from ..core.atoms import Atom
 from ..primitives.conventions import Profile
 from ..core.errors import ArityError, FrameworkError, Location, UnsupportedError
-from ..ir.graph import Graph
+from ..ir.graph import Graph, Node
 from ..primitives import registry
 from ..primitives.layers import Param
+from ..primitives.arith import affine_params
 from ..primitives.registry import ARGS
 from ..primitives.tensors import Masked, Unset
 from .objects import kind as _kind
@@ -192,6 +193,16 @@ class Builder(ProgramServices):
             raise ValueError(f"{prim} has {len(out)} outputs")
         return out[0]
 
+    def binary(self, prim: str, a: Any, b: Any) -> Sym:
+        """``add``, ``sub``, ``mul`` or ``div`` of two scalars, one of them a node: what
+        :meth:`apply` does, without its general steps (a loop summing 10^5 products)."""
+        prim, params = self.profile.substitute(prim, ())
+        ids = (a.nid if type(a) is Sym else self.node(a), b.nid if type(b) is Sym else self.node(b))
+        nid = self.graph.add(Node(prim, ids, params), self.location)
+        if self.detaching:
+            return Sym(self.graph.op("stop_gradient", (nid,), (), 1, self.location))
+        return Sym(nid)
+
     def apply_multi(self, prim: str, operands: Sequence[Any], params: tuple = ()) -> list[Any]:
         operands = [self.scalar(x) for x in operands]
         prim, params = self.profile.substitute(prim, tuple(params))
@@ -213,6 +224,48 @@ class Builder(ProgramServices):
         if self.detaching and prim != "stop_gradient":
             out = [Sym(self.graph.op("stop_gradient", (o.nid,), (), 1, self.location)) for o in out]
         return out
+
+    def dot(self, us: Sequence[Any], vs: Sequence[Any], start: Any = 0) -> Any:
+        """``start + sum(u * v)``: one ``affine`` node where one factor of each product is a
+        constant (a matrix product with weights, a linear layer, a convolution, a sum),
+        instead of a chain of ``mul`` and ``add`` (the same function and autodiff; a product
+        of two values that depend on the inputs is a ``mul`` node, a term of the sum).
+
+        Every term is kept, a zero coefficient too (``0 * sqrt(x)`` keeps its domain and its
+        nan derivative at 0); :func:`pwverify.engines.linear.canonical` drops the zeros that change
+        nothing when programs are compared."""
+        terms: dict[int, Fraction] = {}
+        constant = Fraction(0)
+
+        def add(value, c) -> None:
+            nonlocal constant
+            if is_number(value):
+                constant += c * Fraction(value)
+            else:
+                terms[value.nid] = terms.get(value.nid, Fraction(0)) + c
+        add(self.scalar(start), Fraction(1))
+        for u, v in zip(us, vs):
+            tu, tv = type(u), type(v)
+            if tv is Sym and (tu is int or tu is Fraction):   # the common case, first
+                terms[v.nid] = terms.get(v.nid, 0) + u
+                continue
+            if tu is Sym and (tv is int or tv is Fraction):
+                terms[u.nid] = terms.get(u.nid, 0) + v
+                continue
+            u, v = (self.scalar(self.param_value(w) if isinstance(w, Param) else w) for w in (u, v))
+            if is_number(u) and is_number(v):
+                constant += Fraction(u) * Fraction(v)
+            elif is_number(u) or is_number(v):
+                c, s = (u, v) if is_number(u) else (v, u)
+                add(s, Fraction(c))
+            else:
+                add(self.apply("mul", [u, v]), Fraction(1))
+        if not terms:
+            return constant
+        if len(terms) == 1 and constant == 0 and next(iter(terms.values())) == 1:
+            return Sym(next(iter(terms)))
+        ids = sorted(terms)
+        return self.apply("affine", [Sym(i) for i in ids], affine_params([terms[i] for i in ids], constant))
 
     @contextlib.contextmanager
     def python_level(self):

@@ -86,7 +86,10 @@ class ExpressionsMixin:
     def _eval_elts(self, elts, state) -> list:
         out = []
         for e in elts:
-            if isinstance(e, ast.Starred):
+            literal = _int_literal(e)
+            if literal is not None:  # weight matrices: 10^5 integer literals, no location needed
+                out.append(literal)
+            elif isinstance(e, ast.Starred):
                 out.extend(self._iterate(self.eval(e.value, state), e))
             else:
                 out.append(self.eval(e, state))
@@ -347,3 +350,13 @@ class ExpressionsMixin:
 
     def _eval_SetComp(self, node, state) -> Any:
         self.fail(node, "a set comprehension is not supported", "a list comprehension")
+
+
+def _int_literal(node: ast.expr) -> int | None:
+    """The value of an integer literal (``3``, ``-3``), else None."""
+    if type(node) is ast.Constant:
+        return node.value if type(node.value) is int else None
+    if type(node) is ast.UnaryOp and type(node.op) is ast.USub and type(node.operand) is ast.Constant \
+            and type(node.operand.value) is int:
+        return -node.operand.value
+    return None

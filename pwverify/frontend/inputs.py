@@ -144,10 +144,28 @@ def choose_framework(tree: ast.AST, requested: str | None, filename: str, focus:
         return _choose(tree, focus, requested, filename)
 
 
+def _walk(tree: ast.AST):
+    """``ast.walk`` that does not visit literals one by one (a weight matrix written out in
+    the file has 10^5 of them)."""
+    from collections import deque
+    stack = deque([tree])   # breadth first, as ast.walk
+    while stack:
+        node = stack.popleft()
+        kind = type(node)
+        if kind is ast.Constant:
+            continue
+        if kind is ast.List or kind is ast.Tuple:
+            stack.extend(e.operand if type(e) is ast.UnaryOp else e for e in node.elts if type(e) is not ast.Constant)
+            yield node
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def _choose(tree: ast.AST, scan: ast.AST, requested: str | None, filename: str) -> str:
     from ..primitives.registry import framework_of
     aliases = dict(DEFAULT_ALIASES)
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
@@ -155,7 +173,7 @@ def _choose(tree: ast.AST, scan: ast.AST, requested: str | None, filename: str) 
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     used: dict[str, ast.AST] = {}
-    for node in ast.walk(scan):
+    for node in _walk(scan):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in aliases:
             fw = framework_of(canonical(aliases[node.id]))
             if fw and fw not in used:

@@ -67,7 +67,16 @@ class Interpreter(NamesMixin, StatementsMixin, ExpressionsMixin, OperatorsMixin,
     def loc(self, node: ast.AST | None) -> Location:
         if node is None:
             return self.b.location or Location(self.filename, 1, 1)
-        return Location(self.filename, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+        try:
+            return node._pwverify_location  # an AST node belongs to one file: made once
+        except AttributeError:
+            pass
+        where = Location(self.filename, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+        try:
+            node._pwverify_location = where
+        except AttributeError:  # an AST node made on the fly may not take attributes
+            pass
+        return where
 
     def fail(self, node: ast.AST | None, message: str, hint: str | None = None, kind=UnsupportedError):
         raise kind(message, self.loc(node), hint)

@@ -27,6 +27,10 @@ PY_CMP = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.Gt
 RELATION = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 
 
+_SCALARS = frozenset({Sym, int, Fraction})
+_NODE_OPS = frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div})
+
+
 class OperatorsMixin:
     """Binary operators, matrix products, comparisons and truth values."""
 
@@ -43,6 +47,9 @@ class OperatorsMixin:
         return value
 
     def binop(self, op: ast.operator, x: Any, y: Any, node: ast.AST) -> Any:
+        tx, ty = type(x), type(y)
+        if (tx is Sym or ty is Sym) and tx in _SCALARS and ty in _SCALARS and type(op) in _NODE_OPS:
+            return self._scalar_binop(op, x, y, node)  # a loop's s = s + w * h: the common case first
         x, y = (self.b.param_value(v) if isinstance(v, Param) else v for v in (x, y))
         if isinstance(x, Masked) or isinstance(y, Masked):
             return self._masked_binop(op, x, y, node)
@@ -125,6 +132,8 @@ class OperatorsMixin:
                             f"depend on the inputs is not supported", "+ - * / and ** with a constant exponent")
         if name == "div" and is_number(b) and b == 0:
             self.fail(node, "division by zero")
+        if type(a) is Sym or type(b) is Sym:
+            return self.b.binary(name, a, b)
         return self.b.apply(name, [a, b])
 
     def power(self, base: Any, exponent: Any, node: ast.AST) -> Any:
@@ -185,14 +194,8 @@ class OperatorsMixin:
         return Array(shape, tuple(items), a.framework or c.framework)
 
     def _dot(self, r, col, node) -> Any:
-        """``sum(u * v)`` left to right, as ``binop`` computes it on scalars (the entries of
-        a matrix product are numbers and nodes: no broadcasting, masks or conditions)."""
-        add, mul = ast.Add(), ast.Mult()
-        total: Any = 0
-        for u, v in zip(r, col):
-            p = u * v if is_number(u) and is_number(v) else self._scalar_binop(mul, u, v, node)
-            total = total + p if is_number(total) and is_number(p) else self._scalar_binop(add, total, p, node)
-        return total
+        """``sum(u * v)``: one ``affine`` node (:meth:`Builder.dot`)."""
+        return self.b.dot(r, col)
 
     # -- comparisons and truth ---------------------------------------------------------------
     def compare(self, op: ast.cmpop, x: Any, y: Any, node: ast.AST) -> Any:

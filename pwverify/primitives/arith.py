@@ -5,9 +5,14 @@ A division carries its domain (denominator nonzero), a negative power likewise.
 
 from __future__ import annotations
 
+import functools
+from fractions import Fraction
+
 import sympy
 
-from .registry import ARGS, Branch, ExplicitTable, Primitive, calls, elementwise, eq, ne, register, smooth, table
+from ..core.exact import exact
+from .registry import (ARGS, Branch, ExplicitTable, Local, PieceTable, Primitive, calls, elementwise, eq, ne, register,
+                       smooth, table)
 
 _SAME_EVERYWHERE = ("real arithmetic; no tie, no framework difference",)
 
@@ -98,3 +103,120 @@ register(Primitive(
                 "input", elementwise("stop_gradient")),
     measured=("torch 2.13.0 (detach, item, no_grad), jax 0.10.2 (lax.stop_gradient), "
               "tensorflow 2.21.0 (tf.stop_gradient): the gradient through them is 0",)))
+
+
+# An affine combination ``c0 + c1 a0 + c2 a1 + ...`` with exact rational coefficients: what a
+# matrix product with constant weights, ``F.linear``, a convolution or a sum computes per
+# entry. One node instead of a chain of ``mul`` and ``add``, kept canonical (arguments in
+# node order, no zero coefficient, see pwverify.engines.linear), so two programs that sum the same
+# terms in another order share it.
+class AffineTable(PieceTable):
+    """The one-branch table of ``constant + sum(coefficients[i] * a_i)``.
+
+    Its formula is built only when a symbolic engine asks for it; the exact, numeric and
+    solver engines compute the sum directly (O(arguments), whatever the arity).
+
+    >>> from fractions import Fraction
+    >>> t = AffineTable(2, (Fraction(2), Fraction(-1, 2)), Fraction(3))
+    >>> t.branches()[0]
+    Branch(where=(), value=(2*a0 - a1/2 + 3,), label='smooth', order=(0,), jacobian=None)
+    >>> [str(v) for v in t.at([exact(1), exact(4)]).values]
+    ['3']
+    """
+
+    linear = True
+
+    def __init__(self, n_args: int, coefficients: tuple, constant=0):
+        if len(coefficients) != n_args:
+            raise ValueError(f"affine over {n_args} arguments has {len(coefficients)} coefficients")
+        self.n_args = n_args
+        self.coefficients = tuple(coefficients)
+        self.constant = constant
+
+    @functools.cached_property
+    def _exact(self) -> tuple:
+        return tuple(exact(c) for c in self.coefficients)
+
+    def branches(self) -> tuple[Branch, ...]:
+        hit = self.__dict__.get("_branches")
+        if hit is None:
+            coefficients = [sympy.Rational(c.numerator, c.denominator) for c in self.coefficients]
+            value = sympy.Add(sympy.Rational(self.constant.numerator, self.constant.denominator),
+                              *[c * a for c, a in zip(coefficients, ARGS[:self.n_args])])
+            branch = Branch((), (value,), "smooth", (0,))
+            branch._compiled[("jacobian", self.n_args)] = (tuple(coefficients),)  # d/da_i is c_i: no diff
+            hit = self.__dict__["_branches"] = (branch,)
+        return hit
+
+    def count(self) -> int:
+        return 1
+
+    def branch_at(self, values):
+        return self.branches()[0]
+
+    def at(self, values) -> Local:
+        total = exact(self.constant)
+        for c, v in zip(self._exact, values):
+            total = total + c * v
+        return Local("smooth", (total,), (self._exact,), ((False,) * self.n_args,), (), None)
+
+    def numeric(self, args):
+        from ..core.vectorised import NumericLocal
+        total = float(self.constant)
+        for c, a in zip(self.coefficients, args):
+            total = total + float(c) * a
+        return NumericLocal((total,), (tuple(float(c) for c in self.coefficients),))
+
+    def encode_fast(self, Z, args, tangents):
+        """The sum itself, and per channel the same combination of the tangents."""
+        constant = [Z.RealVal(f"{self.constant.numerator}/{self.constant.denominator}")] if self.constant else []
+        value = Z.Sum(constant + [_scaled(Z, c, a) for c, a in zip(self.coefficients, args)])
+        channels = len(tangents[0]) if tangents else 0
+        rows = []
+        for j in range(channels):
+            terms = [_scaled(Z, c, t[j]) for c, t in zip(self.coefficients, tangents)
+                     if not (isinstance(t[j], int) and t[j] == 0)]
+            rows.append(0 if not terms else terms[0] if len(terms) == 1 else Z.Sum(terms))
+        return [value], [rows]
+
+
+def _scaled(Z, c, term):
+    if c == 1:
+        return term
+    if c == -1:
+        return -term
+    return Z.RealVal(f"{c.numerator}/{c.denominator}") * term
+
+
+class Coefficients(tuple):
+    """The coefficients of an ``affine`` node: a tuple that hashes once (a node over 784
+    arguments is looked up many times)."""
+
+    def __hash__(self):
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self.__dict__["_hash"] = tuple.__hash__(self)
+        return h
+
+
+def affine_params(coefficients, constant) -> tuple:
+    """The parameters of an ``affine`` node: hashable, exact (integral values as ints).
+
+    >>> affine_params([Fraction(2), Fraction(1, 2)], 0)
+    ((2, Fraction(1, 2)), 0)
+    """
+    return (Coefficients(_compact(c) for c in coefficients), _compact(constant))
+
+
+def _compact(c):
+    if type(c) is int:
+        return c
+    c = Fraction(c)
+    return c.numerator if c.denominator == 1 else c
+
+
+register(Primitive(
+    "affine", lambda n, coefficients, constant: AffineTable(n, coefficients, constant),
+    "c0 + c1 a0 + c2 a1 + ... (params: the coefficients, the constant): a matrix product with "
+    "constant weights, a linear layer, a convolution, a sum.", arity=None, smooth=True,
+    measured=_SAME_EVERYWHERE))

@@ -89,10 +89,7 @@ def _forward(signature: str, compute: Callable) -> Callable:
 # -- arithmetic helpers ----------------------------------------------------------------------
 def dot(b, us, vs, start: Any = 0) -> Any:
     """``start + sum(u * v)`` with the program's arithmetic (constants fold exactly)."""
-    total = start
-    for u, v in zip(us, vs):
-        total = b.arith("+", total, b.arith("*", u, v))
-    return total
+    return b.dot(us, vs, start)
 
 
 def linear(b, x: Any, weight: Any, bias: Any = None) -> Array:
