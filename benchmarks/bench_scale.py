@@ -308,7 +308,8 @@ TASKS = {"compare": task_compare, "reference": task_reference, "pieces": task_pi
          "evaluate": task_evaluate, "torch_evaluate": task_torch_evaluate,
          "zero_gradients": task_zero_gradients, "torch_replay": task_torch_replay}
 #: Modules a task imports before its clock starts (start-up is a row of its own).
-WARM = {"compare": ["pwverify.questions.compare", "pwverify.program"], "reference": ["references"],
+#: (sympy imports ``sympy.tensor`` on its first sum of a certain kind: 90 ms, an import.)
+WARM = {"compare": ["pwverify.questions.compare", "pwverify.program", "sympy.tensor.tensor"], "reference": ["references"],
         "pieces": ["pwverify.program", "pwverify.engines.pieces"],
         "evaluate": ["pwverify.program", "pwverify.engines.numeric", "numpy"], "torch_evaluate": ["torch", "numpy"],
         "zero_gradients": ["pwverify.program"], "torch_replay": ["torch"]}

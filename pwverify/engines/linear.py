@@ -84,7 +84,7 @@ def canonical(graph: Graph) -> Graph:
             tame[out] = node.op == "const" or (node.op == "get" or _tame_op(node)) and all(tame[a] for a in args)
     new.inputs = [mapping[i] for i in graph.inputs]
     new.outputs = [mapping[o] for o in graph.outputs]
-    return new
+    return new.pruned()  # a term that cancelled leaves its node unread
 
 
 def _constant(new: Graph, graph: Graph, nid: int, tame: dict) -> int:
