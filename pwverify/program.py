@@ -199,10 +199,11 @@ class Program:
 
     # -- the representation ------------------------------------------------------------------
     def representation(self, merge: bool = True, simplify: bool = True, record: bool = False,
-                       max_pieces: int | None = None) -> Representation:
+                       max_pieces: int | None = None, max_seconds: float | None = None) -> Representation:
         """The pieces of the program's function (composed node by node, pruned by SMT).
 
-        ``max_pieces``: raise ``DecompositionTooLarge`` beyond that many pieces. The
+        ``max_pieces``, ``max_seconds``: raise ``DecompositionTooLarge`` beyond that many
+        pieces or seconds. The
         result is cached per (merge, simplify, record): a decomposition that completed
         under one budget is the decomposition, whatever budget is asked next.
         """
@@ -214,7 +215,8 @@ class Program:
         from .engines.pieces import compose
         rep = compose(self.graph, self.symbols, timeout_ms=self.timeout_ms, merge=merge,
                       simplify=simplify, record=record, output_shape=self.output_shape,
-                      groups=self.parsed.input_groups, label=self.label, max_pieces=max_pieces)
+                      groups=self.parsed.input_groups, label=self.label, max_pieces=max_pieces,
+                      max_seconds=max_seconds)
         cache[key] = rep
         return rep
 

@@ -22,7 +22,11 @@ def register(sub) -> None:
     p.add_argument("--wrt", default=None, metavar="SELECTION", help=WRT_HELP)
     p.add_argument("--engine", choices=("auto", "direct", "pieces", "both"), default="auto",
                    help="direct SMT encoding, piece decomposition, or both cross-checked (default: auto)")
-    p.add_argument("--no-disagreement", action="store_true", help="skip computing the disagreement set")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--disagreement", action="store_true",
+                       help="compute where the gradients differ with the full budget (2000 pieces); by default "
+                            "only within 64 pieces, so that it never holds up the verdicts")
+    where.add_argument("--no-disagreement", action="store_true", help="skip computing the disagreement set")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_timings_option(p)
     add_program_options(p)
@@ -67,12 +71,17 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     wrt = a.select(args.wrt) if args.wrt else None
     with slow_status(err, "comparing..."):
         result = compare(a, b, wrt=wrt, engine=args.engine, timeout_ms=int(args.timeout * 1000),
-                         disagreement=not args.no_disagreement)
+                         disagreement=_disagreement(args))
     if args.json:
         emit_json(result.to_json(), out, timings=args.timings)
     else:
         console(out).print(result.describe())
     return result.exit_code
+
+
+def _disagreement(args: argparse.Namespace) -> bool | None:
+    """``--disagreement``: the full budget; ``--no-disagreement``: none; else the small one."""
+    return True if args.disagreement else False if args.no_disagreement else None
 
 
 def _compare_split(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -84,7 +93,7 @@ def _compare_split(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with slow_status(err, "comparing..."):
         data = compare_split(args.a, args.b, framework=args.framework, shapes=parse_shapes(args.shape), ties=ties,
                              mode=args.mode, weights=args.weights, wrt=args.wrt, engine=args.engine,
-                             timeout_ms=int(args.timeout * 1000), disagreement=False if args.no_disagreement else None,
+                             timeout_ms=int(args.timeout * 1000), disagreement=_disagreement(args),
                              workers=args.workers, scheduler=args.scheduler)
     if args.json:
         emit_json(data, out, timings=args.timings)

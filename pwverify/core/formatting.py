@@ -13,6 +13,8 @@ Values are printed exactly, the way sympy reads them back (``-3/2``, ``sqrt(2)/2
 
 from __future__ import annotations
 
+from collections import Counter
+
 from typing import Any, Mapping, Sequence
 
 import sympy
@@ -74,8 +76,43 @@ def nested_str(value: Any) -> str:
     return exact_str(value)
 
 
+#: Beyond this many coordinates (or Jacobian entries) text output summarises; --json has all.
+SHOWN_ENTRIES = 12
+
+
 def point_str(point: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k} = {exact_str(v)}" for k, v in point.items())
+    """``x = 1, y = 0``; a point with many coordinates shows those that differ from the most
+    common value, then that value for the rest.
+
+    >>> point_str({f"x{i}": 0 for i in range(20)} | {"x3": 1})
+    'x3 = 1, the other 19 coordinates = 0'
+    """
+    texts = {k: exact_str(v) for k, v in point.items()}
+    if len(texts) <= SHOWN_ENTRIES:
+        return ", ".join(f"{k} = {t}" for k, t in texts.items())
+    common = Counter(texts.values()).most_common(1)[0][0]
+    others = [f"{k} = {t}" for k, t in texts.items() if t != common]
+    shown = others[:SHOWN_ENTRIES]
+    if len(others) > len(shown):
+        shown.append(f"… ({len(others) - len(shown)} more)")
+    rest = len(texts) - len(others)
+    return ", ".join(shown + [f"the other {rest} coordinates = {common}" if others else f"all {rest} coordinates = {common}"])
+
+
+def jacobian_difference_str(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]], inputs: Sequence[str]) -> str:
+    """Where two large Jacobians differ: the count, then the first entries.
+
+    >>> jacobian_difference_str([[1, 0, 2]], [[1, 1, 2]], ["x", "y", "z"])
+    'differ in 1 of 3 entries: ∂/∂y 0 vs 1'
+    """
+    differ = [(i, j, x, y) for i, (ra, rb) in enumerate(zip(a, b)) for j, (x, y) in enumerate(zip(ra, rb))
+              if exact_str(x) != exact_str(y)]
+    total = sum(len(r) for r in a)
+    out = "∂/∂{}" if len(a) == 1 else "∂out{}/∂{}"
+    entries = [(out.format(inputs[j]) if len(a) == 1 else out.format(i, inputs[j])) + f" {exact_str(x)} vs {exact_str(y)}"
+               for i, j, x, y in differ[:4]]
+    more = f", … ({len(differ) - 4} more: --json lists both Jacobians)" if len(differ) > 4 else ""
+    return f"differ in {len(differ)} of {total} entries: " + ", ".join(entries) + more
 
 
 def point_json(point: Mapping[Any, Any]) -> dict:

@@ -109,13 +109,16 @@ class Step:
 def compose(graph: Graph, inputs: Sequence[sympy.Symbol] | None = None, *,
             timeout_ms: int = DEFAULT_TIMEOUT_MS, merge: bool = True, simplify: bool = True,
             record: bool = False, output_shape: tuple = (), groups: dict | None = None,
-            label: str = "", max_pieces: int | None = None) -> Representation:
+            label: str = "", max_pieces: int | None = None, max_seconds: float | None = None) -> Representation:
     """The representation of the function computed by ``graph``.
 
-    ``max_pieces``: give up (DecompositionTooLarge) when more pieces are alive at once.
+    ``max_pieces``: give up (DecompositionTooLarge) when more pieces are alive at once;
+    ``max_seconds``: when the decomposition takes longer.
     """
     composer = _Composer(graph, inputs, timeout_ms, merge, simplify, record)
     composer.max_pieces = max_pieces
+    if max_seconds is not None:
+        composer.deadline = (time.monotonic() + max_seconds, max_seconds)
     rep = composer.run()
     rep.output_shape, rep.groups, rep.label = output_shape, dict(groups or {}), label
     return rep
@@ -135,6 +138,7 @@ class _Composer:
         self.fixed: dict[int, tuple] = {}
         self._memo: dict = {}
         self.max_pieces: int | None = None
+        self.deadline: tuple[float, float] | None = None   # (monotonic time, the seconds allowed)
         self._failed_merges: set[frozenset] = set()
 
     # -- the walk ----------------------------------------------------------------------
@@ -147,6 +151,7 @@ class _Composer:
         splits = [self._splits(node) for node in graph.nodes] + [True]
         states = [_State((), {}, point={x: sympy.Integer(0) for x in self.inputs})]
         for nid, node in enumerate(graph.nodes):
+            self._check_deadline(nid, node)
             before, pruned_before = len(states), self.stats.pruned
             self._events = [] if self.record else None
             candidates = self._step(nid, node, states)
@@ -161,6 +166,7 @@ class _Composer:
                 raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
                                             f"({len(states)} candidates at node %{nid}, {node.op})")
             if self.merge_enabled and len(states) > 1 and nid not in self.fixed and splits[nid + 1]:
+                self._check_deadline(nid, node)
                 states, merged = self._merge(states)
             if self.max_pieces is not None and len(states) > self.max_pieces:
                 raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
@@ -284,8 +290,14 @@ class _Composer:
                 return states
         out: list[_State] = []
         for st in states:
+            self._check_deadline(nid, node)
             out.extend(self._apply(st, nid, node, table))
         return out
+
+    def _check_deadline(self, nid: int, node) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline[0]:
+            raise DecompositionTooLarge(f"the decomposition takes more than {self.deadline[1]:g} s "
+                                        f"(at node %{nid}, {node.op})")
 
     # -- one node on one piece -------------------------------------------------------------
     def _apply(self, st: _State, nid: int, node, table: PieceTable) -> list[_State]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..core.atoms import Atom, describe
-from ..core.formatting import exact_str, gradient_str, vector_str
+from ..core.formatting import SHOWN_ENTRIES, exact_str, gradient_str, jacobian_difference_str, vector_str
 from .notation import conditions_latex, conditions_text
 from .verdicts import (PROVED, UNKNOWN, DomainWitness, GradientWitness, Status, Verdict,  # noqa: F401
                        verdicts_markdown, _md_escape)
@@ -140,6 +140,9 @@ class Comparison:
                 d = f"d/d{self.inputs[0]}"
                 lines = [f"gradient: refuted at {w.point_str()}: {d} {a} = {exact_str(ga[0][0])}, "
                          f"{d} {b} = {exact_str(gb[0][0])}"]
+            elif sum(len(r) for r in ga) > SHOWN_ENTRIES:
+                lines = [f"gradient: refuted at {w.point_str()}: ∇{a} and ∇{b} "
+                         f"{jacobian_difference_str(ga, gb, self.inputs)}"]
             else:
                 lines = [f"gradient: refuted at {w.point_str()}: ∇{a} = {gradient_str(ga)}, "
                          f"∇{b} = {gradient_str(gb)}"]

@@ -43,8 +43,10 @@ from .compare_pieces import PieceComparison
 
 #: Pieces a representation may have before the piece engine gives up (``disagreement=True``).
 PIECE_BUDGET = 2000
-#: The smaller budget within which the disagreement set is computed by default.
+#: The smaller budget within which the disagreement set is computed by default: pieces,
+#: and seconds for both decompositions (on a network with 784 inputs a piece costs seconds).
 DEFAULT_DISAGREEMENT_BUDGET = 64
+DEFAULT_DISAGREEMENT_SECONDS = 10.0
 #: The note of a comparison whose functions are equal but whose gradients differ on a set of positive measure.
 EQUAL_BUT_GRADIENTS_DIFFER = ("the functions are equal but the gradients differ on a set of positive measure: "
                               "a rule on the way is not a selection derivative (Corollary 1 fails)")
@@ -75,8 +77,9 @@ class Source:
     def output_shape(self) -> tuple:
         return tuple(self.obj.output_shape)
 
-    def representation(self, max_pieces: int | None = None) -> Representation:
-        return self.obj.representation(max_pieces=max_pieces) if self.is_program else self.obj
+    def representation(self, max_pieces: int | None = None, max_seconds: float | None = None) -> Representation:
+        return self.obj.representation(max_pieces=max_pieces, max_seconds=max_seconds) if self.is_program \
+            else self.obj
 
     def value_at(self, point: dict) -> list:
         return self.obj.value_at(point)
@@ -139,7 +142,8 @@ def compare(a, b, *, framework: str | None = None, wrt: Sequence[str] | None = N
     if wants_pieces:
         started = time.perf_counter()
         try:
-            pieces = PieceComparison(A, B, symbols, columns, timeout_ms, budget)
+            seconds = DEFAULT_DISAGREEMENT_SECONDS if disagreement is None and engine == "auto" else None
+            pieces = PieceComparison(A, B, symbols, columns, timeout_ms, budget, seconds)
             fn, gr = pieces.function(), pieces.gradient()
             result.regions = list(pieces.regions)
             result.stats["pieces"] = {"solver_calls": pieces.smt.stats.checks, "pairs": pieces.pair_count,

@@ -8,6 +8,8 @@ no theory (a log-sum-exp identity, say). Its cost follows the number of pieces, 
 
 from __future__ import annotations
 
+import time
+
 from typing import Any
 
 import sympy
@@ -24,10 +26,14 @@ from .witnesses import confirm
 class PieceComparison:
     """Both representations, their pairs of intersecting pieces, and the questions on them."""
 
-    def __init__(self, A: Source, B: Source, symbols, columns, timeout_ms, budget):
+    def __init__(self, A: Source, B: Source, symbols, columns, timeout_ms, budget, seconds: float | None = None):
         self.symbols, self.columns = symbols, columns
-        self.ra = _renamed(A.representation(max_pieces=budget), symbols)
-        self.rb = _renamed(B.representation(max_pieces=budget), symbols)
+        deadline = time.monotonic() + seconds if seconds is not None else None
+
+        def left() -> float | None:
+            return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        self.ra = _renamed(A.representation(max_pieces=budget, max_seconds=left()), symbols)
+        self.rb = _renamed(B.representation(max_pieces=budget, max_seconds=left()), symbols)
         self.A, self.B = A, B
         self.smt = Smt(symbols, timeout_ms)
         self.pairs = self._pairs()
