@@ -52,10 +52,23 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
     ``exp(a + b)`` and ``log(a*b)`` are left alone (expanding them changes domains).
     """
     expr = sympy.sympify(expr)
-    if expr.is_Atom:
+    if expr.is_Atom or is_affine_sum(expr):
         return expr
     return sympy.expand(expr, power_exp=False, power_base=False, log=False,
                         multinomial=True, mul=True, deep=True)
+
+
+def is_affine_sum(expr: sympy.Expr) -> bool:
+    """Is ``expr`` a sum of numbers and number * symbol terms (sympy keeps those collected
+    and expanded: nothing for :func:`canonical` to do)? The formulas of a ReLU network are."""
+    terms = expr.args if expr.is_Add else (expr,)
+    for t in terms:
+        if t.is_Number or t.is_Symbol:
+            continue
+        if t.is_Mul and len(t.args) == 2 and t.args[0].is_Number and t.args[1].is_Symbol:
+            continue
+        return False
+    return True
 
 
 @dataclass(frozen=True)
