@@ -243,6 +243,30 @@ def test_cli_compare_output_and_exit_codes(cli):
     assert code == 3
 
 
+def test_cli_compare_disagreement_budget(cli, monkeypatch):
+    from pwverify.questions import compare as compare_module
+    code, out, _ = cli("compare", "relu(t)", "relu(-t) + t", "--no-disagreement")
+    assert code == 1 and "disagreement set" not in out
+    # the default budget is small: a pair whose decomposition needs more says so, and how to get it
+    monkeypatch.setattr(compare_module, "DEFAULT_DISAGREEMENT_BUDGET", 2)
+    a, b = "relu(x) + relu(y) + relu(x - y)", "relu(x) + relu(y) + torch.clamp(x - y, min=0)"
+    code, out, _ = cli("compare", a, b)
+    assert code == 1 and "more than 2 pieces" in out and "--disagreement" in out
+    code, out, _ = cli("compare", a, b, "--disagreement")
+    assert code == 1 and "disagreement set: {x == y" in out and "(measure zero)" in out
+    code, _, err = cli("compare", a, b, "--disagreement", "--no-disagreement")
+    assert code == 2 and "not allowed with" in err
+
+
+def test_cli_compare_summarises_a_wide_witness(cli):
+    inputs = ", ".join(f"x{i}" for i in range(16))
+    a = f"torch.relu(torch.stack([{inputs}])).sum()"
+    b = f"torch.clamp(torch.stack([{inputs}]), min=0).sum()"
+    code, out, _ = cli("compare", a, b, "--no-disagreement")
+    line = out.splitlines()[1]
+    assert code == 1 and "all 16 coordinates = 0" in line and "differ in 16 of 16 entries" in line, line
+
+
 def test_cli_compare_json_contract(cli):
     code, out, _ = cli("compare", case("boustany.py:max1_t"), case("boustany.py:max2_t"), "--json")
     data = json.loads(out)
