@@ -28,15 +28,17 @@ piece, flagged ``possibly_empty``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import sympy
 import z3
 
-from ..core.atoms import Atom, canonical, conjoin
+from ..core.atoms import Atom, canonical, conjoin, is_affine_sum
 from ..core.errors import PwverifyError
 from ..ir.graph import Graph
 from ..model.representation import CompositionStats, Piece, Representation
@@ -632,8 +634,38 @@ def _display_order(st: _State) -> tuple:
 def _truth_at(atom: Atom, point: dict) -> bool | None:
     """The atom's truth at a rational point, or None when its value there is not a
     rational number (no sign computation for algebraic or transcendental values)."""
+    linear = _linear_form(atom.expr)
+    if linear is not None:   # the common case, in integer arithmetic: no sympy substitution
+        terms, total = linear
+        for symbol, c in terms:
+            v = point.get(symbol)
+            if v is None or not v.is_Rational:
+                break
+            total += c * Fraction(int(v.p), int(v.q))
+        else:
+            return atom.truth_from_sign((total > 0) - (total < 0))
     value = atom.expr.xreplace(point)
     return atom.truth_from_sign((value.p > 0) - (value.p < 0)) if value.is_Rational else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _linear_form(expr) -> tuple | None:
+    """``(((symbol, coefficient), ...), constant)`` of a sum of scaled symbols, else None.
+
+    >>> x, y = sympy.symbols("x y")
+    >>> _linear_form(2 * x - y / 3 + 1)
+    (((x, Fraction(2, 1)), (y, Fraction(-1, 3))), Fraction(1, 1))
+    """
+    if not is_affine_sum(expr):
+        return None
+    terms, constant = [], Fraction(0)
+    for term, c in sorted(expr.as_coefficients_dict().items(), key=lambda kv: str(kv[0])):
+        c = Fraction(int(c.p), int(c.q))
+        if term == 1:
+            constant += c
+        else:
+            terms.append((term, c))
+    return tuple(terms), constant
 
 
 def _hold_at(atoms: Sequence[Atom], point: dict) -> bool:

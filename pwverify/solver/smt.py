@@ -352,8 +352,11 @@ class Smt:
         solver.set("timeout", solver_timeout_ms(self.timeout_ms))
         solver.push()
         try:
-            solver.add(*[e.term for e in encoded])
-            status = solver.check()
+            # z3's C API directly: the Python wrapper's checks cost more than the solving here
+            ctx, ref = solver.ctx.ref(), solver.solver
+            for e in encoded:
+                z3.Z3_solver_assert(ctx, ref, e.term.as_ast())
+            status = z3.CheckSatResult(z3.Z3_solver_check(ctx, ref))
             self.stats.checks += 1
             return self._result(status, solver, want_model, False)
         finally:
@@ -380,9 +383,11 @@ class Smt:
             keep.append(k)
             negated.append(n)
         active = set(range(len(atoms)))
+        ctx, ref = solver.ctx.ref(), solver.solver
         for i in range(len(atoms)):
-            others = [keep[j] for j in sorted(active) if j != i]
-            status = solver.check(*others, negated[i])
+            assumptions = [keep[j] for j in sorted(active) if j != i] + [negated[i]]
+            array = (z3.Ast * len(assumptions))(*[a.as_ast() for a in assumptions])
+            status = z3.CheckSatResult(z3.Z3_solver_check_assumptions(ctx, ref, len(assumptions), array))
             self.stats.checks += 1
             if status == z3.unsat:
                 active.discard(i)
