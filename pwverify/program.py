@@ -231,6 +231,21 @@ class Program:
             graph = self.__dict__["_linear_graph"] = canonical(self.graph)
         return graph
 
+    def directional(self, points, direction):
+        """Values ``(N, q)`` and directional derivatives ``J d`` ``(N, q)`` at float64
+        points, and where a local derivative is not finite ``(N,)``
+        (:func:`pwverify.engines.numeric.directional`: one tangent in forward mode).
+
+        >>> values, slopes, _ = parse("relu(x) - y").directional([[1.0, 2.0]], [1.0, 1.0])
+        >>> values.tolist(), slopes.tolist()
+        ([[-1.0]], [[0.0]])
+        """
+        compiled = self.__dict__.get("_compiled_directional")
+        if compiled is None:
+            from .engines.numeric import compile_directional
+            compiled = self.__dict__["_compiled_directional"] = compile_directional(self.linear_graph)
+        return compiled(points, direction)
+
     def evaluate(self, points):
         """Values and autodiff gradients at many float64 points: ``points`` is ``(N, p)``
         (or ``(N,)`` for one input), the result ``(values (N, q), gradients (N, q, p))``,

@@ -66,3 +66,11 @@ def test_sweeping_with_tangents_keeps_autodiff(tmp_path):
     joint, outs_a, outs_b = relu.graph.joined(where.graph)
     _, (sa, sb), _ = sweep(joint, [outs_a, outs_b], tangents=True)
     assert sa == sb  # torch.where(s > 0, s, 0) is relu, tangents included
+
+
+def test_pairs_that_only_autodiff_tells_apart_are_kept_apart_without_the_solver():
+    from pwverify.engines.sweep import _differ_at_local_ties
+    joint, outs_a, outs_b = pwverify.parse("relu(s)").graph.joined(pwverify.parse("torch.clamp(s, min=0)").graph)
+    joint.outputs = outs_a + outs_b
+    assert _differ_at_local_ties(joint, tangents=True)       # at s = 0: 0 against 1
+    assert not _differ_at_local_ties(joint, tangents=False)  # the same values

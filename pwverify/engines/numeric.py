@@ -343,6 +343,12 @@ def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = N
     return evaluate
 
 
+def compile_directional(graph: Graph) -> Callable:
+    """:func:`directional` with the walk recorded once: ``(points, direction) -> ...``."""
+    plan = _Plan(graph)
+    return lambda points, direction: _directional(plan, points, direction)
+
+
 def directional(graph: Graph, points, direction) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Values ``(N, q)``, the directional derivatives ``J d`` ``(N, q)`` along ``direction``
     (forward mode with one tangent: O(edges) per point, whatever the number of inputs), and
@@ -354,7 +360,11 @@ def directional(graph: Graph, points, direction) -> tuple[np.ndarray, np.ndarray
     >>> values[:, 0].tolist(), slopes[:, 0].tolist(), flagged.tolist()
     ([7.0], [-2.0], [False])
     """
-    plan = _Plan(graph)
+    return _directional(_Plan(graph), points, direction)
+
+
+def _directional(plan: _Plan, points, direction) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    graph = plan.graph
     x = _as_points(points, len(graph.inputs))
     part = _Chunk(plan, x, "forward", np.asarray(direction, dtype=float))
     values = np.empty((part.n, len(graph.outputs)))
@@ -426,4 +436,4 @@ def compile_representation(rep) -> Callable:
     return evaluate
 
 
-__all__ = ["chunk_size", "compile_graph", "compile_representation", "directional"]
+__all__ = ["chunk_size", "compile_directional", "compile_graph", "compile_representation", "directional"]

@@ -47,7 +47,8 @@ import z3
 
 from ..ir.graph import Graph, Node
 from .direct import encode_sides
-from .pointwise import evaluate
+from ..core.errors import DomainError
+from .pointwise import ad, evaluate
 from ..solver.smt import decide
 from ..solver.terms import TermContext
 
@@ -162,6 +163,9 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
     b = sub.add(Node(node.op, tuple(leaf_of[x] for x in node.args), node.params, node.n_out))
     if a == b:
         return "proved"
+    sub.outputs = [a, b]
+    if _differ_at_local_ties(sub, tangents):
+        return "refuted"
     ctx = TermContext()
     ea, eb = encode_sides(sub, [[a], [b]], channels="direction", tangents=tangents, ctx=ctx)
     if not ctx.exact or ea.abstractions or eb.abstractions:
@@ -174,6 +178,25 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
                    z3.And(both, z3.Not(ea.bad), ea.tangents[0][0] != eb.tangents[0][0])]
     answer = decide([*ctx.side, z3.Or(differ)], timeout_ms)
     return {"unsat": "proved", "sat": "refuted"}.get(answer, "unknown")
+
+
+def _differ_at_local_ties(sub: Graph, tangents: bool) -> bool:
+    """Do the two outputs of ``sub`` differ (in value, or with ``tangents`` in their
+    autodiff derivatives) where their cut arguments tie: all 0 (every relu, max and clamp
+    at its kink), all 1, or 1, 2, 3, ...? Exact evaluation: no solver needed for the pairs
+    that only autodiff tells apart (``relu(s)`` and ``clamp(s, min=0)`` at s = 0)."""
+    names = sub.input_names()
+    for pattern in ([0] * len(names), [1] * len(names), list(range(1, len(names) + 1))):
+        point = {n: Fraction(v) for n, v in zip(names, pattern)}
+        try:
+            result = ad(sub, point, "forward")
+        except (DomainError, ArithmeticError):
+            continue
+        if str(result.value[0]) != str(result.value[1]):
+            return True
+        if tangents and [str(g) for g in result.gradient[0]] != [str(g) for g in result.gradient[1]]:
+            return True
+    return False
 
 
 __all__ = ["SweepStats", "sweep"]

@@ -169,23 +169,31 @@ class AffineTable(PieceTable):
 
     def encode_fast(self, Z, args, tangents):
         """The sum itself, and per channel the same combination of the tangents."""
+        scaled = self._z3_scalers(Z)
         constant = [Z.RealVal(f"{self.constant.numerator}/{self.constant.denominator}")] if self.constant else []
-        value = Z.Sum(constant + [_scaled(Z, c, a) for c, a in zip(self.coefficients, args)])
+        value = Z.Sum(constant + [f(a) for f, a in zip(scaled, args)])
         channels = len(tangents[0]) if tangents else 0
         rows = []
         for j in range(channels):
-            terms = [_scaled(Z, c, t[j]) for c, t in zip(self.coefficients, tangents)
-                     if not (isinstance(t[j], int) and t[j] == 0)]
+            terms = [f(t[j]) for f, t in zip(scaled, tangents) if not (isinstance(t[j], int) and t[j] == 0)]
             rows.append(0 if not terms else terms[0] if len(terms) == 1 else Z.Sum(terms))
         return [value], [rows]
 
-
-def _scaled(Z, c, term):
-    if c == 1:
-        return term
-    if c == -1:
-        return -term
-    return Z.RealVal(f"{c.numerator}/{c.denominator}") * term
+    def _z3_scalers(self, Z) -> list:
+        """Per coefficient, a function ``term -> c * term`` (1 and -1 without a product)."""
+        hit = self.__dict__.get("_scalers")
+        if hit is None:
+            hit = []
+            for c in self.coefficients:
+                if c == 1:
+                    hit.append(lambda t: t)
+                elif c == -1:
+                    hit.append(lambda t: -t)
+                else:
+                    value = Z.RealVal(f"{c.numerator}/{c.denominator}")
+                    hit.append(lambda t, value=value: value * t)
+            self.__dict__["_scalers"] = hit
+        return hit
 
 
 class Coefficients(tuple):

@@ -158,7 +158,6 @@ class DirectComparison:
         derivatives along a few random directions (forward mode, one tangent: O(edges)
         whatever the number of inputs)? Only a filter before the exact check."""
         import numpy as np
-        from ..engines.numeric import directional
         p = len(self.symbols)
         origin = np.zeros((1, p))
         asked = np.isin(np.arange(p), self.columns)
@@ -170,7 +169,7 @@ class DirectComparison:
             directions = directions[:1]
         for d in directions:
             try:
-                results = [directional(s.obj.linear_graph, origin, d) for s in (self.A, self.B)]
+                results = [s.obj.directional(origin, d) for s in (self.A, self.B)]
             except Exception:  # noqa: BLE001 - a float shortcut only: the exact check decides
                 return True
             (va, sa, fa), (vb, sb, fb) = results
