@@ -8,9 +8,12 @@ way: structural hashing):
    small dyadic points): nodes whose values agree at every point are candidates;
 2. rebuild the graph in topological order; a node whose operation on its (already
    merged) arguments exists is that node (structural hashing again); otherwise it is
-   compared with the first node of its candidate class by a **local proof**: both nodes
-   over fresh variables for their arguments (a cut), so the query is tiny and holds for
-   every value the arguments can take. A proved pair becomes one node;
+   compared with the first node of its candidate class: first exactly where their
+   arguments tie (all 0, all 1, 1, 2, 3, ...), which tells apart without a solver the
+   pairs that only differ at a kink (``relu(s)`` and ``clamp(s, min=0)`` in their
+   tangents), then by a **local proof**: both nodes over fresh variables for their
+   arguments (a cut), so the query is tiny and holds for every value the arguments can
+   take. A proved pair becomes one node;
 3. if each output of one program became the same node as the other's, the programs are
    equal, with nothing left to ask the solver.
 
@@ -67,7 +70,8 @@ MAX_NODES = 200_000
 @dataclass
 class SweepStats:
     """What a sweep did: candidate pairs tried, proved and merged, and its seconds."""
-    candidates: int = 0
+    candidates: int = 0     # pairs given to the solver
+    screened: int = 0       # pairs told apart by exact evaluation where their arguments tie (no solver)
     proved: int = 0
     unknown: int = 0
     seconds: float = 0.0
@@ -105,8 +109,7 @@ def sweep(graph: Graph, sides: Sequence[Sequence[int]], *, tangents: bool, seed:
                 if "gave up" not in " ".join(stats.notes):
                     stats.notes.append(f"gave up after {stats.candidates} local proofs, {stats.proved} proved")
             for candidate in tries:
-                stats.candidates += 1
-                verdict = _same(new, candidate, key, tangents, timeout_ms)
+                verdict = _same(new, candidate, key, tangents, timeout_ms, stats)
                 if verdict == "proved":
                     stats.proved += 1
                     merged = candidate
@@ -148,7 +151,8 @@ def _signatures(graph: Graph, seed: int) -> dict[int, tuple]:
     return out
 
 
-def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: int) -> str:
+def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: int,
+          stats: SweepStats) -> str:
     """``proved`` if ``node`` (not yet in ``graph``) equals node ``existing`` for every value
     (and tangent, with ``tangents``) of their arguments; else ``refuted`` or ``unknown``."""
     other = graph.nodes[existing]
@@ -165,7 +169,9 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
         return "proved"
     sub.outputs = [a, b]
     if _differ_at_local_ties(sub, tangents):
+        stats.screened += 1
         return "refuted"
+    stats.candidates += 1
     ctx = TermContext()
     ea, eb = encode_sides(sub, [[a], [b]], channels="direction", tangents=tangents, ctx=ctx)
     if not ctx.exact or ea.abstractions or eb.abstractions:
