@@ -22,6 +22,8 @@ formula produces it (``sqrt(x**2)`` at 0).
 
 from __future__ import annotations
 
+import heapq
+
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -214,12 +216,20 @@ def _forward(graph: Graph, local: dict, structural: dict) -> list[list]:
 
 
 def _reverse(graph: Graph, local: dict, structural: dict) -> list[list]:
-    order = cone(graph)
+    """Reverse mode, one output at a time; each pass visits only the nodes its output
+    depends on (a max-heap of node ids: every consumer of a node comes before it)."""
     index = {nid: k for k, nid in enumerate(graph.inputs)}
     out = []
     for o in graph.outputs:
         adjoint: dict[tuple[int, int], Any] = {(o, 0): exact(1)}
-        for nid in reversed(order):
+        heap, queued = [-o], {o}
+
+        def reach(a: int) -> None:
+            if a not in queued:
+                queued.add(a)
+                heapq.heappush(heap, -a)
+        while heap:
+            nid = -heapq.heappop(heap)
             node = graph.nodes[nid]
             if node.op in ("input", "const"):
                 continue
@@ -228,6 +238,7 @@ def _reverse(graph: Graph, local: dict, structural: dict) -> list[list]:
                 if v is not None:
                     key = (node.args[0], node.params[0])
                     adjoint[key] = _plus(adjoint.get(key), v)
+                    reach(node.args[0])
                 continue
             if nid not in local:
                 continue
@@ -239,6 +250,7 @@ def _reverse(graph: Graph, local: dict, structural: dict) -> list[list]:
                     c = _times(v, row[i], mask[i], reverse=True)
                     if c is not None:
                         adjoint[(a, 0)] = _plus(adjoint.get((a, 0)), c)
+                        reach(a)
         row = [_FILLER] * len(graph.inputs)
         for nid, k in index.items():
             v = adjoint.get((nid, 0))
