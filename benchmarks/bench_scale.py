@@ -99,6 +99,10 @@ def layer_unfold(x: "float[1, 1, {size}, {size}]"):
     y = F.relu(WEIGHT.reshape({channels}, 9) @ cols + BIAS.reshape({channels}, 1))
     windows = y.reshape(1, {channels}, {out}, {out}).unfold(2, 2, 2).unfold(3, 2, 2)
     return windows.reshape(1, {channels}, {pooled}, {pooled}, 4).max(dim=-1).values
+
+
+def layer_clamp(x: "float[1, 1, {size}, {size}]"):
+    return F.max_pool2d(torch.clamp(F.conv2d(x, WEIGHT, BIAS), min=0), 2)
 '''
 
 POOL_SOURCE = '''import torch
@@ -304,15 +308,66 @@ def task_torch_replay(path: str, size: int) -> dict:
             "notes": f"Jacobian {tuple(ja.shape[:4])} x {tuple(ja.shape[4:])}, {differing} entries differ"}
 
 
+def task_witness(a: str, b: str, timeout_ms: int, out: str) -> dict:
+    """compare's gradient question; the witness and where the exact Jacobians differ go to ``out``."""
+    start = time.perf_counter()
+    pa, pb = _parse(a), _parse(b)
+    verdict = run_compare(pa, pb, "gradient", timeout_ms).gradient
+    seconds = time.perf_counter() - start
+    notes = ""
+    if verdict.status == "refuted":
+        w = verdict.witness
+        entries = [[i, j, str(x), str(y)] for i, (ra, rb) in enumerate(zip(w.gradient_a, w.gradient_b))
+                   for j, (x, y) in enumerate(zip(ra, rb)) if str(x) != str(y)]
+        with open(out, "w") as handle:
+            json.dump({"inputs": pa.inputs, "point": {str(k): str(v) for k, v in w.point.items()},
+                       "entries": entries}, handle)
+        nonzero = sum(1 for v in w.point.values() if v != 0)
+        notes = f"witness: {nonzero} nonzero coordinates; the exact Jacobians differ in {len(entries)} entries"
+    return {"seconds": seconds, "verdicts": {"gradient": verdict.status}, "notes": notes}
+
+
+def task_torch_witness(path: str, fa: str, fb: str, witness: str) -> dict:
+    """torch's Jacobians of both functions at pwverify's witness (float64): do they differ
+    at exactly the entries pwverify predicted, by the same values?"""
+    import numpy as np
+    import torch
+    from fractions import Fraction
+    with open(witness) as handle:
+        data = json.load(handle)
+    spec = importlib.util.spec_from_file_location("conv_layers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    size = int(round(len(data["inputs"]) ** 0.5))
+    x = np.zeros(size * size)
+    for k, name in enumerate(data["inputs"]):
+        x[k] = float(Fraction(data["point"][name]))   # inputs x0_0_r_c in row-major order
+    x = torch.tensor(x, dtype=torch.float64).reshape(1, 1, size, size)
+    start = time.perf_counter()
+    ja = torch.autograd.functional.jacobian(getattr(module, fa), x, vectorize=True)
+    jb = torch.autograd.functional.jacobian(getattr(module, fb), x, vectorize=True)
+    seconds = time.perf_counter() - start
+    ja, jb = ja.reshape(-1, size * size).numpy(), jb.reshape(-1, size * size).numpy()
+    differ = {(int(i), int(j)) for i, j in zip(*np.nonzero(ja != jb))}
+    predicted = {(i, j): (float(Fraction(p)), float(Fraction(q))) for i, j, p, q in data["entries"]}
+    same = differ == set(predicted) and all(ja[k] == p and jb[k] == q for k, (p, q) in predicted.items())
+    return {"seconds": seconds, "verdicts": {"gradient": "refuted" if same else "MISMATCH"},
+            "notes": f"torch's Jacobians differ in {len(differ)} entries"
+                     + (", those pwverify predicted, by the same values" if same else "")}
+
+
 TASKS = {"compare": task_compare, "reference": task_reference, "pieces": task_pieces,
          "evaluate": task_evaluate, "torch_evaluate": task_torch_evaluate,
-         "zero_gradients": task_zero_gradients, "torch_replay": task_torch_replay}
+         "zero_gradients": task_zero_gradients, "torch_replay": task_torch_replay,
+         "witness": task_witness, "torch_witness": task_torch_witness}
 #: Modules a task imports before its clock starts (start-up is a row of its own).
 #: (sympy imports ``sympy.tensor`` on its first sum of a certain kind: 90 ms, an import.)
 WARM = {"compare": ["pwverify.questions.compare", "pwverify.program", "sympy.tensor.tensor"], "reference": ["references"],
         "pieces": ["pwverify.program", "pwverify.engines.pieces"],
         "evaluate": ["pwverify.program", "pwverify.engines.numeric", "numpy"], "torch_evaluate": ["torch", "numpy"],
-        "zero_gradients": ["pwverify.program"], "torch_replay": ["torch"]}
+        "zero_gradients": ["pwverify.program"], "torch_replay": ["torch"],
+        "witness": ["pwverify.questions.compare", "pwverify.program", "sympy.tensor.tensor"],
+        "torch_witness": ["torch", "numpy"]}
 
 
 def peak_rss_mb() -> tuple[float, str]:
@@ -458,6 +513,13 @@ def build_rows(groups: list[str], quick: bool, programs: Programs, timeout_ms: i
             rows.append(Row(group, "conv layers' gradients at x = 0 (torch replay)", tag,
                             ("zero_gradients", {"path": path, "size": size}),
                             ("torch_replay", {"path": path, "size": size})))
+            witness = os.path.join(programs.folder, f"conv{size}_{channels}_witness.json")
+            rows.append(Row(group, "conv+relu+max_pool2d vs conv+clamp+max_pool2d: gradient witness, "
+                                   "replayed in torch", tag,
+                            ("witness", {"a": f"{path}:layer", "b": f"{path}:layer_clamp", "timeout_ms": timeout_ms,
+                                         "out": witness}),
+                            ("torch_witness", {"path": path, "fa": "layer", "fb": "layer_clamp",
+                                               "witness": witness})))
         elif group == "eval":
             cases = [("boustany", os.path.join(ROOT, "casestudies", "boustany.py") + ":f", 1, {}, "Boustany f")]
             net = (2, 4, 4, 1) if quick else (2, 8, 8, 1)

@@ -72,5 +72,23 @@ def test_pairs_that_only_autodiff_tells_apart_are_kept_apart_without_the_solver(
     from pwverify.engines.sweep import _differ_at_local_ties
     joint, outs_a, outs_b = pwverify.parse("relu(s)").graph.joined(pwverify.parse("torch.clamp(s, min=0)").graph)
     joint.outputs = outs_a + outs_b
-    assert _differ_at_local_ties(joint, tangents=True)       # at s = 0: 0 against 1
-    assert not _differ_at_local_ties(joint, tangents=False)  # the same values
+    assert _differ_at_local_ties(joint, tangents=True) == {"s": 0}   # at s = 0: 0 against 1
+    assert _differ_at_local_ties(joint, tangents=False) is None     # the same values
+
+
+def test_a_witness_is_looked_for_where_the_sweep_kept_a_pair_apart(tmp_path, monkeypatch):
+    monkeypatch.setattr(compare_direct, "TIE_SEARCH_MIN_NODES", 0)
+    relu, clamp, _ = _networks(tmp_path, (3, 8, 8, 1))
+    calls = []
+    original = compare_direct.DirectComparison._at_split_ties
+
+    def spy(self, tangents):
+        found = original(self, tangents)
+        calls.append(found)
+        return found
+    monkeypatch.setattr(compare_direct.DirectComparison, "_at_split_ties", spy)
+    result = pwverify.compare(relu, clamp, questions=("gradient",), disagreement=False)
+    assert str(result.gradient.status) == "refuted"
+    assert calls and calls[-1] is result.gradient.witness      # found at a recorded tie, then confirmed
+    w = result.gradient.witness
+    assert w.gradient_a != w.gradient_b

@@ -63,6 +63,8 @@ LOCAL_TIMEOUT_MS = 500
 TRIES_PER_NODE = 3
 #: Local proofs after which a sweep that proves less than one in sixteen stops trying.
 GIVE_UP_AFTER = 256
+#: Pairs kept apart at a local tie whose place is recorded (see ``SweepStats.apart``).
+MAX_APART = 8
 #: Graphs larger than this are not swept (simulation is exact, so it costs per node).
 MAX_NODES = 200_000
 
@@ -72,6 +74,10 @@ class SweepStats:
     """What a sweep did: candidate pairs tried, proved and merged, and its seconds."""
     candidates: int = 0     # pairs given to the solver
     screened: int = 0       # pairs told apart by exact evaluation where their arguments tie (no solver)
+    #: for the first of those pairs: ``{argument node: value}`` (nodes of the swept graph)
+    #: where they differ, a place to look for a witness (:attr:`graph` holds the nodes)
+    apart: list = field(default_factory=list)
+    graph: Graph | None = None
     proved: int = 0
     unknown: int = 0
     seconds: float = 0.0
@@ -124,6 +130,7 @@ def sweep(graph: Graph, sides: Sequence[Sequence[int]], *, tangents: bool, seed:
     new.inputs = [mapping[i] for i in graph.inputs]
     out_sides = [[mapping[o] for o in side] for side in sides]
     new.outputs = [o for side in out_sides for o in side]
+    stats.graph = new
     stats.seconds = time.perf_counter() - start
     return new, out_sides, stats
 
@@ -168,8 +175,13 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
     if a == b:
         return "proved"
     sub.outputs = [a, b]
-    if _differ_at_local_ties(sub, tangents):
+    tie = _differ_at_local_ties(sub, tangents)
+    if tie is not None:
         stats.screened += 1
+        inputs_of = [{x for x in n.args if graph.nodes[x].op != "const"} for n in (other, node)]
+        if len(stats.apart) < MAX_APART and inputs_of[0] == inputs_of[1]:  # the same arguments, apart at a tie
+            name_of = {f"leaf{i}": leaf for i, leaf in enumerate(leaves)}
+            stats.apart.append({name_of[n]: v for n, v in tie.items()})
         return "refuted"
     stats.candidates += 1
     ctx = TermContext()
@@ -186,11 +198,12 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
     return {"unsat": "proved", "sat": "refuted"}.get(answer, "unknown")
 
 
-def _differ_at_local_ties(sub: Graph, tangents: bool) -> bool:
+def _differ_at_local_ties(sub: Graph, tangents: bool) -> dict | None:
     """Do the two outputs of ``sub`` differ (in value, or with ``tangents`` in their
     autodiff derivatives) where their cut arguments tie: all 0 (every relu, max and clamp
     at its kink), all 1, or 1, 2, 3, ...? Exact evaluation: no solver needed for the pairs
-    that only autodiff tells apart (``relu(s)`` and ``clamp(s, min=0)`` at s = 0)."""
+    that only autodiff tells apart (``relu(s)`` and ``clamp(s, min=0)`` at s = 0).
+    Returns the point (by input name of ``sub``) where they differ, or None."""
     names = sub.input_names()
     for pattern in ([0] * len(names), [1] * len(names), list(range(1, len(names) + 1))):
         point = {n: Fraction(v) for n, v in zip(names, pattern)}
@@ -199,10 +212,10 @@ def _differ_at_local_ties(sub: Graph, tangents: bool) -> bool:
         except (DomainError, ArithmeticError):
             continue
         if str(result.value[0]) != str(result.value[1]):
-            return True
+            return point
         if tangents and [str(g) for g in result.gradient[0]] != [str(g) for g in result.gradient[1]]:
-            return True
-    return False
+            return point
+    return None
 
 
 __all__ = ["SweepStats", "sweep"]

@@ -23,7 +23,7 @@ import z3
 from ..core.errors import DomainError
 from ..engines.common import piecewise_linear
 from ..engines.linear import canonical
-from ..engines.direct import Encoded, encode_representation, encode_sides
+from ..engines.direct import Encoded, Unencodable, encode_representation, encode_sides
 from ..model.verdicts import DomainWitness, Verdict, Witness
 from ..solver.smt import Smt, SolverUnknown
 from ..solver.terms import TermContext
@@ -40,8 +40,11 @@ MAX_NONFINITE_POINTS = 8
 #: Sweep the joint graph before the solver's query (:mod:`pwverify.engines.sweep`); the
 #: verdicts are the same without it (tests/test_sweep.py checks), only slower on large pairs.
 SWEEP = True
-#: Smaller joint graphs go to the solver directly: it decides them faster than a sweep.
+#: Smaller joint graphs go to the solver directly (0: every pair is swept first).
 SWEEP_MIN_NODES = 0
+#: Joint graphs from this size on look for a witness at the ties the sweep recorded before
+#: the query on both whole programs (which may not finish on a layer of 5000 relus).
+TIE_SEARCH_MIN_NODES = 3000
 
 class DirectComparison:
     """The encodings of two sources over shared input variables, and the queries on them."""
@@ -135,6 +138,45 @@ class DirectComparison:
         self.sweeps[tangents] = stats
         return outs_a == outs_b
 
+    def _at_split_ties(self, tangents: bool) -> Witness | None:
+        """Where the sweep kept a pair of nodes apart because they differ at a tie of their
+        arguments (``relu(s)`` and ``clamp(s, min=0)`` at ``s = 0``), look for a point of the
+        programs where the arguments take those values: a small query over the arguments'
+        cone only. Each candidate is confirmed exactly on both programs; none is a verdict
+        until then (the tie may not reach an output: a pooling window may pick another entry).
+
+        Only on large programs (``TIE_SEARCH_MIN_NODES``): smaller ones go to the solver's
+        query on both whole programs, whose witness is the simplest point (zeros and small
+        integers first), the same with or without sweeping."""
+        stats = self.sweeps.get(tangents)
+        if stats is None or not stats.apart or stats.graph is None or len(self.graphs[0].nodes) < TIE_SEARCH_MIN_NODES:
+            return None
+        from ..engines.direct import encode_graph
+        check = self._confirm_gradients if tangents else self._confirm_values
+        inputs = [self.smt.var(s) for s in self.symbols]
+        for place in stats.apart:
+            nodes = list(place)
+            try:
+                enc = encode_graph(stats.graph, nodes, tangents=False, inputs=inputs)
+            except Unencodable:
+                continue
+            if not enc.exact:
+                continue
+            pinned = [v == z3.RealVal(f"{place[n].numerator}/{place[n].denominator}") for n, v in zip(nodes, enc.values)]
+            try:
+                model = self.smt.simplest_model([*enc.side, enc.defined, *pinned], budget_ms=1000)
+            except SolverUnknown:
+                continue
+            if model is None:
+                continue
+            try:
+                found = check(model)
+            except DomainError:
+                continue
+            if found is not None:
+                return found
+        return None
+
     def _sweep_note(self, tangents: bool) -> str:
         stats = self.sweeps[tangents]
         return (f"by sweeping: {stats.proved} node pair(s) proved equal{' with their tangents' if tangents else ''} "
@@ -210,6 +252,9 @@ class DirectComparison:
             return Verdict.refuted("function", found)
         if self._swept_equal(tangents=False):
             return Verdict.proved("function", self._sweep_note(False))
+        found = self._at_split_ties(False)
+        if found is not None:
+            return Verdict.refuted("function", found)
         self._encode_both()
         ea, eb = self.ea, self.eb
         status, reason = "unsat", None
@@ -245,6 +290,9 @@ class DirectComparison:
             return Verdict.refuted("gradient", found)
         if self._swept_equal(tangents=True):
             return Verdict.proved("gradient", self._sweep_note(True))
+        found = self._at_split_ties(True)
+        if found is not None:
+            return Verdict.refuted("gradient", found)
         self._encode_both()
         ea, eb = self.ea, self.eb
         channels = len(ea.tangents[0]) if ea.tangents else 0
