@@ -188,6 +188,8 @@ def _plus(a, b):
 def _forward(graph: Graph, local: dict, structural: dict) -> list[list]:
     p = len(graph.inputs)
     order = cone(graph)
+    position = {nid: k for k, nid in enumerate(graph.inputs)}
+    one, zero = exact(1), exact(0)
     rows = []
     for j in range(p):
         # None: no tangent (a constant, a detached value, what only they feed), the
@@ -196,7 +198,7 @@ def _forward(graph: Graph, local: dict, structural: dict) -> list[list]:
         for nid in order:
             node = graph.nodes[nid]
             if node.op == "input":
-                tangent[nid] = (exact(int(graph.inputs.index(nid) == j)),)
+                tangent[nid] = (one if position[nid] == j else zero,)
             elif node.op == "const":
                 tangent[nid] = (None,)
             elif node.op == "get":

@@ -208,7 +208,7 @@ def _differ_at_local_ties(sub: Graph, tangents: bool) -> dict | None:
     for pattern in ([0] * len(names), [1] * len(names), list(range(1, len(names) + 1))):
         point = {n: Fraction(v) for n, v in zip(names, pattern)}
         try:
-            result = ad(sub, point, "forward")
+            result = ad(sub, point, "reverse")  # two outputs: one pass each, whatever the leaves
         except (DomainError, ArithmeticError):
             continue
         if str(result.value[0]) != str(result.value[1]):

@@ -102,11 +102,30 @@ class FirstWinsTable(ExplicitTable):
         (numpy's argmax picks it), so the value is nan where an entry is undefined."""
         from ..core.vectorised import NumericLocal, OneHot, rows, size_of
         n = size_of(args)
+        if n is not None and not any(np.isnan(a).any() for a in args if isinstance(a, np.ndarray)):
+            return NumericLocal(*self._scan(args, n))
         x = rows(args, n)
         pick = np.argmax if self.kind == "max" else np.argmin
         index = len(args) - 1 - pick(x[::-1], axis=0) if self.last else pick(x, axis=0)
         value = np.take_along_axis(x, index[None], axis=0)[0]
         return NumericLocal((value if n is not None else value[0],), (OneHot(index),))
+
+    def _scan(self, args, n: int) -> tuple:
+        """The left fold over arrays without nan: ``m = ai where ai beats m`` (strictly for
+        the first winner, weakly for the last), one pass per entry, no (k, n) copy."""
+        from ..core.vectorised import OneHot
+        if self.kind == "max":
+            beats = np.greater_equal if self.last else np.greater
+        else:
+            beats = np.less_equal if self.last else np.less
+        value = np.array(np.broadcast_to(args[0], (n,)), dtype=float)
+        index = np.zeros(n, dtype=np.intp)
+        won = np.empty(n, dtype=bool)
+        for i in range(1, len(args)):
+            beats(args[i], value, out=won)
+            np.copyto(value, args[i], where=won)
+            index[won] = i
+        return (value,), (OneHot(index),)
 
     def encode_fast(self, Z, args, tangents):
         """``m = a0; m = ai if ai beats m``: strictly for the first winner, weakly for the last."""
