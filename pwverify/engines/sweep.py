@@ -178,8 +178,7 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
     tie = _differ_at_local_ties(sub, tangents)
     if tie is not None:
         stats.screened += 1
-        inputs_of = [{x for x in n.args if graph.nodes[x].op != "const"} for n in (other, node)]
-        if len(stats.apart) < MAX_APART and inputs_of[0] == inputs_of[1]:  # the same arguments, apart at a tie
+        if len(stats.apart) < MAX_APART and _same_arguments(graph, other, node):  # apart only at a tie
             name_of = {f"leaf{i}": leaf for i, leaf in enumerate(leaves)}
             stats.apart.append({name_of[n]: v for n, v in tie.items()})
         return "refuted"
@@ -196,6 +195,13 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
                    z3.And(both, z3.Not(ea.bad), ea.tangents[0][0] != eb.tangents[0][0])]
     answer = decide([*ctx.side, z3.Or(differ)], timeout_ms)
     return {"unsat": "proved", "sat": "refuted"}.get(answer, "unknown")
+
+
+def _same_arguments(graph: Graph, a: Node, b: Node) -> bool:
+    """Do ``a`` and ``b`` read the same nodes, constants aside (``relu(s)``, ``clamp(s, 0)``)?"""
+    def inputs(n: Node) -> set:
+        return {x for x in n.args if graph.nodes[x].op != "const"}
+    return inputs(a) == inputs(b)
 
 
 def _differ_at_local_ties(sub: Graph, tangents: bool) -> dict | None:
