@@ -126,3 +126,82 @@ def test_random_programs(text, coords):
     points = [p.point for p in points_in_pieces(rep)] + [{"x": R(a, 2), "y": R(b, 2)} for a, b in coords]
     for point in points:
         _agree(program, point)
+
+
+# -- a layer's choices decided depth first, and the merges' shortcuts -------------------------------
+LAYERS = [
+    # ReLUs of one layer, some tied at the origin, one with a zero outgoing weight
+    "relu(x + y) - 2*relu(x - y) + 0*relu(2*x + 1) + relu(-x - y + 1)",
+    # where / clamp / abs / max over a layer (ties at 0 and between entries)
+    "torch.where(x > 0, x, 0) + torch.clamp(y, min=0) + abs(x - y) + max(x, y, 0)",
+    # an undefined argument on some pieces (log): those pieces go node by node
+    "relu(log(x)) + relu(y - 1) + relu(x - y)",
+    # a nonlinear atom (x*y > 0): the piece goes node by node
+    "relu(x*y) + relu(x) + relu(y)",
+]
+
+
+def _pieces(rep):
+    return [(piece.where, piece.value, piece.trace, piece.possibly_empty, piece.explicit_gradient)
+            for piece in rep.pieces], list(rep.outside)
+
+
+@pytest.mark.parametrize("text", LAYERS)
+def test_a_layer_decided_depth_first_gives_the_node_by_node_pieces(text, monkeypatch):
+    from pwverify.engines import pieces as engine
+    program = pwverify.parse(text)
+    depth_first = program.representation()
+    assert any(step.op in ("relu", "select", "clamp", "abs", "max") for step in depth_first.stats.steps)
+    monkeypatch.setattr(engine, "MAX_RUN", 1)    # no run: every node on every piece in turn
+    node_by_node = pwverify.parse(text).representation()
+    assert _pieces(depth_first) == _pieces(node_by_node)
+    check_representation(depth_first)
+
+
+def test_two_layers_decided_depth_first_give_the_node_by_node_pieces(tmp_path, monkeypatch):
+    """The second layer's ReLUs are asked once per first-layer piece, then, on its
+    sub-pieces, only those that cross it: the same pieces, traces and merges."""
+    from pwverify.engines import pieces as engine
+    path = tmp_path / "net.py"
+    path.write_text("import torch\n\n\ndef net(x: \"float[2]\"):\n"
+                    "    W = torch.tensor([[1, 2], [2, -1], [-1, 1], [3, 1], [1, -3], [-2, -1]])\n"
+                    "    h = torch.relu(W @ x + torch.tensor([0, 1, 2, -1, 2, 1]))\n"
+                    "    V = torch.tensor([[1, -2, 1, 0, 1, 2], [2, 1, -1, 1, 0, -1], [-1, 1, 1, -2, 1, 0],\n"
+                    "                      [1, 1, -1, 1, -2, 1]])\n"
+                    "    h = torch.relu(V @ h + torch.tensor([1, -1, 0, 2]))\n"
+                    "    return h.sum()\n")
+    depth_first = pwverify.parse(f"{path}:net").representation()
+    monkeypatch.setattr(engine, "MAX_RUN", 1)
+    node_by_node = pwverify.parse(f"{path}:net").representation()
+    assert _pieces(depth_first) == _pieces(node_by_node)
+    assert len(depth_first.pieces) == 36 and depth_first.stats.merged == 12
+    check_representation(depth_first)
+
+
+def test_a_union_whose_midpoint_lies_outside_is_not_convex():
+    from pwverify.core.atoms import Atom
+    from pwverify.engines.pieces import _union_not_convex
+    x, y = sympy.symbols("x y")
+    left, right = (Atom.make(x, "<", 0),), (Atom.make(x, ">", 1),)
+    middle = (Atom.make(x, ">=", 0), Atom.make(x, "<=", 1))
+    points = [{x: R(-1), y: R(0)}, {x: R(2), y: R(0)}]
+    assert _union_not_convex([left, right], points, left + right)
+    assert not _union_not_convex([left, right, middle], points, left + right + middle)
+    # nonlinear and != atoms are never judged: their conjunctions need not be convex
+    ring = (Atom.make(x**2 + y**2, ">", 1),)
+    assert not _union_not_convex([ring, ring], points, ring + ring)
+    punctured = (Atom.make(x - 1, "!=", 0),)
+    assert not _union_not_convex([punctured, punctured], [{x: R(0), y: R(0)}, {x: R(2), y: R(0)}],
+                                 punctured + punctured)
+
+
+def test_two_pieces_split_by_one_atom_merge_into_the_rest_without_the_solver():
+    from pwverify.engines.pieces import _Composer
+    program = pwverify.parse("relu(x) + relu(y)")
+    composer = _Composer(program.graph, None, 10_000, True, True, False)
+    x, y = composer.inputs
+    from pwverify.core.atoms import Atom
+    rest, a = (Atom.make(y, ">", 0),), Atom.make(x, ">", 0)
+    calls = composer.smt.stats.checks
+    assert composer._try_merge([rest + (a,), rest + (a.negated(),)], [None, None]) == rest
+    assert composer.smt.stats.checks == calls

@@ -35,6 +35,7 @@ from typing import Iterable, Mapping, Union
 
 import sympy
 
+from .affine import Form
 from .exact import sign
 
 RELATIONS = (">", ">=", "<", "<=", "==", "!=")
@@ -83,7 +84,12 @@ class Atom:
         """The atom ``lhs rel rhs``, or a bool when it is decided by arithmetic alone."""
         if rel not in RELATIONS:
             raise ValueError(f"unknown relation {rel!r}")
-        expr = canonical(sympy.sympify(lhs) - sympy.sympify(rhs))
+        lhs = sympy.sympify(lhs)
+        if isinstance(rhs, int) and rhs == 0:
+            form = Form.of(lhs)
+            if form is not None:
+                return Atom.of_form(form, rel)
+        expr = canonical(lhs - sympy.sympify(rhs))
         if expr.is_number:
             return _TRUTH[rel](sign(expr))
         content, expr = expr.as_content_primitive()
@@ -94,11 +100,25 @@ class Atom:
             expr, rel = canonical(-expr), FLIPPED[rel]
         return Atom(expr, rel)
 
+    @staticmethod
+    def of_form(form: Form, rel: str) -> "Atom | bool":
+        """``form rel 0`` (the same atom as :meth:`make`, in integer arithmetic)."""
+        if not form.terms:
+            c = form.constant
+            return _TRUTH[rel]((c > 0) - (c < 0))
+        form, s = form.primitive()
+        return Atom(form.expr(), rel if s > 0 else FLIPPED[rel])
+
     def negated(self) -> "Atom":
         return Atom(self.expr, NEGATION[self.rel])
 
     def subs(self, mapping: Mapping) -> "Atom | bool":
         """The atom with symbols replaced (re-canonicalised; may become a bool)."""
+        form = Form.of(self.expr)
+        if form is not None:
+            form = form.substitute(mapping)
+            if form is not None:
+                return Atom.of_form(form, self.rel)
         return Atom.make(self.expr.xreplace(dict(mapping)), self.rel, 0)
 
     def holds_at(self, point: Mapping) -> bool:

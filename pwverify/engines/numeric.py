@@ -129,7 +129,8 @@ def _contribution(entry, t):
     if isinstance(entry, float):
         return t if entry == 1.0 else entry * t
     if entry.dtype == bool:
-        return np.where(entry, t, 0.0)
+        # a finite scalar: a product (cheaper); an array may hold inf, where 0 * inf is nan
+        return entry * t if isinstance(t, float) and np.isfinite(t) else np.where(entry, t, 0.0)
     return entry * t
 
 
@@ -243,7 +244,7 @@ class _Chunk:
                                 picked = row.index == i
                                 into = adjoint.setdefault((arg, 0), {})
                                 for r, v in a.items():
-                                    _add(into, r, np.where(picked, v, 0.0))
+                                    _add(into, r, _contribution(picked, v))
                             continue
                         for entry, arg in zip(row, args):
                             if entry is None:

@@ -19,8 +19,17 @@ solver check each, and tables with many branches (``torch.max`` over n entries h
 one model at a time (calls = feasible branches + 1). A branch that is the only
 feasible one covers the whole piece and adds no condition.
 
+The nodes of a layer (ReLUs reading sums computed before them) are independent: a
+run of them is decided together, each piece depth first in one incremental solver
+context, and a node whose branch is decided on the whole piece is not asked again on
+its sub-pieces. The pieces are those node by node gives. Formulas and atoms that are
+sums of scaled inputs are composed in integer arithmetic (``core/affine.py``), not by
+sympy.
+
 After each split, pieces on which every live value has the same formula are merged
-when their union is again a conjunction of atoms (proved by the solver), so the loop
+when their union is again a conjunction of atoms (proved by the solver; two pieces
+that differ in one atom and its negation need no proof, and a union whose midpoint
+between two pieces lies in neither is not convex, so it is not tried), so the loop
 ``max1`` of Després 2024b yields its n pieces, not 2**(n-1). Pieces are disjoint and
 cover the domain by construction; emptiness the solver cannot decide keeps the
 piece, flagged ``possibly_empty``.
@@ -28,17 +37,16 @@ piece, flagged ``possibly_empty``.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import time
-from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import sympy
 import z3
 
-from ..core.atoms import Atom, canonical, conjoin, is_affine_sum
+from ..core.affine import Form
+from ..core.atoms import Atom, canonical, conjoin
 from ..core.errors import PwverifyError
 from ..ir.graph import Graph
 from ..model.representation import CompositionStats, Piece, Representation
@@ -61,6 +69,8 @@ UNDEF = _Undefined()
 
 #: Explicit tables with more candidate branches than this are enumerated by the solver.
 SELECTOR_THRESHOLD = 4
+#: Independent nodes decided together on a piece, at most (the depth of its walk).
+MAX_RUN = 128
 #: Pair attempts allowed when merging one group of pieces with equal formulas.
 MERGE_BUDGET = 400
 
@@ -142,6 +152,7 @@ class _Composer:
         self.max_pieces: int | None = None
         self.deadline: tuple[float, float] | None = None   # (monotonic time, the seconds allowed)
         self._failed_merges: set[frozenset] = set()
+        self._events: list | None = None
 
     # -- the walk ----------------------------------------------------------------------
     def run(self) -> Representation:
@@ -152,12 +163,21 @@ class _Composer:
         # smooth nodes never splits, so its merges can wait until it ends.
         splits = [self._splits(node) for node in graph.nodes] + [True]
         states = [_State((), {}, point={x: sympy.Integer(0) for x in self.inputs})]
-        for nid, node in enumerate(graph.nodes):
+        nid = 0
+        while nid < len(graph.nodes):
+            node = graph.nodes[nid]
             self._check_deadline(nid, node)
-            before, pruned_before = len(states), self.stats.pruned
-            self._events = [] if self.record else None
-            candidates = self._step(nid, node, states)
-            states = candidates
+            run = self._independent_run(nid)
+            if run:
+                # (node, pieces in, candidates, pruned) per node of the run
+                states, counts = self._decide_run(states, run)
+                nid, node = run[-1], graph.nodes[run[-1]]
+            else:
+                before, pruned_before = len(states), self.stats.pruned
+                self._events = [] if self.record else None
+                states = self._step(nid, node, states)
+                pruned = self.stats.pruned - pruned_before
+                counts = [(nid, before, len(states) + pruned, pruned)]
             dead = [k for k in (states[0].env if states else {}) if last[k] <= nid]
             for st in states:
                 for k in dead:
@@ -173,11 +193,16 @@ class _Composer:
             if self.max_pieces is not None and len(states) > self.max_pieces:
                 raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
                                             f"(at node %{nid}, {node.op})")
-            if node.op not in ("input", "const") and nid not in self.fixed:
+            for k, (step_nid, before, candidates, pruned) in enumerate(counts):
+                step_node = graph.nodes[step_nid]
+                if step_node.op in ("input", "const") or step_nid in self.fixed:
+                    continue
+                final = k == len(counts) - 1
                 self.stats.steps.append(Step(
-                    nid, node.op, graph.locations.get(nid), before, len(candidates) + (self.stats.pruned - pruned_before),
-                    self.stats.pruned - pruned_before, len(states), merged,
-                    [self._snapshot(st, nid) for st in states] if self.record else None, self._events))
+                    step_nid, step_node.op, graph.locations.get(step_nid), before, candidates, pruned,
+                    len(states) if final else counts[k + 1][1], merged if final else 0,
+                    [self._snapshot(st, step_nid) for st in states] if self.record else None, self._events))
+            nid += 1
         pieces, outside = [], []
         for st in states:
             outs = [self._value(st, o) for o in graph.outputs]
@@ -226,7 +251,9 @@ class _Composer:
         key = (expr, tuple(mapping.items()))  # mappings are built in ARGS order
         hit = self._memo.get(key)
         if hit is None:
-            hit = canonical(expr.xreplace(mapping))
+            form = Form.of(expr)
+            form = form.substitute(mapping) if form is not None else None
+            hit = form.expr() if form is not None else canonical(expr.xreplace(mapping))
             self._memo[key] = hit
         return hit
 
@@ -300,6 +327,190 @@ class _Composer:
         if self.deadline is not None and time.monotonic() > self.deadline[0]:
             raise DecompositionTooLarge(f"the decomposition takes more than {self.deadline[1]:g} s "
                                         f"(at node %{nid}, {node.op})")
+
+    # -- a run of independent choices, depth first -------------------------------------------
+    def _independent_run(self, start: int) -> list[int]:
+        """The nodes from ``start`` on, up to the last of at least two (at most MAX_RUN)
+        that each choose among a few branches by atoms on arguments computed outside the
+        run (the ReLUs of one layer), with the smooth nodes between them that do not read
+        such a choice (``relu(a) + relu(b)`` computes ``b`` between the two ReLUs):
+        :meth:`_decide_run` decides the choices together on each piece."""
+        if self.record:    # explain shows what each node did to each piece, node by node
+            return []
+        nodes, span, choosing = self.graph.nodes, [], set()
+        last = None
+        for nid in range(start, len(nodes)):
+            node = nodes[nid]
+            if len(choosing) >= MAX_RUN or any(a in choosing for a in node.args):
+                break
+            if node.op not in ("input", "const", "get"):
+                table = self._table(node)
+                if table.implicit or table.domain or table.count() > SELECTOR_THRESHOLD:
+                    break
+                if table.count() > 1:
+                    choosing.add(nid)
+                    last = nid
+            span.append(nid)
+        if len(choosing) < 2:
+            return []
+        return span[:span.index(last) + 1]
+
+    def _decide_run(self, states: list[_State], span: list[int]) -> tuple[list[_State], list[tuple]]:
+        """Apply the nodes of an independent run to every piece: the smooth ones first (they
+        read no choice of the run), then the choices, each piece's depth first in one
+        incremental solver context; a node whose branch is decided on the whole piece is
+        never asked again on its sub-pieces. The pieces are those node by node would give.
+        Returns them and ``(node, pieces in, candidates, pruned)`` per node (merges wait
+        for the end of the run: independent choices rarely allow any)."""
+        smooth_counts = []
+        run = []
+        for nid in span:
+            node = self.graph.nodes[nid]
+            if node.op in ("input", "const", "get") or self._table(node).count() == 1:
+                smooth_counts.append((nid, len(states), len(states), 0))
+                states = self._step(nid, node, states)
+            else:
+                run.append(nid)
+        nodes = [(nid, self.graph.nodes[nid], self._table(self.graph.nodes[nid])) for nid in run]
+        tally = [[nid, 0, 0, 0] for nid in run]
+        out: list[_State] = []
+        for st in states:
+            self._check_deadline(run[0], nodes[0][1])
+            leaves = self._decide_on_piece(st, nodes, tally)
+            if leaves is None:   # an undefined argument or a nonlinear atom: node by node
+                leaves = [st]
+                for k, (nid, node, table) in enumerate(nodes):
+                    pruned_before = self.stats.pruned
+                    tally[k][1] += len(leaves)
+                    leaves = [child for leaf in leaves for child in self._apply(leaf, nid, node, table)]
+                    tally[k][3] += self.stats.pruned - pruned_before
+                    tally[k][2] += len(leaves) + self.stats.pruned - pruned_before
+            out.extend(leaves)
+            if self.max_pieces is not None and len(out) > MERGE_HOPE * self.max_pieces:
+                raise DecompositionTooLarge(f"the decomposition has more than {self.max_pieces} pieces "
+                                            f"({len(out)} candidates at node %{run[-1]}, {nodes[-1][1].op})")
+        counts = sorted(smooth_counts + [tuple(t) for t in tally])
+        return out, counts
+
+    @staticmethod
+    def _table(node) -> PieceTable:
+        return registry.get(node.op).table(len(node.args), node.params)
+
+    def _decide_on_piece(self, st: _State, nodes: list, tally: list) -> list[_State] | None:
+        """The leaves of the run on one piece, or None when this piece needs the node-by-node
+        path (an undefined argument, a nonlinear atom)."""
+        choices = []   # per node: (entries, mapping, [(branch, new atoms), ...])
+        for nid, node, table in nodes:
+            entries = [self._value(st, a) for a in node.args]
+            values = [e[0][0] for e in entries]
+            if any(v is UNDEF for v in values):
+                return None
+            mapping = dict(zip(ARGS, values))
+            options = []
+            for branch in table.branches():
+                atoms = self._subst_atoms(branch.where, mapping)
+                if atoms is None or conjoin(st.where, atoms) is None:
+                    continue
+                new = tuple(a for a in atoms if a not in st.where)
+                if not new:   # implied by the piece: by disjointness every other branch is empty
+                    options = [(branch, ())]
+                    break
+                options.append((branch, new))
+            choices.append((entries, mapping, options, len(table.branches())))
+        wanted = [a for _, _, options, _ in choices for _, atoms in options for a in atoms]
+        scope = self.smt.linear_scope(st.where)
+        if scope is None or not scope.accepts(wanted):
+            return None
+        leaves: list[_State] = []
+        with scope:
+            # decided on the whole piece: asked once here, never again on its sub-pieces
+            for k, (entries, mapping, options, count) in enumerate(choices):
+                if len(options) > 1:
+                    kept = self._feasible_in(scope, options, st.point)
+                    options = [(branch, atoms if len(kept) > 1 else ()) for branch, atoms, *_ in kept]
+                tally[k][3] += count - len(options)
+                choices[k] = (entries, mapping, options)
+            self._descend(st, nodes, choices, scope, 0, (), st.point, [], False, leaves, tally)
+        return leaves
+
+    def _feasible_in(self, scope, options: list, point: dict | None) -> list[tuple]:
+        """The options feasible in the scope's current sub-piece (they cover it):
+        ``(branch, atoms, unsure, point)``; the one holding at ``point`` needs no question,
+        and the last needs none when all the others are empty."""
+        seen = None
+        if point is not None:
+            seen = next((i for i, (_, atoms) in enumerate(options) if _hold_at(atoms, point)), None)
+        kept = []
+        for i, (branch, atoms) in enumerate(options):
+            if i == seen:
+                kept.append((branch, atoms, False, point))
+            elif seen is None and i == len(options) - 1 and not kept:
+                kept.append((branch, atoms, False, point))
+            else:
+                r = scope.check(atoms)
+                if r.unsat:
+                    self.stats.pruned += 1
+                else:
+                    kept.append((branch, atoms, r.status == "unknown", _exact_point(r)))
+        return kept
+
+    def _descend(self, st: _State, nodes: list, choices: list, scope, k: int, added: tuple,
+                 point: dict | None, chosen: list, unsure: bool, leaves: list, tally: list) -> None:
+        """Choose a branch of node ``k`` on the sub-piece ``st.where + added`` (asserted in
+        ``scope``), then the next nodes on each choice; the last node's choices are leaves."""
+        if k == len(nodes):
+            leaves.append(self._leaf(st, nodes, choices, added, point, chosen, unsure))
+            return
+        tally[k][1] += 1
+        options = choices[k][2]
+        if len(options) == 1:
+            tally[k][2] += 1
+            self._descend(st, nodes, choices, scope, k + 1, added, point, chosen + [options[0]], unsure,
+                          leaves, tally)
+            return
+        here = st.where + added
+        narrowed = []
+        for branch, atoms in options:
+            new = tuple(a for a in atoms if a not in added)
+            if conjoin(here, new) is None:
+                self.stats.pruned += 1
+                tally[k][3] += 1
+                continue
+            if not new:
+                narrowed = [(branch, ())]
+                break
+            narrowed.append((branch, new))
+        pruned_before = self.stats.pruned
+        kept = self._feasible_in(scope, narrowed, point) if len(narrowed) > 1 else \
+            [(narrowed[0][0], (), False, point)]
+        tally[k][3] += self.stats.pruned - pruned_before
+        tally[k][2] += len(kept) + self.stats.pruned - pruned_before
+        if len(kept) == 1:
+            branch, _, maybe, _ = kept[0]
+            self._descend(st, nodes, choices, scope, k + 1, added, point, chosen + [(branch, ())],
+                          unsure or maybe, leaves, tally)
+            return
+        for branch, atoms, maybe, child_point in kept:
+            scope.push(atoms)
+            try:
+                self._descend(st, nodes, choices, scope, k + 1, added + atoms, child_point,
+                              chosen + [(branch, atoms)], unsure or maybe, leaves, tally)
+            finally:
+                scope.pop()
+
+    def _leaf(self, st: _State, nodes: list, choices: list, added: tuple, point: dict | None,
+              chosen: list, unsure: bool) -> _State:
+        env, trace, sources = dict(st.env), st.trace, set(st.sources)
+        for (nid, _, _), (entries, mapping, _), (branch, atoms) in zip(nodes, choices, chosen):
+            formulas = tuple(self._subst(f, mapping) for f in branch.value)
+            env[nid] = (formulas, self._gradients(branch, len(entries), entries, mapping))
+            trace += ((nid, branch.order, branch.label),)
+            if atoms:
+                sources.add(nid)
+        if not added:
+            return _State(st.where, env, trace, st.possibly_empty or unsure, st.sources, st.point)
+        return _State(conjoin(st.where, added) or (), env, trace, st.possibly_empty or unsure,
+                      frozenset(sources), point)
 
     # -- one node on one piece -------------------------------------------------------------
     def _apply(self, st: _State, nid: int, node, table: PieceTable) -> list[_State]:
@@ -586,21 +797,42 @@ class _Composer:
         r = self.smt.check_linear(where + (atom.negated(),), want_model=False)
         return (r if r is not None else self.smt.check(where + (atom.negated(),), want_model=False)).unsat
 
+    def _valid_on(self, where: tuple[Atom, ...], atoms: list[Atom]) -> list[Atom]:
+        """The ``atoms`` valid on the piece ``where``, in one solver scope when linear."""
+        undecided = [a for a in atoms if a not in where and a.negated() not in where]
+        scope = self.smt.linear_scope(where) if undecided else None
+        if scope is None or not scope.accepts([a.negated() for a in undecided]):
+            return [a for a in atoms if self._valid(where, a)]
+        with scope:
+            return [a for a in atoms if a in where or (a.negated() not in where and
+                                                        scope.check([a.negated()], want_model=False).unsat)]
+
     def _try_merge(self, wheres: list[tuple[Atom, ...]], points: list) -> tuple[Atom, ...] | None:
         """A conjunction equal to the union of the pieces, if the atoms at hand give one
         (an atom false at a piece's point is not valid on it: no solver call)."""
         key = frozenset(wheres)
         if key in self._failed_merges:
             return None
+        if len(wheres) == 2:
+            apart = set(wheres[0]).symmetric_difference(wheres[1])
+            if len(apart) == 2 and next(iter(apart)).negated() in apart:
+                # C and a, C and not a: the union is C, whatever C is
+                return tuple(a for a in wheres[0] if a not in apart)
         everything = tuple(a for w in wheres for a in w)
+        if _union_not_convex(wheres, points, everything):
+            self._failed_merges.add(key)
+            return None
         candidates: list[Atom] = []
         for atom in everything + tuple(_weakened(everything)):
             if atom in candidates:
                 continue
             if any(p is not None and _false_at(atom, p) for p in points):
                 continue
-            if all(self._valid(w, atom) for w in wheres):
-                candidates.append(atom)
+            candidates.append(atom)
+        for where in wheres:    # keep the atoms valid on every piece, asked piece by piece
+            candidates = self._valid_on(where, candidates)
+            if not candidates:
+                break
         union = conjoin(candidates)
         if union is not None and self.smt.check_not_any(union, wheres).unsat:
             return union
@@ -634,38 +866,41 @@ def _display_order(st: _State) -> tuple:
 def _truth_at(atom: Atom, point: dict) -> bool | None:
     """The atom's truth at a rational point, or None when its value there is not a
     rational number (no sign computation for algebraic or transcendental values)."""
-    linear = _linear_form(atom.expr)
-    if linear is not None:   # the common case, in integer arithmetic: no sympy substitution
-        terms, total = linear
-        for symbol, c in terms:
-            v = point.get(symbol)
-            if v is None or not v.is_Rational:
-                break
-            total += c * Fraction(int(v.p), int(v.q))
-        else:
+    form = Form.of(atom.expr)
+    if form is not None:   # the common case, in integer arithmetic: no sympy substitution
+        total = form.at(point)
+        if total is not None:
             return atom.truth_from_sign((total > 0) - (total < 0))
     value = atom.expr.xreplace(point)
     return atom.truth_from_sign((value.p > 0) - (value.p < 0)) if value.is_Rational else None
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _linear_form(expr) -> tuple | None:
-    """``(((symbol, coefficient), ...), constant)`` of a sum of scaled symbols, else None.
+#: Pairs of pieces whose midpoint is tried before a union is asked of the solver.
+MIDPOINT_PAIRS = 8
 
-    >>> x, y = sympy.symbols("x y")
-    >>> _linear_form(2 * x - y / 3 + 1)
-    (((x, Fraction(2, 1)), (y, Fraction(-1, 3))), Fraction(1, 1))
-    """
-    if not is_affine_sum(expr):
-        return None
-    terms, constant = [], Fraction(0)
-    for term, c in sorted(expr.as_coefficients_dict().items(), key=lambda kv: str(kv[0])):
-        c = Fraction(int(c.p), int(c.q))
-        if term == 1:
-            constant += c
-        else:
-            terms.append((term, c))
-    return tuple(terms), constant
+
+def _union_not_convex(wheres: list, points: list, atoms: tuple) -> bool:
+    """Can no conjunction of these atoms' expressions (compared with 0) be the union of these
+    pieces? Shown by a point m between two pieces' points that lies in none of them and on
+    none of the expressions' zero sets: the convex atoms of such a conjunction hold on the
+    whole segment, and its ``!=`` atoms fail only on those zero sets, so it would hold at m.
+    Only judged when every atom is affine (a nonlinear atom need not be convex)."""
+    if any(Form.of(a.expr) is None for a in atoms):
+        return False
+    forms = [Form.of(e) for e in {a.expr: None for a in atoms}]
+    known = [p for p in points if p is not None]
+    pairs = list(zip(known, known[1:]))[:MIDPOINT_PAIRS - 1] + ([(known[0], known[-1])] if len(known) > 2 else [])
+    for p, q in pairs:
+        if p.keys() != q.keys() or not all(v.is_Rational for v in itertools.chain(p.values(), q.values())):
+            continue
+        for t in (sympy.Rational(1, 2), sympy.Rational(1, 3)):
+            m = {s: p[s] + t * (q[s] - p[s]) for s in p}
+            if any(f.at(m) in (None, 0) for f in forms):
+                continue     # on a zero set (or not decided): try another point
+            if not any(all(_truth_at(a, m) is not False for a in w) for w in wheres):
+                return True
+            break
+    return False
 
 
 def _hold_at(atoms: Sequence[Atom], point: dict) -> bool:

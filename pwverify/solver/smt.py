@@ -40,6 +40,7 @@ import sympy
 import z3
 
 from ..core.limits import solver_timeout_ms
+from ..core.affine import Form
 from ..core.atoms import Atom
 
 # z3's models hold exact rationals of any size (12,000 digits on a pooling layer), read
@@ -47,6 +48,9 @@ from ..core.atoms import Atom
 sys.set_int_max_str_digits(0)
 
 DEFAULT_TIMEOUT_MS = 10_000
+
+_RELATE = {">": lambda t: t > 0, ">=": lambda t: t >= 0, "<": lambda t: t < 0, "<=": lambda t: t <= 0,
+           "==": lambda t: t == 0, "!=": lambda t: t != 0}
 
 # Facts about an application y = f(u) of a function z3 has no theory for. Each entry
 # returns the constraints for one application; they hold for every real u in the
@@ -257,6 +261,8 @@ class Smt:
         self.stats = SmtStats()
         self._scopes: list[list[_Encoded]] = [[]]
         self._linear: z3.Solver | None = None
+        self._scoped: z3.Solver | None = None
+        self._guards: dict[Atom, tuple] = {}
 
     def fresh(self, stem: str) -> str:
         return f"{stem}!{next(self._fresh)}"
@@ -275,12 +281,35 @@ class Smt:
     def atom(self, atom: Atom) -> _Encoded:
         hit = self._atom_cache.get(atom)
         if hit is None:
-            enc = self.encode(atom.expr)
-            t = enc.term
-            rel = {">": t > 0, ">=": t >= 0, "<": t < 0, "<=": t <= 0, "==": t == 0, "!=": t != 0}[atom.rel]
-            hit = _Encoded(rel, enc.side, enc.ufs, enc.nonlinear, enc.domain)
+            form = Form.of(atom.expr)
+            if form is not None:   # a sum of scaled inputs: no translation of a sympy tree
+                t = self._affine_term(form)
+                hit = _Encoded(_RELATE[atom.rel](t), (), frozenset(), False)
+            else:
+                enc = self.encode(atom.expr)
+                hit = _Encoded(_RELATE[atom.rel](enc.term), enc.side, enc.ufs, enc.nonlinear, enc.domain)
             self._atom_cache[atom] = hit
         return hit
+
+    def _affine_term(self, form: Form) -> z3.ArithRef:
+        # through z3's C API: the wrapper's sort checks cost more than building the term;
+        # every new term is wrapped at once (the wrapper holds z3's reference count)
+        ctx = z3.main_ctx()
+        ref, real = ctx.ref(), z3.RealSort(ctx).ast
+        held = []
+        for symbol, c in form.terms.items():
+            v = self.var(symbol)
+            if c != 1:
+                k = z3.ArithRef(z3.Z3_mk_numeral(ref, f"{c.numerator}/{c.denominator}", real), ctx)
+                v = z3.ArithRef(z3.Z3_mk_mul(ref, 2, (z3.Ast * 2)(k.as_ast(), v.as_ast())), ctx)
+            held.append(v)
+        if form.constant:
+            c = form.constant
+            held.append(z3.ArithRef(z3.Z3_mk_numeral(ref, f"{c.numerator}/{c.denominator}", real), ctx))
+        if len(held) == 1:
+            return held[0]
+        parts = [h.as_ast() for h in held]
+        return z3.ArithRef(z3.Z3_mk_add(ref, len(parts), (z3.Ast * len(parts))(*parts)), ctx)
 
     def formula(self, atoms: Iterable[Atom]) -> list[_Encoded]:
         return [self.atom(a) for a in atoms]
@@ -344,7 +373,7 @@ class Smt:
         for polynomials) answers it: most questions of a decomposition are of this kind.
         """
         encoded = self.formula(atoms)
-        if any(e.ufs or e.nonlinear or e.constraints for e in encoded):
+        if not _plain(encoded):
             return None
         if self._linear is None:
             self._linear = z3.SimpleSolver()
@@ -362,38 +391,66 @@ class Smt:
         finally:
             solver.pop()
 
+    def linear_scope(self, atoms: Sequence[Atom]) -> "LinearScope | None":
+        """An incremental context in which ``atoms`` hold, for many linear questions about
+        sub-pieces of one piece (see :class:`LinearScope`); None when an atom is not plain
+        linear arithmetic."""
+        encoded = self.formula(atoms)
+        if not _plain(encoded):
+            return None
+        if self._scoped is None:
+            self._scoped = z3.SimpleSolver()
+            self._scoped.set("timeout", solver_timeout_ms(self.timeout_ms))
+        return LinearScope(self, self._scoped, encoded)
+
     def irredundant(self, atoms: Sequence[Atom]) -> tuple[Atom, ...] | None:
         """``atoms`` without those the remaining ones imply, removed greedily in order (a
         removal needs an unsat answer; unknown keeps the atom), or None when an atom is
         not plain linear arithmetic (then ask :meth:`check` atom by atom).
 
-        One solver for the whole conjunction: each atom and its negation are guarded by a
-        literal, and every question is a check under assumptions, so nothing is asserted
-        twice and what the solver learns carries over.
+        Each atom and its negation are guarded by a literal, and every question is a check
+        under assumptions, so nothing is asserted twice within one conjunction. The solver
+        and the guard literals are reused from one conjunction to the next (in a scope).
         """
         encoded = self.formula(atoms)
-        if any(e.ufs or e.nonlinear or e.constraints for e in encoded):
+        if not _plain(encoded):
             return None
-        solver = z3.Solver()
-        solver.set("timeout", solver_timeout_ms(self.timeout_ms))
-        keep, negated = [], []
-        for i, e in enumerate(encoded):
-            k, n = z3.Bool(self.fresh("keep")), z3.Bool(self.fresh("neg"))
-            solver.add(z3.Implies(k, e.term), z3.Implies(n, z3.Not(e.term)))
-            keep.append(k)
-            negated.append(n)
-        active = set(range(len(atoms)))
+        if self._scoped is None:
+            self._scoped = z3.SimpleSolver()
+            self._scoped.set("timeout", solver_timeout_ms(self.timeout_ms))
+        solver = self._scoped
         ctx, ref = solver.ctx.ref(), solver.solver
-        for i in range(len(atoms)):
-            assumptions = [keep[j] for j in sorted(active) if j != i] + [negated[i]]
-            array = (z3.Ast * len(assumptions))(*[a.as_ast() for a in assumptions])
-            status = z3.CheckSatResult(z3.Z3_solver_check_assumptions(ctx, ref, len(assumptions), array))
-            self.stats.checks += 1
-            if status == z3.unsat:
-                active.discard(i)
-            elif status == z3.unknown:
-                self.stats.unknown += 1
-        return tuple(atoms[i] for i in sorted(active))
+        guards = [self._guarded(atom, e) for atom, e in zip(atoms, encoded)]
+        solver.push()
+        try:
+            for guard in guards:
+                for implication in guard[2]:
+                    z3.Z3_solver_assert(ctx, ref, implication)
+            active = list(range(len(atoms)))
+            for i in range(len(atoms)):
+                assumptions = [guards[j][0] for j in active if j != i] + [guards[i][1]]
+                array = (z3.Ast * len(assumptions))(*assumptions)
+                status = z3.CheckSatResult(z3.Z3_solver_check_assumptions(ctx, ref, len(assumptions), array))
+                self.stats.checks += 1
+                if status == z3.unsat:
+                    active.remove(i)
+                elif status == z3.unknown:
+                    self.stats.unknown += 1
+        finally:
+            solver.pop()
+        return tuple(atoms[i] for i in active)
+
+    def _guarded(self, atom: Atom, encoded: _Encoded) -> tuple:
+        """``(keep, negated, implications)`` of an atom, as z3 ASTs made once: literals that,
+        assumed, assert the atom or its negation."""
+        hit = self._guards.get(atom)
+        if hit is None:
+            k = len(self._guards)
+            keep, negated = z3.Bool(f"keep!{k}"), z3.Bool(f"negated!{k}")
+            held = (keep, negated, z3.Implies(keep, encoded.term), z3.Implies(negated, z3.Not(encoded.term)))
+            hit = (keep.as_ast(), negated.as_ast(), (held[2].as_ast(), held[3].as_ast()), held)
+            self._guards[atom] = hit
+        return hit
 
     def conj(self, atoms: Iterable[Atom]) -> tuple[z3.BoolRef, list[z3.BoolRef], list[_Encoded]]:
         """A conjunction as one z3 term, its side conditions, and its encodings."""
@@ -483,9 +540,14 @@ class Smt:
     def model_values(self, model: z3.ModelRef) -> dict:
         """The exact values of the input symbols in a z3 model (0 when unconstrained)."""
         out = {}
+        ref = model.ctx.ref()
         for sym in self.symbols:
             value = model.eval(self.vars[sym], model_completion=True)
-            out[sym] = z3_to_sympy(value)
+            if z3.is_rational_value(value):   # the common case, read from the numeral's text
+                p, _, q = z3.Z3_get_numeral_string(ref, value.as_ast()).partition("/")
+                out[sym] = sympy.Rational(int(p), int(q)) if q else sympy.Integer(int(p))
+            else:
+                out[sym] = z3_to_sympy(value)
         return out
 
 
@@ -621,3 +683,66 @@ def _monotonicity(encoded: Iterable[_Encoded]) -> list[z3.BoolRef]:
             lemmas.append(z3.Implies(v < u, fv < fu))
             lemmas.append(z3.Implies(u == v, fu == fv))
     return lemmas
+
+
+def _plain(encoded: Sequence[_Encoded]) -> bool:
+    """Are these encodings plain linear arithmetic (no functions, products, side conditions)?"""
+    return not any(e.ufs or e.nonlinear or e.constraints for e in encoded)
+
+
+class LinearScope:
+    """Linear questions about the sub-pieces of one piece, in one incremental solver.
+
+    Used as a context manager: inside, the piece's atoms are asserted once; ``push``
+    adds a sub-piece's atoms (undone by ``pop``) and ``check`` asks whether some atoms
+    are satisfiable in the current sub-piece. The solver keeps what it has learnt between
+    questions, which is what makes a depth-first walk over a layer's choices cheap.
+
+    >>> import sympy
+    >>> from pwverify.core.atoms import Atom
+    >>> x, y = sympy.symbols("x y")
+    >>> smt = Smt([x, y])
+    >>> with smt.linear_scope([Atom.make(x, ">", 0)]) as scope:
+    ...     scope.push([Atom.make(y, ">", x)])
+    ...     scope.check([Atom.make(y, "<=", 0)]).status
+    ...     scope.pop()
+    ...     scope.check([Atom.make(y, "<=", 0)]).status
+    'unsat'
+    'sat'
+    """
+
+    def __init__(self, smt: Smt, solver: z3.Solver, encoded: Sequence[_Encoded]):
+        self.smt, self.solver, self.encoded = smt, solver, encoded
+        self._ctx, self._ref = solver.ctx.ref(), solver.solver
+
+    def __enter__(self) -> "LinearScope":
+        self.solver.push()
+        self._assert(self.encoded)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.solver.pop()
+
+    def accepts(self, atoms: Sequence[Atom]) -> bool:
+        """Can this scope ask about ``atoms`` (plain linear arithmetic)?"""
+        return _plain(self.smt.formula(atoms))
+
+    def _assert(self, encoded: Sequence[_Encoded]) -> None:
+        for e in encoded:   # z3's C API: the wrapper's checks cost more than these questions
+            z3.Z3_solver_assert(self._ctx, self._ref, e.term.as_ast())
+
+    def push(self, atoms: Sequence[Atom]) -> None:
+        self.solver.push()
+        self._assert(self.smt.formula(atoms))
+
+    def pop(self) -> None:
+        self.solver.pop()
+
+    def check(self, atoms: Sequence[Atom], want_model: bool = True) -> SmtResult:
+        self.push(atoms)
+        try:
+            status = z3.CheckSatResult(z3.Z3_solver_check(self._ctx, self._ref))
+            self.smt.stats.checks += 1
+            return self.smt._result(status, self.solver, want_model, False)
+        finally:
+            self.pop()
