@@ -398,10 +398,14 @@ class Smt:
         encoded = self.formula(atoms)
         if not _plain(encoded):
             return None
+        return LinearScope(self, self._scoped_solver(), encoded)
+
+    def _scoped_solver(self) -> z3.Solver:
+        """The solver for linear questions asked in scopes (pushed and popped by each user)."""
         if self._scoped is None:
             self._scoped = z3.SimpleSolver()
             self._scoped.set("timeout", solver_timeout_ms(self.timeout_ms))
-        return LinearScope(self, self._scoped, encoded)
+        return self._scoped
 
     def irredundant(self, atoms: Sequence[Atom]) -> tuple[Atom, ...] | None:
         """``atoms`` without those the remaining ones imply, removed greedily in order (a
@@ -415,10 +419,7 @@ class Smt:
         encoded = self.formula(atoms)
         if not _plain(encoded):
             return None
-        if self._scoped is None:
-            self._scoped = z3.SimpleSolver()
-            self._scoped.set("timeout", solver_timeout_ms(self.timeout_ms))
-        solver = self._scoped
+        solver = self._scoped_solver()
         ctx, ref = solver.ctx.ref(), solver.solver
         guards = [self._guarded(atom, e) for atom, e in zip(atoms, encoded)]
         solver.push()
