@@ -205,3 +205,20 @@ def test_two_pieces_split_by_one_atom_merge_into_the_rest_without_the_solver():
     calls = composer.smt.stats.checks
     assert composer._try_merge([rest + (a,), rest + (a.negated(),)], [None, None]) == rest
     assert composer.smt.stats.checks == calls
+
+
+def test_pieces_split_by_atoms_that_no_longer_matter_join_without_the_solver():
+    """Four pieces C and ±a and ±b (a ReLU layer whose outputs are then multiplied by 0)
+    become C; a piece missing from the square keeps the others apart."""
+    from pwverify.core.atoms import Atom
+    from pwverify.engines.pieces import _Composer, _State
+    program = pwverify.parse("relu(x) + relu(y)")
+    composer = _Composer(program.graph, None, 10_000, True, True, False)
+    x, y = composer.inputs
+    c, a, b = Atom.make(x + y, ">", 1), Atom.make(x, ">", 0), Atom.make(y, ">", 0)
+    square = [(c, a, b), (c, a, b.negated()), (c, a.negated(), b), (c, a.negated(), b.negated())]
+    calls = composer.smt.stats.checks
+    joined = composer._join_complements([_State(w, {}) for w in square])
+    assert [p.where for p in joined] == [(c,)] and composer.smt.stats.checks == calls
+    three = composer._join_complements([_State(w, {}) for w in square[:3]])
+    assert sorted(len(p.where) for p in three) == [2, 3]   # C and a, C and not a and b

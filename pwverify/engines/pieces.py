@@ -37,6 +37,7 @@ piece, flagged ``possibly_empty``.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -760,11 +761,13 @@ class _Composer:
     def _merge_group(self, group: list[_State]) -> tuple[list[_State], int]:
         """Join pieces with equal formulas: the whole group at once if its union is a
         conjunction (the pieces where x3 wins in max1), else pairs, greedily."""
-        pieces = list(group)
+        pieces = self._join_complements(list(group))
+        merged = len(group) - len(pieces)
+        if len(pieces) == 1:
+            return pieces, merged
         whole = self._try_merge([p.where for p in pieces], [p.point for p in pieces])
         if whole is not None:
-            return [self._joined(pieces, whole)], len(pieces) - 1
-        merged = 0
+            return [self._joined(pieces, whole)], len(group) - 1
         i = 0
         while i < len(pieces) and self._merge_budget > 0:
             j = i + 1
@@ -782,6 +785,35 @@ class _Composer:
             if not joined:
                 i += 1
         return pieces, merged
+
+    def _join_complements(self, pieces: list[_State]) -> list[_State]:
+        """Join, while any, two pieces ``C and a`` and ``C and not a`` into ``C`` (no solver
+        question: the union is C whatever C is). A layer's ReLU whose output no longer
+        matters leaves such pairs: its two sides have the same formulas."""
+        slots: list = list(pieces)
+        index: dict = {}      # (the other atoms, one atom) -> the slot of a piece with them
+        work = collections.deque(range(len(slots)))
+        while work:
+            i = work.popleft()
+            piece = slots[i]
+            if piece is None:
+                continue
+            atoms = frozenset(piece.where)
+            for a in piece.where:
+                rest = atoms - {a}
+                j = index.get((rest, a.negated()))
+                if j is not None and j != i and slots[j] is not None and \
+                        frozenset(slots[j].where) == rest | {a.negated()}:
+                    first, second = min(i, j), max(i, j)
+                    where = tuple(b for b in slots[first].where if b != a and b != a.negated())
+                    slots[first] = self._joined([slots[first], slots[second]], where)
+                    slots[second] = None
+                    work.append(first)
+                    break
+            else:
+                for a in piece.where:
+                    index[(atoms - {a}, a)] = i
+        return [p for p in slots if p is not None]
 
     @staticmethod
     def _joined(pieces: list[_State], where: tuple[Atom, ...]) -> _State:
@@ -822,22 +854,31 @@ class _Composer:
         if _union_not_convex(wheres, points, everything):
             self._failed_merges.add(key)
             return None
-        candidates: list[Atom] = []
-        for atom in everything + tuple(_weakened(everything)):
-            if atom in candidates:
-                continue
-            if any(p is not None and _false_at(atom, p) for p in points):
-                continue
-            candidates.append(atom)
-        for where in wheres:    # keep the atoms valid on every piece, asked piece by piece
-            candidates = self._valid_on(where, candidates)
-            if not candidates:
-                break
-        union = conjoin(candidates)
+        # the atoms valid on every piece; an atom's weakened forms (t >= 0 for t > 0) only
+        # when it is not valid itself (else they add nothing to the conjunction)
+        originals = self._valid_everywhere(wheres, points, everything, ())
+        failed = [a for a in dict.fromkeys(everything) if a not in originals]
+        union = conjoin(originals + self._valid_everywhere(wheres, points, _weakened(failed), originals))
         if union is not None and self.smt.check_not_any(union, wheres).unsat:
             return union
         self._failed_merges.add(key)
         return None
+
+    def _valid_everywhere(self, wheres: list, points: list, atoms, known: list) -> list[Atom]:
+        """The ``atoms`` (not in ``known``, without repeats) valid on every piece, asked
+        piece by piece; an atom false at a piece's point is not asked."""
+        candidates: list[Atom] = []
+        for atom in atoms:
+            if atom in candidates or atom in known:
+                continue
+            if any(p is not None and _false_at(atom, p) for p in points):
+                continue
+            candidates.append(atom)
+        for where in wheres:
+            if not candidates:
+                break
+            candidates = self._valid_on(where, candidates)
+        return candidates
 
     def _drop_redundant(self, st: _State) -> _State:
         if len(st.sources) < 2 and -1 not in st.sources:
