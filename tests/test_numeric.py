@@ -230,3 +230,14 @@ def test_max_reduction_equals_torch_at_ties():
     values, grads = program.evaluate(points)
     assert np.array_equal(values[:, 0], x.detach().numpy().max(axis=1))
     assert np.array_equal(grads[:, 0, :], x.grad.numpy())
+
+
+def test_a_max_over_arrays_keeps_the_winners_own_zero():
+    """Python's max returns its first maximal argument: -0.0 or 0.0 as that argument is;
+    the one-pass scan must not take IEEE maximum's choice."""
+    import numpy as np
+    import pwverify
+    program = pwverify.parse("max(x, y, z)")
+    points = np.array([[-0.0, 0.0, -1.0], [0.0, -0.0, -1.0], [-1.0, -0.0, 0.0], [-2.0, 0.0, -0.0]] * 50)
+    values, _ = program.evaluate(points)
+    assert np.signbit(values[:, 0]).tolist() == [True, False, True, False] * 50

@@ -118,13 +118,19 @@ class FirstWinsTable(ExplicitTable):
             beats = np.greater_equal if self.last else np.greater
         else:
             beats = np.less_equal if self.last else np.less
+        extreme = np.maximum if self.kind == "max" else np.minimum
         value = np.array(np.broadcast_to(args[0], (n,)), dtype=float)
         index = np.zeros(n, dtype=np.intp)
         won = np.empty(n, dtype=bool)
         for i in range(1, len(args)):
             beats(args[i], value, out=won)
-            np.copyto(value, args[i], where=won)
-            index[won] = i
+            extreme(value, args[i], out=value)    # the winner's value, but for the sign of a zero
+            np.copyto(index, i, where=won)
+        zero = value == 0
+        if zero.any():     # maximum(-0.0, 0.0) may be either: a zero is the winner's own
+            for i in np.unique(index[zero]):
+                chosen = zero & (index == i)
+                value[chosen] = np.broadcast_to(args[i], (n,))[chosen]
         return (value,), (OneHot(index),)
 
     def encode_fast(self, Z, args, tangents):
