@@ -17,7 +17,9 @@ Row groups (``--rows max,relu,...``):
   ``max(0, s)`` (proved), ``torch.where(s > 0, s, 0)`` (proved) and
   ``torch.clamp(s, min=0)`` (gradient refuted); reference: z3 If-encoding.
 * ``relu-big``: the same at 784-256-256-10, gradient question only.
-* ``pieces``: ``representation()`` of ReLU nets: time, pieces, solver calls (no reference).
+* ``pieces``: ``representation()`` of ReLU nets 2-16-16-1 and 4-16-16-1: time, pieces,
+  solver calls (no reference). The target for 4-16-16-1 is only that it finishes: that row
+  gets PIECES_FINISHED_LIMIT seconds whatever ``--limit`` says.
 * ``conv``: Conv2d(3x3, 8 channels) + ReLU + MaxPool2d(2) on 28x28 against the same layer
   with ``F.unfold`` and a max over ``Tensor.unfold`` windows (``not readable`` while the
   frontend lacks them); reference: z3, and torch's own gradients at a tie (x = 0).
