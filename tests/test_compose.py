@@ -222,3 +222,26 @@ def test_pieces_split_by_atoms_that_no_longer_matter_join_without_the_solver():
     assert [p.where for p in joined] == [(c,)] and composer.smt.stats.checks == calls
     three = composer._join_complements([_State(w, {}) for w in square[:3]])
     assert sorted(len(p.where) for p in three) == [2, 3]   # C and a, C and not a and b
+
+
+def test_atoms_with_a_neighbour_across_them_are_kept_without_a_question(monkeypatch):
+    """The simplified pieces are the same whether or not the atoms a neighbouring piece
+    certifies are asked about, and asking fewer questions."""
+    from pwverify.engines import pieces as engine
+    text = "relu(x - y) + 2*relu(x + y - 1) - relu(2*x - y + 1) + relu(y - 2)"
+    certified = pwverify.parse(text).representation()
+    monkeypatch.setattr(engine, "_facets_with_a_neighbour", lambda states: [frozenset()] * len(states))
+    asked = pwverify.parse(text).representation()
+    assert _pieces(certified) == _pieces(asked)
+    assert certified.stats.solver_calls < asked.stats.solver_calls
+
+
+def test_a_facet_is_certified_only_by_a_piece_that_is_surely_not_empty():
+    from pwverify.core.atoms import Atom
+    from pwverify.engines.pieces import _State, _facets_with_a_neighbour
+    x, y = sympy.symbols("x y")
+    c, a = Atom.make(x, ">", 0), Atom.make(y, ">", 0)
+    one, other = _State((c, a), {}), _State((c, a.negated()), {})
+    assert _facets_with_a_neighbour([one, other]) == [frozenset({a}), frozenset({a.negated()})]
+    unsure = _State((c, a.negated()), {}, possibly_empty=True)
+    assert _facets_with_a_neighbour([one, unsure]) == [frozenset(), frozenset({a.negated()})]

@@ -216,8 +216,9 @@ class _Composer:
                 st.env = {}
             outside, _ = self._merge(outside)
         if self.simplify_enabled:
-            pieces = [self._drop_redundant(st) for st in pieces]
-            outside = [self._drop_redundant(st) for st in outside]
+            needed = _facets_with_a_neighbour(pieces + outside)
+            pieces = [self._drop_redundant(st, needed[k]) for k, st in enumerate(pieces)]
+            outside = [self._drop_redundant(st, needed[len(pieces) + k]) for k, st in enumerate(outside)]
         pieces.sort(key=_display_order)
         result = []
         for st in pieces:
@@ -880,21 +881,42 @@ class _Composer:
             candidates = self._valid_on(where, candidates)
         return candidates
 
-    def _drop_redundant(self, st: _State) -> _State:
+    def _drop_redundant(self, st: _State, needed: frozenset = frozenset()) -> _State:
+        """The piece without the atoms its other atoms imply (greedily, in order); the
+        ``needed`` atoms are known not to be implied and are not asked about."""
         if len(st.sources) < 2 and -1 not in st.sources:
             return st
-        fast = self.smt.irredundant(st.where)
+        fast = self.smt.irredundant(st.where, needed)
         if fast is not None:
             return _State(fast, st.env, st.trace, st.possibly_empty, st.sources, st.point)
         where = list(st.where)
         i = 0
         while i < len(where) and len(where) > 0:
             rest = tuple(where[:i] + where[i + 1:])
-            if self._valid(rest, where[i]):
+            if where[i] not in needed and self._valid(rest, where[i]):
                 del where[i]
             else:
                 i += 1
         return _State(tuple(where), st.env, st.trace, st.possibly_empty, st.sources, st.point)
+
+
+def _facets_with_a_neighbour(states: list[_State]) -> list[frozenset]:
+    """Per piece, its atoms ``a`` for which another piece is ``C and not a``, C being the
+    piece's other atoms: a piece is not empty (unless flagged), so C does not imply ``a``,
+    nor does any part of C. Such an atom stays in the simplified piece without a question
+    (the two sides of a ReLU whose later choices are the same)."""
+    index: dict = {}
+    for k, st in enumerate(states):
+        atoms = frozenset(st.where)
+        for a in st.where:
+            index.setdefault((atoms - {a}, a), k)
+    out = []
+    for st in states:
+        atoms = frozenset(st.where)
+        out.append(frozenset(a for a in st.where
+                             if (j := index.get((atoms - {a}, a.negated()))) is not None
+                             and not states[j].possibly_empty))
+    return out
 
 
 def _display_order(st: _State) -> tuple:

@@ -407,10 +407,11 @@ class Smt:
             self._scoped.set("timeout", solver_timeout_ms(self.timeout_ms))
         return self._scoped
 
-    def irredundant(self, atoms: Sequence[Atom]) -> tuple[Atom, ...] | None:
+    def irredundant(self, atoms: Sequence[Atom], needed: Iterable[Atom] = ()) -> tuple[Atom, ...] | None:
         """``atoms`` without those the remaining ones imply, removed greedily in order (a
         removal needs an unsat answer; unknown keeps the atom), or None when an atom is
-        not plain linear arithmetic (then ask :meth:`check` atom by atom).
+        not plain linear arithmetic (then ask :meth:`check` atom by atom). The ``needed``
+        atoms are known not to be implied by the others: they are kept without a question.
 
         Each atom and its negation are guarded by a literal, and every question is a check
         under assumptions, so nothing is asserted twice within one conjunction. The solver
@@ -428,7 +429,10 @@ class Smt:
                 for implication in guard[2]:
                     z3.Z3_solver_assert(ctx, ref, implication)
             active = list(range(len(atoms)))
+            needed = set(needed)
             for i in range(len(atoms)):
+                if atoms[i] in needed:
+                    continue
                 assumptions = [guards[j][0] for j in active if j != i] + [guards[i][1]]
                 array = (z3.Ast * len(assumptions))(*assumptions)
                 status = z3.CheckSatResult(z3.Z3_solver_check_assumptions(ctx, ref, len(assumptions), array))
