@@ -180,18 +180,18 @@ def test_two_layers_decided_depth_first_give_the_node_by_node_pieces(tmp_path, m
 
 def test_a_union_whose_midpoint_lies_outside_is_not_convex():
     from pwverify.core.atoms import Atom
-    from pwverify.engines.pieces import _union_not_convex
+    from pwverify.engines.regions import union_not_convex
     x, y = sympy.symbols("x y")
     left, right = (Atom.make(x, "<", 0),), (Atom.make(x, ">", 1),)
     middle = (Atom.make(x, ">=", 0), Atom.make(x, "<=", 1))
     points = [{x: R(-1), y: R(0)}, {x: R(2), y: R(0)}]
-    assert _union_not_convex([left, right], points, left + right)
-    assert not _union_not_convex([left, right, middle], points, left + right + middle)
+    assert union_not_convex([left, right], points, left + right)
+    assert not union_not_convex([left, right, middle], points, left + right + middle)
     # nonlinear and != atoms are never judged: their conjunctions need not be convex
     ring = (Atom.make(x**2 + y**2, ">", 1),)
-    assert not _union_not_convex([ring, ring], points, ring + ring)
+    assert not union_not_convex([ring, ring], points, ring + ring)
     punctured = (Atom.make(x - 1, "!=", 0),)
-    assert not _union_not_convex([punctured, punctured], [{x: R(0), y: R(0)}, {x: R(2), y: R(0)}],
+    assert not union_not_convex([punctured, punctured], [{x: R(0), y: R(0)}, {x: R(2), y: R(0)}],
                                  punctured + punctured)
 
 
@@ -230,7 +230,7 @@ def test_atoms_with_a_neighbour_across_them_are_kept_without_a_question(monkeypa
     from pwverify.engines import pieces as engine
     text = "relu(x - y) + 2*relu(x + y - 1) - relu(2*x - y + 1) + relu(y - 2)"
     certified = pwverify.parse(text).representation()
-    monkeypatch.setattr(engine, "_facets_with_a_neighbour", lambda states: [frozenset()] * len(states))
+    monkeypatch.setattr(engine, "facets_with_a_neighbour", lambda states: [frozenset()] * len(states))
     asked = pwverify.parse(text).representation()
     assert _pieces(certified) == _pieces(asked)
     assert certified.stats.solver_calls < asked.stats.solver_calls
@@ -238,10 +238,11 @@ def test_atoms_with_a_neighbour_across_them_are_kept_without_a_question(monkeypa
 
 def test_a_facet_is_certified_only_by_a_piece_that_is_surely_not_empty():
     from pwverify.core.atoms import Atom
-    from pwverify.engines.pieces import _State, _facets_with_a_neighbour
+    from pwverify.engines.pieces import _State
+    from pwverify.engines.regions import facets_with_a_neighbour
     x, y = sympy.symbols("x y")
     c, a = Atom.make(x, ">", 0), Atom.make(y, ">", 0)
     one, other = _State((c, a), {}), _State((c, a.negated()), {})
-    assert _facets_with_a_neighbour([one, other]) == [frozenset({a}), frozenset({a.negated()})]
+    assert facets_with_a_neighbour([one, other]) == [frozenset({a}), frozenset({a.negated()})]
     unsure = _State((c, a.negated()), {}, possibly_empty=True)
-    assert _facets_with_a_neighbour([one, unsure]) == [frozenset(), frozenset({a.negated()})]
+    assert facets_with_a_neighbour([one, unsure]) == [frozenset(), frozenset({a.negated()})]

@@ -1,8 +1,9 @@
 """From a program's graph to its representation, node by node (Lemma 1 of Després).
 
-(One module of about 600 lines: the walk, the branch selection, the merging of pieces and
-the pruning share the composer's state and its solver context; split, they would pass it
-around in every call.)
+(One module of about 900 lines: the walk, the depth-first decision of a layer, the branch
+selection, the merging of pieces and the pruning share the composer's state and its solver
+contexts; split, they would pass them around in every call. What needs no solver, the
+exact facts about regions at points, is in ``regions.py``.)
 
 The composition walks the DAG in topological order and keeps a list of pieces of
 the input space. On each piece it knows a smooth formula (over the inputs) for every
@@ -38,9 +39,8 @@ piece, flagged ``possibly_empty``.
 from __future__ import annotations
 
 import collections
-import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import sympy
@@ -48,6 +48,8 @@ import z3
 
 from ..core.affine import Form
 from ..core.atoms import Atom, canonical, conjoin
+from .regions import (exact_point, facets_with_a_neighbour, false_at, hold_at, substitute,
+                      union_not_convex, weakened)
 from ..core.errors import PwverifyError
 from ..ir.graph import Graph
 from ..model.representation import CompositionStats, Piece, Representation
@@ -216,7 +218,7 @@ class _Composer:
                 st.env = {}
             outside, _ = self._merge(outside)
         if self.simplify_enabled:
-            needed = _facets_with_a_neighbour(pieces + outside)
+            needed = facets_with_a_neighbour(pieces + outside)
             pieces = [self._drop_redundant(st, needed[k]) for k, st in enumerate(pieces)]
             outside = [self._drop_redundant(st, needed[len(pieces) + k]) for k, st in enumerate(outside)]
         pieces.sort(key=_display_order)
@@ -263,7 +265,7 @@ class _Composer:
         """Atoms with arguments substituted (None if one is False), memoised."""
         key = (atoms, tuple(mapping.items()))
         if key not in self._memo:
-            self._memo[key] = _substitute(atoms, mapping)
+            self._memo[key] = substitute(atoms, mapping)
         return self._memo[key]
 
     def _derived(self, formula) -> tuple:
@@ -441,7 +443,7 @@ class _Composer:
         and the last needs none when all the others are empty."""
         seen = None
         if point is not None:
-            seen = next((i for i, (_, atoms) in enumerate(options) if _hold_at(atoms, point)), None)
+            seen = next((i for i, (_, atoms) in enumerate(options) if hold_at(atoms, point)), None)
         kept = []
         for i, (branch, atoms) in enumerate(options):
             if i == seen:
@@ -453,7 +455,7 @@ class _Composer:
                 if r.unsat:
                     self.stats.pruned += 1
                 else:
-                    kept.append((branch, atoms, r.status == "unknown", _exact_point(r)))
+                    kept.append((branch, atoms, r.status == "unknown", exact_point(r)))
         return kept
 
     def _descend(self, st: _State, nodes: list, choices: list, scope, k: int, added: tuple,
@@ -674,7 +676,7 @@ class _Composer:
         piece and needs no check."""
         seen = None
         if st.point is not None:
-            seen = next((i for i, (_, atoms) in enumerate(candidates) if _hold_at(atoms, st.point)), None)
+            seen = next((i for i, (_, atoms) in enumerate(candidates) if hold_at(atoms, st.point)), None)
         kept = []
         pushed = False      # the piece is asserted in the general solver only if a question needs it
         try:
@@ -695,7 +697,7 @@ class _Composer:
                 if r.unsat:
                     self.stats.pruned += 1
                     continue
-                kept.append((branch, atoms, r.status == "unknown", _exact_point(r)))
+                kept.append((branch, atoms, r.status == "unknown", exact_point(r)))
         finally:
             if pushed:
                 self.smt.pop()
@@ -852,14 +854,14 @@ class _Composer:
                 # C and a, C and not a: the union is C, whatever C is
                 return tuple(a for a in wheres[0] if a not in apart)
         everything = tuple(a for w in wheres for a in w)
-        if _union_not_convex(wheres, points, everything):
+        if union_not_convex(wheres, points, everything):
             self._failed_merges.add(key)
             return None
         # the atoms valid on every piece; an atom's weakened forms (t >= 0 for t > 0) only
         # when it is not valid itself (else they add nothing to the conjunction)
         originals = self._valid_everywhere(wheres, points, everything, ())
         failed = [a for a in dict.fromkeys(everything) if a not in originals]
-        union = conjoin(originals + self._valid_everywhere(wheres, points, _weakened(failed), originals))
+        union = conjoin(originals + self._valid_everywhere(wheres, points, weakened(failed), originals))
         if union is not None and self.smt.check_not_any(union, wheres).unsat:
             return union
         self._failed_merges.add(key)
@@ -872,7 +874,7 @@ class _Composer:
         for atom in atoms:
             if atom in candidates or atom in known:
                 continue
-            if any(p is not None and _false_at(atom, p) for p in points):
+            if any(p is not None and false_at(atom, p) for p in points):
                 continue
             candidates.append(atom)
         for where in wheres:
@@ -900,107 +902,8 @@ class _Composer:
         return _State(tuple(where), st.env, st.trace, st.possibly_empty, st.sources, st.point)
 
 
-def _facets_with_a_neighbour(states: list[_State]) -> list[frozenset]:
-    """Per piece, its atoms ``a`` for which another piece is ``C and not a``, C being the
-    piece's other atoms: a piece is not empty (unless flagged), so C does not imply ``a``,
-    nor does any part of C. Such an atom stays in the simplified piece without a question
-    (the two sides of a ReLU whose later choices are the same)."""
-    index: dict = {}
-    for k, st in enumerate(states):
-        atoms = frozenset(st.where)
-        for a in st.where:
-            index.setdefault((atoms - {a}, a), k)
-    out = []
-    for st in states:
-        atoms = frozenset(st.where)
-        out.append(frozenset(a for a in st.where
-                             if (j := index.get((atoms - {a}, a.negated()))) is not None
-                             and not states[j].possibly_empty))
-    return out
-
-
 def _display_order(st: _State) -> tuple:
     """Full-dimensional pieces first, then by the branches taken (latest choice first),
     which lists torch.max's pieces as Després 2024b does (eq. 19) and max1's by index."""
     thin = sum(1 for a in st.where if a.rel == "==")
     return (thin, tuple(reversed([entry[1] for entry in st.trace])))
-
-
-def _truth_at(atom: Atom, point: dict) -> bool | None:
-    """The atom's truth at a rational point, or None when its value there is not a
-    rational number (no sign computation for algebraic or transcendental values)."""
-    form = Form.of(atom.expr)
-    if form is not None:   # the common case, in integer arithmetic: no sympy substitution
-        total = form.at(point)
-        if total is not None:
-            return atom.truth_from_sign((total > 0) - (total < 0))
-    value = atom.expr.xreplace(point)
-    return atom.truth_from_sign((value.p > 0) - (value.p < 0)) if value.is_Rational else None
-
-
-#: Pairs of pieces whose midpoint is tried before a union is asked of the solver.
-MIDPOINT_PAIRS = 8
-
-
-def _union_not_convex(wheres: list, points: list, atoms: tuple) -> bool:
-    """Can no conjunction of these atoms' expressions (compared with 0) be the union of these
-    pieces? Shown by a point m between two pieces' points that lies in none of them and on
-    none of the expressions' zero sets: the convex atoms of such a conjunction hold on the
-    whole segment, and its ``!=`` atoms fail only on those zero sets, so it would hold at m.
-    Only judged when every atom is affine (a nonlinear atom need not be convex)."""
-    if any(Form.of(a.expr) is None for a in atoms):
-        return False
-    forms = [Form.of(e) for e in {a.expr: None for a in atoms}]
-    known = [p for p in points if p is not None]
-    pairs = list(zip(known, known[1:]))[:MIDPOINT_PAIRS - 1] + ([(known[0], known[-1])] if len(known) > 2 else [])
-    for p, q in pairs:
-        if p.keys() != q.keys() or not all(v.is_Rational for v in itertools.chain(p.values(), q.values())):
-            continue
-        for t in (sympy.Rational(1, 2), sympy.Rational(1, 3)):
-            m = {s: p[s] + t * (q[s] - p[s]) for s in p}
-            if any(f.at(m) in (None, 0) for f in forms):
-                continue     # on a zero set (or not decided): try another point
-            if not any(all(_truth_at(a, m) is not False for a in w) for w in wheres):
-                return True
-            break
-    return False
-
-
-def _hold_at(atoms: Sequence[Atom], point: dict) -> bool:
-    """Do all ``atoms`` decidedly hold at ``point``?"""
-    return all(_truth_at(atom, point) is True for atom in atoms)
-
-
-def _false_at(atom: Atom, point: dict) -> bool:
-    """Is ``atom`` decidedly false at ``point``?"""
-    return _truth_at(atom, point) is False
-
-
-def _exact_point(result) -> dict | None:
-    """A solver model as a point, when it is exact and rational."""
-    if result.status != "sat" or not result.exact or result.model is None:
-        return None
-    return result.model if all(v.is_Rational for v in result.model.values()) else None
-
-
-def _substitute(atoms: Sequence[Atom], mapping: dict) -> tuple[Atom, ...] | None:
-    out = []
-    for atom in atoms:
-        a = atom.subs(mapping)
-        if a is False:
-            return None
-        if a is not True:
-            out.append(a)
-    return conjoin(out)
-
-
-def _weakened(atoms: Sequence[Atom]) -> list[Atom]:
-    out = []
-    for a in atoms:
-        if a.rel == ">":
-            out.extend([Atom(a.expr, ">="), Atom(a.expr, "!=")])
-        elif a.rel == "<":
-            out.extend([Atom(a.expr, "<="), Atom(a.expr, "!=")])
-        elif a.rel == "==":
-            out.extend([Atom(a.expr, ">="), Atom(a.expr, "<=")])
-    return out
