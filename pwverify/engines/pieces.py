@@ -48,7 +48,7 @@ import z3
 
 from ..core.affine import Form
 from ..core.atoms import Atom, canonical, conjoin
-from .regions import (exact_point, facets_with_a_neighbour, false_at, hold_at, substitute,
+from .regions import (exact_point, facets_with_a_neighbour, false_at, holding_at, substitute,
                       union_not_convex, weakened)
 from ..core.errors import PwverifyError
 from ..ir.graph import Graph
@@ -441,9 +441,7 @@ class _Composer:
         """The options feasible in the scope's current sub-piece (they cover it):
         ``(branch, atoms, unsure, point)``; the one holding at ``point`` needs no question,
         and the last needs none when all the others are empty."""
-        seen = None
-        if point is not None:
-            seen = next((i for i, (_, atoms) in enumerate(options) if hold_at(atoms, point)), None)
+        seen = holding_at(options, point)
         kept = []
         for i, (branch, atoms) in enumerate(options):
             if i == seen:
@@ -674,9 +672,7 @@ class _Composer:
         solver's model of another becomes that branch's point. ``covering``: the
         candidates cover the piece, so if all but one are empty, that one is the whole
         piece and needs no check."""
-        seen = None
-        if st.point is not None:
-            seen = next((i for i, (_, atoms) in enumerate(candidates) if hold_at(atoms, st.point)), None)
+        seen = holding_at(candidates, st.point)
         kept = []
         pushed = False      # the piece is asserted in the general solver only if a question needs it
         try:

@@ -62,6 +62,14 @@ def hold_at(atoms: Sequence[Atom], point: dict) -> bool:
     return all(truth_at(atom, point) is True for atom in atoms)
 
 
+def holding_at(options: Sequence[tuple], point: dict | None) -> int | None:
+    """The index of the first ``(branch, atoms)`` option whose atoms all hold at ``point``
+    (that branch is feasible without a solver question), or None."""
+    if point is None:
+        return None
+    return next((i for i, (_, atoms) in enumerate(options) if hold_at(atoms, point)), None)
+
+
 def false_at(atom: Atom, point: dict) -> bool:
     """Is ``atom`` decidedly false at ``point``?"""
     return truth_at(atom, point) is False
