@@ -595,14 +595,19 @@ class Smt:
         ``avoid``: points (``{symbol: value}``) the model must differ from.
         """
         import time
-        solver = z3.Solver()
-        solver.set("timeout", solver_timeout_ms(self.timeout_ms))
-        solver.add(*constraints)
-        for point in avoid:
-            solver.add(z3.Or([self.vars[s] != z3.RealVal(str(v)) for s, v in point.items()
-                              if isinstance(v, sympy.Rational)] or [z3.BoolVal(True)]))
-        self.stats.checks += 1
-        first = solver.check()
+        first = z3.unknown
+        # the general solver first; where it gives up (its nonlinear heuristics vary from run
+        # to run), the decision procedure for polynomial real arithmetic (with functions)
+        for solver in (z3.Solver(), z3.SolverFor("QF_UFNRA")):
+            solver.set("timeout", solver_timeout_ms(self.timeout_ms))
+            solver.add(*constraints)
+            for point in avoid:
+                solver.add(z3.Or([self.vars[s] != z3.RealVal(str(v)) for s, v in point.items()
+                                  if isinstance(v, sympy.Rational)] or [z3.BoolVal(True)]))
+            self.stats.checks += 1
+            first = solver.check()
+            if first != z3.unknown:
+                break
         if first == z3.unknown:
             raise SolverUnknown(solver.reason_unknown() or "the solver gave up")
         if first != z3.sat:
