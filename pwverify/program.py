@@ -251,7 +251,8 @@ class Program:
         (or ``(N,)`` for one input), the result ``(values (N, q), gradients (N, q, p))``,
         nan where the program is undefined. The graph is walked once over the whole
         batch with every primitive's tie rule (:func:`pwverify.engines.numeric.compile_graph`);
-        no decomposition is needed.
+        no decomposition is needed. Batches run on every CPU the process may use
+        (``PWVERIFY_THREADS=n`` sets how many); the numbers do not depend on it.
 
         >>> import numpy as np
         >>> values, grads = parse("relu(t)").evaluate(np.array([-1.0, 0.0, 2.0]))

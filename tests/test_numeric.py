@@ -158,6 +158,51 @@ def test_chunks_do_not_change_the_result():
     assert all(np.array_equal(a, b) for a, b in zip(whole, split))
 
 
+@pytest.mark.parametrize("direction", ["forward", "reverse"])
+def test_threads_do_not_change_the_result(direction):
+    """Batches run on threads give the serial numbers, replayed points (sqrt at 0) and
+    undefined points (log below 0) included."""
+    program = pwverify.parse("torch.sqrt(x[0] ** 2) + torch.max(x) + torch.where(x[1] > 0, torch.log(x[1]), 0)",
+                             shapes={"x": 4})
+    rng = np.random.default_rng(3)
+    points = rng.integers(-1, 2, size=(2000, 4)).astype(float)
+    serial = compile_graph(program.graph, direction=direction, chunk=64, threads=1)(points)
+    threaded = compile_graph(program.graph, direction=direction, chunk=64, threads=2)(points)
+    for a, b in zip(serial, threaded):
+        assert np.array_equal(a, b, equal_nan=True)
+    replayed = (points[:, 0] == 0) & (points[:, 1] > 0)     # 2 x * inf at 0: nan, point by point
+    assert np.isnan(serial[0][:, 0]).any() and np.isnan(serial[1][replayed, 0, 0]).all()
+
+
+@pytest.mark.parametrize("direction", ["forward", "reverse"])
+def test_selections_reaching_one_input_add_up(direction):
+    """Two selections of the same input are two 0/1 masks: their sum is 2 where both
+    pass (a logical "or" of the masks would give 1)."""
+    program = pwverify.parse("relu(x) + max(x, y) + relu(x)")
+    points = np.array([[1.0, 0.0], [1.0, 2.0], [-1.0, -2.0], [0.0, 0.0]])
+    _, grads = compile_graph(program.graph, direction=direction)(points)
+    assert grads[:, 0, :].tolist() == [[3.0, 0.0], [2.0, 1.0], [1.0, 0.0], [1.0, 0.0]]
+
+
+@pytest.mark.parametrize("kind", ["max", "min"])
+def test_a_scanned_extremum_is_the_first_one_with_many_ties_and_nan(kind):
+    """The one-pass extremum and winner index of Python's max/min against numpy's
+    argmax/argmin (the first extremal entry) over many tied entries; an entry that is nan
+    makes the value nan."""
+    program = pwverify.parse(f"{kind}(" + ", ".join(f"x[{i}]" for i in range(12)) + ")", shapes={"x": 12})
+    rng = np.random.default_rng(4)
+    points = rng.integers(-1, 2, size=(3000, 12)).astype(float)
+    points[::97, 5] = np.nan
+    values, grads = program.evaluate(points)
+    clean = ~np.isnan(points).any(axis=1)
+    winner = (np.argmax if kind == "max" else np.argmin)(points[clean], axis=1)
+    assert np.array_equal(values[clean, 0], points[clean][np.arange(clean.sum()), winner])
+    want = np.zeros((clean.sum(), 12))
+    want[np.arange(clean.sum()), winner] = 1.0
+    assert np.array_equal(grads[clean, 0, :], want)
+    assert np.isnan(values[~clean, 0]).all()
+
+
 # -- against torch's batched autograd, at random and tie points ------------------------------
 def _net_program(tmp_path):
     import os

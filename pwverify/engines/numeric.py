@@ -16,6 +16,12 @@ accumulation (:mod:`pwverify.engines.pointwise`) in the program's mode, from the
 each node took at its float arguments. Points where the program is undefined (outside
 the domain of log, sqrt, a division) get nan values and a nan Jacobian.
 
+Batches of points run on a thread pool (:func:`default_threads`; numpy releases the GIL
+in its loops); the numbers do not depend on the number of threads. The results are
+filled one partial derivative at a time, so they are stored column-major: ``values`` is a
+``(N, q)`` view of a ``(q, N)`` array and ``jacobians`` a ``(N, q, p)`` view of a
+``(q, p, N)`` one (index them as usual; ``np.ascontiguousarray`` gives row-major copies).
+
 Float arithmetic rounds: a point lands on the branch its float computation reaches, as
 in the framework. Where the float computation is exact (small dyadic points and
 constants) the result equals the exact engines'.
@@ -33,6 +39,9 @@ condition holds.
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -48,6 +57,24 @@ from .pointwise import _edges, _forward, _reverse
 
 #: Float64 numbers held per batch (points times nodes), and in one node's stacked arguments.
 BATCH_NUMBERS, NODE_NUMBERS = 1 << 23, 1 << 18
+#: Points transposed at a time into a batch's input columns.
+TRANSPOSE_ROWS = 1024
+
+
+def default_threads() -> int:
+    """Threads for evaluation: the CPUs this process may run on (``PWVERIFY_THREADS``
+    overrides), as torch's intra-op pool does.
+
+    >>> default_threads() >= 1
+    True
+    """
+    configured = os.environ.get("PWVERIFY_THREADS")
+    if configured and configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:     # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def chunk_size(graph: Graph) -> int:
@@ -123,12 +150,15 @@ def _direction(graph: Graph, steps: list) -> str:
 
 
 def _contribution(entry, t):
-    """What passes along one edge (fast path: every number is finite)."""
+    """What passes along one edge (fast path: every number is finite). A selection of a
+    seed stays a bool array (a 0/1 tangent): it is converted where it is added or stored."""
     if isinstance(t, float) and t == 1.0 and not isinstance(entry, float):   # a seed: no product
-        return entry.astype(float) if entry.dtype == bool else entry
+        return entry
     if isinstance(entry, float):
         return t if entry == 1.0 else entry * t
     if entry.dtype == bool:
+        if _is_mask(t):
+            return entry & t
         # a finite scalar: a product (cheaper); an array may hold inf, where 0 * inf is nan
         return entry * t if isinstance(t, float) and np.isfinite(t) else np.where(entry, t, 0.0)
     return entry * t
@@ -136,7 +166,16 @@ def _contribution(entry, t):
 
 def _add(target: dict, key, value) -> None:
     old = target.get(key)
-    target[key] = value if old is None else old + value
+    if old is None:
+        target[key] = value
+    elif _is_mask(old) and _is_mask(value):     # bool + bool would be "or", not a sum
+        target[key] = old.astype(float) + value
+    else:
+        target[key] = old + value
+
+
+def _is_mask(x) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype == bool
 
 
 def _row_forward(row, tangents: list) -> dict:
@@ -147,7 +186,7 @@ def _row_forward(row, tangents: list) -> dict:
             if t:
                 picked = row.index == i
                 for col, v in t.items():
-                    _add(out, col, np.where(picked, v, 0.0))
+                    _add(out, col, _contribution(picked, v))
         return out
     for entry, t in zip(row, tangents):
         if entry is None or not t:
@@ -157,13 +196,27 @@ def _row_forward(row, tangents: list) -> dict:
     return out
 
 
+def _columns(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The points' coordinates as contiguous rows ``(p, N)``, in ``out`` if given (a buffer
+    reused across batches). Copied in blocks of rows that stay in cache: a transposing
+    copy of the whole batch at once reads memory far apart."""
+    n, p = x.shape
+    if out is None:
+        out = np.empty((p, n))
+    out = out[:, :n]
+    for start in range(0, n, TRANSPOSE_ROWS):
+        out[:, start:start + TRANSPOSE_ROWS] = x[start:start + TRANSPOSE_ROWS].T
+    return out
+
+
 class _Chunk:
     """One batch of points through the walk: values, tangents or stored rows, flags."""
 
-    def __init__(self, plan: _Plan, x: np.ndarray, direction: str, seeds: np.ndarray | None = None):
+    def __init__(self, plan: _Plan, x: np.ndarray, direction: str, seeds: np.ndarray | None = None,
+                 columns: np.ndarray | None = None):
         self.plan, self.n = plan, x.shape[0]
         self.seeds = seeds   # forward mode along one direction: one tangent, column 0
-        self.columns = np.ascontiguousarray(x.T)
+        self.columns = _columns(x, columns)
         self.direction = direction
         self.values: dict[int, tuple] = {}
         self.tangents: dict[int, tuple] = {}
@@ -207,23 +260,23 @@ class _Chunk:
                     self.rows[nid] = local.rows
 
     def jacobian_forward(self, outputs: list, jac: np.ndarray) -> np.ndarray:
-        jac[...] = 0.0
+        """The tangents of the outputs written into ``jac`` ``(q, p, n)``, zeros on entry."""
         for k, o in enumerate(outputs):
             if o in self.tangents:
                 for col, v in self.tangents[o][0].items():
-                    jac[:, k, col] = v
+                    jac[k, col] = v
         return jac
 
     def jacobian_reverse(self, graph: Graph, jac: np.ndarray) -> np.ndarray:
+        """The adjoints of the inputs written into ``jac`` ``(q, p, n)``, zeros on entry."""
         adjoint: dict[tuple[int, int], dict] = {}
         for k, o in enumerate(graph.outputs):
             adjoint.setdefault((o, 0), {})[k] = 1.0
-        jac[...] = 0.0
         with np.errstate(all="ignore"):
             for kind, nid, data in reversed(self.plan.steps):
                 if kind == "input":
                     for r, v in adjoint.pop((nid, 0), {}).items():
-                        jac[:, r, data] = v        # an input's adjoint is complete here
+                        jac[r, data] = v        # an input's adjoint is complete here
                 elif kind == "get":
                     a = adjoint.pop((nid, 0), None)
                     if a:
@@ -296,13 +349,15 @@ def _as_points(points, p: int) -> np.ndarray:
 
 
 def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = None,
-                  chunk: int | None = None) -> Callable:
+                  chunk: int | None = None, threads: int | None = None) -> Callable:
     """A function ``points (N, p) float64 -> (values (N, q), jacobians (N, q, p))``.
 
     ``mode``: the autodiff mode whose IEEE behaviour is replayed where a local
     derivative is not finite (elsewhere both modes give the same numbers).
     ``direction``: "forward" or "reverse" accumulation on the fast path (default: the
     cheaper one for this graph). ``chunk``: points per batch (default :func:`chunk_size`).
+    ``threads``: batches evaluated at once (default :func:`default_threads`); the numbers
+    do not depend on it.
     Columns follow ``graph.inputs``, rows ``graph.outputs``.
 
     >>> from pwverify import parse
@@ -321,25 +376,49 @@ def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = N
     def evaluate(points):
         x = _as_points(points, p)
         n = x.shape[0]
-        out_v = np.empty((n, q))
-        out_j = np.empty((n, q, p))
-        for start in range(0, n, chunk):
-            part = _Chunk(plan, x[start:start + chunk], direction)
-            m = part.n
+        # filled column by column: stored (q, N) and (q, p, N), returned as (N, q) and
+        # (N, q, p) views, so every store is contiguous (no transposing copy)
+        values_t = np.empty((q, n))
+        jac_t = np.zeros((q, p, n))      # fresh zero pages: no pass to clear them
+        buffers = threading.local()   # each thread's input columns, reused across its batches
+        replaying = threading.Lock()  # the pointwise replay (sympy, exact) runs in one thread at a time
+
+        def batch(start: int) -> None:
+            columns = getattr(buffers, "columns", None)
+            if columns is None:
+                columns = buffers.columns = np.empty((p, min(n, chunk)))
+            part = _Chunk(plan, x[start:start + chunk], direction, columns=columns)
+            end = start + part.n
+            values = values_t[:, start:end]
             for k, o in enumerate(graph.outputs):
-                out_v[start:start + m, k] = part.values[o][0]
-            jac = out_j[start:start + m]
+                values[k] = part.values[o][0]
+            jac = jac_t[:, :, start:end]
             if direction == "forward":
                 part.jacobian_forward(graph.outputs, jac)
             else:
                 part.jacobian_reverse(graph, jac)
-            undefined = np.isnan(out_v[start:start + m]).any(axis=1)
-            for r in np.nonzero(part.flag & ~undefined)[0]:
-                jac[r] = part.replay(r, mode)
+            undefined = np.isnan(values).any(axis=0)
+            flagged = np.nonzero(part.flag & ~undefined)[0]
+            if len(flagged):
+                with replaying:
+                    for r in flagged:
+                        jac[:, :, r] = part.replay(r, mode)
             if undefined.any():
-                jac[undefined] = np.nan
-                out_v[start:start + m][undefined] = np.nan
-        return out_v, out_j
+                jac[:, :, undefined] = np.nan
+                values[:, undefined] = np.nan
+
+        starts = range(0, n, chunk)
+        workers = min(threads or default_threads(), len(starts) - 1)
+        if workers <= 1:
+            for start in starts:
+                batch(start)
+        else:
+            # the first batch alone: the tables compile their numeric rules on first use;
+            # then numpy, which releases the GIL in its loops, runs batches side by side
+            batch(0)
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(batch, starts[1:]))
+        return values_t.T, jac_t.transpose(2, 0, 1)
 
     return evaluate
 

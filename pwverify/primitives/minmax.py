@@ -102,34 +102,45 @@ class FirstWinsTable(ExplicitTable):
         (numpy's argmax picks it), so the value is nan where an entry is undefined."""
         from ..core.vectorised import NumericLocal, OneHot, rows, size_of
         n = size_of(args)
-        if n is not None and not any(np.isnan(a).any() for a in args if isinstance(a, np.ndarray)):
-            return NumericLocal(*self._scan(args, n))
+        if n is not None:
+            scanned = self._scan(args, n)
+            if scanned is not None:
+                return NumericLocal(*scanned)
         x = rows(args, n)
         pick = np.argmax if self.kind == "max" else np.argmin
         index = len(args) - 1 - pick(x[::-1], axis=0) if self.last else pick(x, axis=0)
         value = np.take_along_axis(x, index[None], axis=0)[0]
         return NumericLocal((value if n is not None else value[0],), (OneHot(index),))
 
-    def _scan(self, args, n: int) -> tuple:
-        """The left fold over arrays without nan: ``m = ai where ai beats m`` (strictly for
-        the first winner, weakly for the last), one pass per entry, no (k, n) copy."""
+    def _scan(self, args, n: int) -> tuple | None:
+        """The extremum by IEEE maximum (minimum), then the winner's index as the number of
+        entries before the first (after the last) entry equal to it: plain passes, no
+        masked copies, no (k, n) stack. None where an entry is nan (the IEEE extremum
+        propagates it), which the caller settles by argmax."""
         from ..core.vectorised import OneHot
-        if self.kind == "max":
-            beats = np.greater_equal if self.last else np.greater
-        else:
-            beats = np.less_equal if self.last else np.less
         extreme = np.maximum if self.kind == "max" else np.minimum
         value = np.array(np.broadcast_to(args[0], (n,)), dtype=float)
-        index = np.zeros(n, dtype=np.intp)
-        won = np.empty(n, dtype=bool)
-        for i in range(1, len(args)):
-            beats(args[i], value, out=won)
-            extreme(value, args[i], out=value)    # the winner's value, but for the sign of a zero
-            np.copyto(index, i, where=won)
-        zero = value == 0
-        if zero.any():     # maximum(-0.0, 0.0) may be either: a zero is the winner's own
-            for i in np.unique(index[zero]):
-                chosen = zero & (index == i)
+        for a in args[1:]:
+            extreme(value, a, out=value)    # the winner's value, but for the sign of a zero
+        if np.isnan(value).any():
+            return None
+        k = len(args)
+        order = range(k - 1, 0, -1) if self.last else range(k - 1)
+        index = np.full(n, k - 1 if self.last else 0, dtype=np.uint8 if k <= 256 else np.intp)
+        before = np.ones(n, dtype=bool)    # no entry equal to the extremum met yet
+        differs = np.empty(n, dtype=bool)
+        for i in order:
+            np.not_equal(args[i], value, out=differs)
+            before &= differs
+            if self.last:
+                index -= before
+            else:
+                index += before
+        zero = np.flatnonzero(value == 0)
+        if len(zero):     # maximum(-0.0, 0.0) may be either: a zero is the winner's own
+            winners = index[zero]
+            for i in np.unique(winners):
+                chosen = zero[winners == i]
                 value[chosen] = np.broadcast_to(args[i], (n,))[chosen]
         return (value,), (OneHot(index),)
 
