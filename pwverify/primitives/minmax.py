@@ -139,7 +139,7 @@ class FirstWinsTable(ExplicitTable):
         zero = np.flatnonzero(value == 0)
         if len(zero):     # maximum(-0.0, 0.0) may be either: a zero is the winner's own
             winners = index[zero]
-            for i in np.unique(winners):
+            for i in np.flatnonzero(np.bincount(winners)):    # (np.unique would import numpy.ma)
                 chosen = zero[winners == i]
                 value[chosen] = np.broadcast_to(args[i], (n,))[chosen]
         return (value,), (OneHot(index),)
