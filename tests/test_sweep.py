@@ -19,6 +19,9 @@ PAIRS = [
     ("abs(x) + relu(y)", "torch.relu(x) + torch.relu(-x) + torch.clamp(y, min=0)"),
     ("relu(x) * y", "relu(x) * y + 0 * relu(y)"),
     ("relu(x) + y", "relu(x) + relu(y) - relu(-y)"),
+    # the same shape but for a constant: not the same local question
+    ("relu(x) + relu(y)", "torch.clamp(x, min=0) + torch.clamp(y, min=1)"),
+    ("relu(x) + relu(y - 1) + 1", "torch.clamp(x, min=0) + torch.clamp(y, min=1)"),
 ]
 
 
@@ -59,6 +62,21 @@ def test_networks_written_two_ways_become_one_graph(tmp_path, monkeypatch):
     monkeypatch.setattr(compare_direct, "SWEEP", False)
     plain = pwverify.compare(relu, clamp, disagreement=False)
     assert _summary(plain) == _summary(result)
+
+
+def test_a_local_question_is_asked_once_per_shape(tmp_path, monkeypatch):
+    """The 16 pairs relu(s_i), max(0, s_i) of two layers are one question over a cut
+    argument: one solver answer serves them all, and the merges are those of asking each."""
+    relu, _, where = _networks(tmp_path, (2, 8, 8, 1))
+    joint, outs_a, outs_b = relu.graph.joined(where.graph)
+    _, (sa, sb), stats = sweep(joint, [outs_a, outs_b], tangents=True)
+    assert sa == sb and stats.proved >= 16 and stats.reused >= 15
+    from pwverify.engines import sweep as sweep_module
+    asked = []
+    real = sweep_module._decide_local
+    monkeypatch.setattr(sweep_module, "_decide_local", lambda *a: asked.append(1) or real(*a))
+    _, (ta, tb), again = sweep(joint, [outs_a, outs_b], tangents=True)
+    assert (ta, tb) == (sa, sb) and again.proved == stats.proved and len(asked) == 1
 
 
 def test_sweeping_with_tangents_keeps_autodiff(tmp_path):

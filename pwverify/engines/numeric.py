@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -416,6 +415,7 @@ def compile_graph(graph: Graph, mode: str = "reverse", direction: str | None = N
             # the first batch alone: the tables compile their numeric rules on first use;
             # then numpy, which releases the GIL in its loops, runs batches side by side
             batch(0)
+            from concurrent.futures import ThreadPoolExecutor   # (imports logging: not at start-up)
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(batch, starts[1:]))
         return values_t.T, jac_t.transpose(2, 0, 1)

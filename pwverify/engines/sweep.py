@@ -80,6 +80,9 @@ class SweepStats:
     graph: Graph | None = None
     proved: int = 0
     unknown: int = 0
+    #: local questions answered by an earlier one of the same shape (a layer's relu(s_i)
+    #: against max(0, s_i) is one question, asked once)
+    reused: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -96,6 +99,7 @@ def sweep(graph: Graph, sides: Sequence[Sequence[int]], *, tangents: bool, seed:
     new = Graph()
     mapping: dict[int, int] = {}
     classes: dict[tuple, list[int]] = {}
+    answers: dict[tuple, tuple] = {}     # local questions by shape (see _same)
     for nid, node in enumerate(graph.nodes):
         args = tuple(mapping[a] for a in node.args)
         key = Node(node.op, args, node.params, node.n_out)
@@ -115,7 +119,7 @@ def sweep(graph: Graph, sides: Sequence[Sequence[int]], *, tangents: bool, seed:
                 if "gave up" not in " ".join(stats.notes):
                     stats.notes.append(f"gave up after {stats.candidates} local proofs, {stats.proved} proved")
             for candidate in tries:
-                verdict = _same(new, candidate, key, tangents, timeout_ms, stats)
+                verdict = _same(new, candidate, key, tangents, timeout_ms, stats, answers)
                 if verdict == "proved":
                     stats.proved += 1
                     merged = candidate
@@ -159,9 +163,13 @@ def _signatures(graph: Graph, seed: int) -> dict[int, tuple]:
 
 
 def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: int,
-          stats: SweepStats) -> str:
+          stats: SweepStats, answers: dict | None = None) -> str:
     """``proved`` if ``node`` (not yet in ``graph``) equals node ``existing`` for every value
-    (and tangent, with ``tangents``) of their arguments; else ``refuted`` or ``unknown``."""
+    (and tangent, with ``tangents``) of their arguments; else ``refuted`` or ``unknown``.
+
+    The question is about the two nodes over their cut arguments only, so it is the same
+    question for every pair of the same shape (the same operations, parameters and
+    constants over the same pattern of arguments): ``answers`` keeps each shape's answer."""
     other = graph.nodes[existing]
     leaves = list(dict.fromkeys(other.args + node.args))
     sub = Graph()
@@ -175,7 +183,16 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
     if a == b:
         return "proved"
     sub.outputs = [a, b]
-    tie = _differ_at_local_ties(sub, tangents)
+    shape = (tuple(sub.nodes), a, b, tangents)
+    known = answers.get(shape) if answers is not None else None
+    if known is None:
+        tie = _differ_at_local_ties(sub, tangents)
+        known = (tie, None if tie is not None else _decide_local(sub, a, b, tangents, timeout_ms))
+        if answers is not None:
+            answers[shape] = known
+    else:
+        stats.reused += 1
+    tie, verdict = known
     if tie is not None:
         stats.screened += 1
         if len(stats.apart) < MAX_APART and _same_arguments(graph, other, node):  # apart only at a tie
@@ -183,6 +200,11 @@ def _same(graph: Graph, existing: int, node: Node, tangents: bool, timeout_ms: i
             stats.apart.append({name_of[n]: v for n, v in tie.items()})
         return "refuted"
     stats.candidates += 1
+    return verdict
+
+
+def _decide_local(sub: Graph, a: int, b: int, tangents: bool, timeout_ms: int) -> str:
+    """The solver's answer on nodes ``a`` and ``b`` of ``sub`` over free arguments."""
     ctx = TermContext()
     ea, eb = encode_sides(sub, [[a], [b]], channels="direction", tangents=tangents, ctx=ctx)
     if not ctx.exact or ea.abstractions or eb.abstractions:

@@ -51,6 +51,7 @@ class DirectComparison:
 
     def __init__(self, A, B, symbols, columns, timeout_ms: int, tangents: bool = True):
         self.last_unknown: str | None = None  # why the solver could not give a candidate point
+        self.refinements = 0                  # abstractions refined by the last search for points
         self.sides: tuple | None = None          # the outputs of A and B in the joint graph
         self.sweeps: dict[bool, object] = {}     # stats of the sweeps done (by tangents)
         self.A, self.B, self.symbols, self.columns = A, B, list(symbols), list(columns)
@@ -110,7 +111,7 @@ class DirectComparison:
         orders) refines the abstraction at that point and does not count as a try.
         Returns ``(witness or None, points tried, exhausted)``."""
         tried: list[dict] = []
-        refinements = 0
+        refinements = self.refinements = 0
         while len(tried) < tries:
             try:
                 model = self.smt.simplest_model(self.side + self.lemmas + constraints, avoid=tried)
@@ -123,10 +124,25 @@ class DirectComparison:
             if confirmed is not None:
                 return confirmed, tried, False
             if refinements < MAX_REFINEMENTS and self._refine(model):
-                refinements += 1
+                refinements = self.refinements = refinements + 1
                 continue
             tried.append(model)
         return None, tried, False
+
+    def _search(self, constraints, check, tries: int = MAX_SPURIOUS):
+        """:meth:`_points` where the query may be unsat: no separate satisfiability check,
+        the first model asked is the answer. Returns ``(witness or None, points tried,
+        status)``: "unsat" (no point at all: a proof), "unknown" (the solver gave up before
+        any point; :attr:`last_unknown` says why) or "sat"."""
+        self.last_unknown = None
+        point, tried, exhausted = self._points(constraints, check, tries)
+        # (after a refinement the first query was sat: its candidate was spurious, not a proof)
+        if point is None and not tried and not self.refinements:
+            if exhausted:
+                return None, tried, "unsat"
+            if self.last_unknown is not None:
+                return None, tried, "unknown"
+        return point, tried, "sat"
 
     def _swept_equal(self, tangents: bool) -> bool:
         """Do the two programs become the same nodes once proved-equal nodes are merged
@@ -271,12 +287,11 @@ class DirectComparison:
         if not pairs:
             return Verdict.proved("function")
         differs = [z3.Or([va != vb for va, vb in pairs])]
-        status, reason = self._status([ea.defined, eb.defined] + differs)
+        point, tried, status = self._search([ea.defined, eb.defined] + differs, self._confirm_values)
         if status == "unsat":
             return Verdict.proved("function")
         if status == "unknown":
-            return Verdict.unknown("function", f"the values: {reason or 'the solver gave up'}")
-        point, tried, _ = self._points([ea.defined, eb.defined] + differs, self._confirm_values)
+            return Verdict.unknown("function", f"the values: {self.last_unknown}")
         if point is not None:
             return Verdict.refuted("function", point)
         return Verdict.unknown("function", "transcendental functions: the solver's counterexamples "
@@ -306,14 +321,12 @@ class DirectComparison:
         nonfinite = z3.simplify(z3.Or(ea.bad, eb.bad))
         if terms:
             constraints = [ea.defined, eb.defined] + finite + [z3.Or(terms)]
-            status, reason = self._status(constraints)
+            point, tried, status = self._search(constraints, self._confirm_gradients)
             if status == "unknown":
-                return Verdict.unknown("gradient", f"where the derivatives are finite: "
-                                                   f"{reason or 'the solver gave up'}")
-            if status == "sat":
-                point, tried, _ = self._points(constraints, self._confirm_gradients)
-                if point is not None:
-                    return Verdict.refuted("gradient", point)
+                return Verdict.unknown("gradient", f"where the derivatives are finite: {self.last_unknown}")
+            if point is not None:
+                return Verdict.refuted("gradient", point)
+            if status != "unsat":
                 return Verdict.unknown("gradient", self._spurious(tried))
         if z3.is_false(nonfinite):
             return Verdict.proved("gradient")
