@@ -231,25 +231,20 @@ class _Encoder(Visitor):
             vals.append([z3_formula(f, symbols)(self.ctx, *args) for f in branch.value])
             need = required(table, branch, n)
             defined.append(z3.And([defs[i] for i in need]) if len(need) else _TRUE)
-            infinite = False
+            plan, infinite = _derivative_plan(branch, n)
             if self.with_tangents:
                 rows = []
-                for row in branch.local_jacobian(n):
+                for row in plan:
                     acc = [ZERO] * self.channels
-                    for i, d in enumerate(row):
-                        if d == 0:
-                            continue
-                        if d.has(sympy.oo, sympy.nan, sympy.zoo):
-                            infinite = True
-                            continue
-                        if d == 1:
+                    for i, coefficient in row:
+                        if coefficient is None:    # a derivative of 1
                             acc = [Z.add(a, t) for a, t in zip(acc, tans[i])]
                             continue
-                        c = z3_formula(d, symbols)(self.ctx, *args)
+                        c = coefficient(self.ctx, *args)
                         acc = [Z.add(a, _times(c, t)) for a, t in zip(acc, tans[i])]
                     rows.append(acc)
                 tangents.append(rows)
-            nonfinite.append(infinite)
+            nonfinite.append(infinite and self.with_tangents)
         last = len(branches) - 1
         out_vals, out_def = list(vals[last]), defined[last]
         out_tans = tangents[last] if self.with_tangents else [[ZERO] * self.channels for _ in vals[last]]
@@ -266,6 +261,30 @@ class _Encoder(Visitor):
         self.tan[nid] = tuple(tuple(r) for r in out_tans)
         self.dfn[nid] = z3.And(out_def, dom) if not z3.is_true(dom) else out_def
         self.bad[nid] = _or(bads + [out_bad])
+
+
+def _derivative_plan(branch, n: int) -> tuple[tuple, bool]:
+    """A branch's derivative rows for the encoder, the same for every node of its table:
+    per row the ``(argument, z3 builder of the coefficient, or None for 1)`` of the
+    entries that are neither 0 nor infinite, and whether an entry is infinite."""
+    key = ("z3 derivative", n)
+    hit = branch._compiled.get(key)
+    if hit is None:
+        symbols = ARGS[:n]
+        infinite = False
+        rows = []
+        for row in branch.local_jacobian(n):
+            entries = []
+            for i, d in enumerate(row):
+                if d == 0:
+                    continue
+                if d.has(sympy.oo, sympy.nan, sympy.zoo):
+                    infinite = True
+                    continue
+                entries.append((i, None if d == 1 else z3_formula(d, symbols)))
+            rows.append(tuple(entries))
+        hit = branch._compiled[key] = (tuple(rows), infinite)
+    return hit
 
 
 def _times(c, t):
