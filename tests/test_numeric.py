@@ -174,6 +174,13 @@ def test_threads_do_not_change_the_result(direction):
     assert np.isnan(serial[0][:, 0]).any() and np.isnan(serial[1][replayed, 0, 0]).all()
 
 
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_thread_count_is_a_clear_error(value, monkeypatch):
+    monkeypatch.setenv("PWVERIFY_THREADS", value)
+    with pytest.raises(PwverifyError, match="PWVERIFY_THREADS must be a positive integer"):
+        pwverify.parse("relu(x)").evaluate(np.zeros(10))
+
+
 @pytest.mark.parametrize("direction", ["forward", "reverse"])
 def test_selections_reaching_one_input_add_up(direction):
     """Two selections of the same input are two 0/1 masks: their sum is 2 where both

@@ -67,8 +67,12 @@ def default_threads() -> int:
     >>> default_threads() >= 1
     True
     """
-    configured = os.environ.get("PWVERIFY_THREADS")
-    if configured and configured.isdigit() and int(configured) > 0:
+    configured = os.environ.get("PWVERIFY_THREADS", "").strip()
+    if configured:
+        if not (configured.isdigit() and int(configured) > 0):
+            from ..core.errors import UsageError
+            raise UsageError(f"PWVERIFY_THREADS must be a positive integer, got {configured!r}",
+                             hint="PWVERIFY_THREADS=2, or unset it to use every CPU")
         return int(configured)
     try:
         return max(1, len(os.sched_getaffinity(0)))
