@@ -52,6 +52,12 @@ class Program:
         return list(self.parsed.weights)
 
     @property
+    def checkpoint(self) -> Any:
+        """The ``weights`` the program was read with (a checkpoint file or a dict of
+        state_dict keys to values), or None: its parameters are then inputs."""
+        return self._options.get("weights")
+
+    @property
     def data_inputs(self) -> list[str]:
         """The scalar inputs that are not parameters (the arguments of ``forward``)."""
         weights = set(self.parsed.weights)

@@ -194,6 +194,35 @@ def test_crosscheck_reports_a_mismatch_as_a_pwverify_bug(cli, monkeypatch):
     assert data["mismatches"][0]["point"] == {"t": "0"} and data["mismatches"][0]["what"] == "gradient"
 
 
+@requires_torch
+def test_crosscheck_runs_modules_with_their_parameters_as_inputs_or_from_a_checkpoint(cli, tmp_path):
+    import json
+    import os
+    import torch
+    from conftest import ROOT
+    from torch_programs import import_file
+    modules = os.path.join(ROOT, "tests", "reading", "modules.py")
+    code, out, err = cli("crosscheck", f"{modules}:MLP", "--shape", "x=2", "--count", "4", "--random", "2", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["mismatches"] == [] and report["comparisons"] >= 8
+    torch.manual_seed(1)
+    state = {k: torch.randn_like(v) for k, v in import_file(modules).MLP().state_dict().items()}
+    path = str(tmp_path / "mlp.pt")
+    torch.save(state, path)
+    code, out, err = cli("crosscheck", f"{modules}:MLP", "--shape", "x=2", "--weights", path, "--count", "4",
+                         "--random", "2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["mismatches"] == []
+    # the checkpoint's values are the ones torch runs: a different one is a mismatch
+    program = pwverify.parse(f"{modules}:MLP", shapes={"x": 2}, weights=path)
+    from pwverify.frameworks.crosscheck import run_torch
+    measured = run_torch(program, {"x": [1, -1]}).value
+    assert measured == pytest.approx([float(v) for v in program.value_at({"x": [1, -1]})], rel=1e-12)
+    code, _, err = cli("crosscheck", f"{modules}:MLP", "--shape", "x=2", "--framework", "jax", "--count", "1")
+    assert code == 2 and "--framework torch" in err
+
+
 def test_crosscheck_refuses_a_custom_profile(cli):
     code, _, err = cli("crosscheck", "relu(t)", "--tie", "relu0=1")
     assert code == 2 and "custom profile" in err

@@ -91,86 +91,24 @@ def _stack(a):
                         for x in a])
 
 
-def target_callable(program):
-    """(callable, module or None) for the program's target."""
-    import torch
-    module = import_file(program.parsed.filename)
-    for alias in ("np", "numpy"):
-        if getattr(module, alias, None) is not None and getattr(module, alias).__name__ == "numpy":
-            setattr(module, alias, NumpyAsTorch())
-    target = eval(program.parsed.function, vars(module))  # noqa: S307 - the tests run the program on purpose
-    if isinstance(target, type):
-        target = target()
-    owner = None
-    if isinstance(target, torch.nn.Module):
-        owner = target
-    elif getattr(target, "__self__", None) is not None and isinstance(target.__self__, torch.nn.Module):
-        owner = target.__self__
-    if owner is not None:
-        owner.double().eval()
-    return target, owner
-
-
 def torch_jacobian(program, point, mode: str) -> tuple[list[float], list[list[float]]]:
-    """Value and Jacobian (rows per output, columns per ``program.inputs``) from torch."""
-    import torch
-    from torch.nn.utils.stateless import _reparametrize_module
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        fn, owner = target_callable(program)
-        parsed = program.parsed
-        flat = program.point(point)
-        names = program.inputs
-        base = torch.tensor([float(flat[n]) for n in names], dtype=torch.float64)
-        data = [(name, parsed.input_groups[name], shape) for name, shape in parsed.input_shapes.items()]
-        weights = [(key, parsed.weight_groups[key], parsed.weight_shapes[key]) for key in parsed.weight_groups]
-        index = {n: i for i, n in enumerate(names)}
-
-        def pieces(v, groups):
-            return [v[[index[e] for e in entries]].reshape(shape) for _, entries, shape in groups]
-
-        def run(v):
-            args = [t.clone() for t in pieces(v, data)]
-            if owner is not None and weights:
-                params = dict(zip([k for k, _, _ in weights], pieces(v, weights)))
-                with _reparametrize_module(owner, params):
-                    out = fn(*args)
-            else:
-                out = fn(*args)
-            return torch.as_tensor(out, dtype=torch.float64).reshape(-1)
-
-        if mode == "reverse":
-            v = base.clone().requires_grad_(True)
-            out = run(v)
-            rows = []
-            for k in range(out.numel()):
-                if not out.requires_grad:
-                    rows.append([0.0] * len(names))
-                    continue
-                (g,) = torch.autograd.grad(out[k], v, retain_graph=True, allow_unused=True)
-                rows.append([0.0] * len(names) if g is None else g.tolist())
-            return out.detach().tolist(), rows
-        import torch.autograd.forward_ad as fwAD
-        columns = []
-        value = None
-        for i in range(len(names)):
-            tangent = torch.zeros_like(base)
-            tangent[i] = 1.0
-            with fwAD.dual_level():
-                dual = fwAD.make_dual(base.clone(), tangent)
-                out = run(dual)
-                primal, t = fwAD.unpack_dual(out)
-                value = primal.tolist()
-                columns.append([0.0] * out.numel() if t is None else t.tolist())
-        rows = [[columns[i][k] for i in range(len(names))] for k in range(len(value))]
-        return value, rows
-    finally:
-        torch.set_default_dtype(previous)
+    """Value and Jacobian (rows per output, columns per ``program.inputs``) from torch, by
+    ``pwverify crosscheck``'s runner, with numpy programs run on torch tensors."""
+    from pwverify.frameworks.crosscheck import run_torch
+    module = None
+    if program.parsed.function is not None:
+        module = import_file(program.parsed.filename)
+        for alias in ("np", "numpy"):
+            if getattr(module, alias, None) is not None and getattr(module, alias).__name__ == "numpy":
+                setattr(module, alias, NumpyAsTorch())
+    result = run_torch(program, point, mode, module)
+    return result.value, result.gradient
 
 
 def close(predicted, measured, tol: float = 1e-9) -> bool:
-    return all(abs(float(p) - m) <= tol * max(1.0, abs(m)) for p, m in zip(predicted, measured))
+    """Equal up to ``tol``; a nan matches only a nan, an infinity only the same one."""
+    from pwverify.frameworks.recorded import close as recorded_close
+    return recorded_close(predicted, measured, tol)
 
 
 # -- points on kinks, and the comparison ---------------------------------------------------------

@@ -10,7 +10,9 @@ input, in the order of :attr:`pwverify.Program.inputs`.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import inspect
 import itertools
 import os
 import sys
@@ -106,11 +108,40 @@ def _resolve(qualified: str, modules: Mapping[str, Any]):
     return obj
 
 
-def program_callable(program) -> Callable:
-    """The program as a Python callable taking one argument per declared input."""
+def program_target(program, module=None) -> tuple[Callable, Any]:
+    """The program as a Python callable taking one argument per declared input, and the
+    object whose parameters it uses (an instance, or None).
+
+    A file's target is evaluated in the imported file (``module``, imported here when not
+    given) as pwverify reads it: a class is instantiated without arguments and its
+    ``forward`` (an ``nn.Module``) or ``__call__`` is called, ``Class(args)`` likewise,
+    ``Class.method`` calls the method of ``Class()``, and ``factory(args)`` calls the
+    function the factory returns.
+    """
     parsed = program.parsed
-    if parsed.function is not None:
-        return getattr(_import_file(parsed.filename), parsed.function)
+    if parsed.function is None:
+        return _expression_callable(program), None
+    if module is None:
+        module = _import_file(parsed.filename)
+    namespace = vars(module)
+    tree = ast.parse(parsed.function, mode="eval").body
+    if isinstance(tree, ast.Attribute):
+        owner = eval(compile(ast.Expression(tree.value), "<target>", "eval"), namespace)  # noqa: S307
+        if isinstance(owner, type):
+            owner = owner()
+        return getattr(owner, tree.attr), owner
+    target = eval(parsed.function, namespace)  # noqa: S307 - crosscheck runs the program on purpose
+    if isinstance(target, type):
+        target = target()
+    if inspect.isfunction(target):
+        return target, None
+    if inspect.ismethod(target):
+        return target, target.__self__
+    return target, target          # an instance: a module's forward, or __call__
+
+
+def _expression_callable(program) -> Callable:
+    parsed = program.parsed
     namespace = _expression_namespace(program.framework)
     names = list(parsed.input_shapes)
     code = compile(parsed.label, "<expr>", "eval")
@@ -130,6 +161,15 @@ def installed_version(framework: str) -> str | None:
         except metadata.PackageNotFoundError:
             continue
     return None
+
+
+def _plain_target(program) -> Callable:
+    """The program's callable, for a framework whose modules crosscheck does not give
+    parameters to: the program must have none."""
+    if program.parsed.weight_groups or program.checkpoint is not None:
+        raise UsageError(f"{program.label} has module parameters: crosscheck gives parameters to torch "
+                         f"modules only", hint="--framework torch")
+    return program_target(program)[0]
 
 
 def _arguments(program, point: Mapping[str, Any], make: Callable) -> list:
@@ -161,71 +201,101 @@ def run(framework: str, program, point: Mapping[str, Any], mode: str = "reverse"
 
 
 def _definition(program) -> Location:
-    """Where the program's function is defined (line 1 for an expression)."""
+    """Where the program's target is defined (line 1 for an expression)."""
     parsed = program.parsed
     if parsed.function:
+        name = parsed.function.split("(")[0].split(".")[0].strip()
         for number, line in enumerate(parsed.source.splitlines(), 1):
-            if line.lstrip().startswith(f"def {parsed.function}("):
-                return Location(parsed.filename, number, line.index("def") + 1)
+            stripped = line.lstrip()
+            if stripped.startswith((f"def {name}(", f"class {name}(", f"class {name}:")):
+                return Location(parsed.filename, number, len(line) - len(stripped) + 1)
     return Location(parsed.filename, 1, 1)
 
 
-def run_torch(program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
-    """Value and Jacobian that torch autograd returns at ``point`` (float64)."""
+def run_torch(program, point: Mapping[str, Any], mode: str = "reverse", module=None) -> FrameworkResult:
+    """Value and Jacobian that torch autograd returns at ``point`` (float64), with one
+    column per input of ``program.inputs``: an ``nn.Module``'s parameters that are inputs
+    are given to it by their state_dict names, and ``--weights`` values likewise.
+    ``module``: the program's file, already imported (default: imported here).
+    """
     import torch
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)  # constants and module parameters in float64 too
     try:
-        return _run_torch(program, point, mode)
+        return _run_torch(program, point, mode, module)
     finally:
         torch.set_default_dtype(previous)
 
 
-def _run_torch(program, point: Mapping[str, Any], mode: str) -> FrameworkResult:
+def _run_torch(program, point: Mapping[str, Any], mode: str, imported) -> FrameworkResult:
     import torch
-    fn = program_callable(program)
+    fn, owner = program_target(program, imported)
+    module = owner if isinstance(owner, torch.nn.Module) else None
+    if module is not None:
+        module.double().eval()      # float64, and dropout or batch norm as pwverify reads them
+    elif program.parsed.weight_groups:
+        raise UsageError(f"{program.label} has parameters but is not a torch.nn.Module",
+                         hint="crosscheck substitutes parameters into an nn.Module by their state_dict names")
     parsed = program.parsed
     flat = program.point(point)
-    args, leaves = [], []
-    for name, shape in parsed.input_shapes.items():
-        entries = parsed.input_groups[name]
-        data = torch.tensor([float(flat[e]) for e in entries], dtype=torch.float64)
-        args.append(data.reshape(shape) if shape else data.reshape(()))
+    names = program.inputs
+    index = {n: i for i, n in enumerate(names)}
+    base = torch.tensor([float(flat[n]) for n in names], dtype=torch.float64)
+    fixed = _checkpoint(program, module)
+
+    def call(v):
+        # every input a copy taken from one vector: in-place operations in the program
+        # act on non-leaf tensors, and one gradient covers data and parameters
+        args = [v[[index[e] for e in parsed.input_groups[name]]].reshape(shape)
+                for name, shape in parsed.input_shapes.items()]
+        if module is None:
+            out = fn(*args)
+        else:
+            from torch.nn.utils.stateless import _reparametrize_module   # what torch.func.functional_call uses
+            params = dict(fixed)
+            params.update({key: v[[index[e] for e in entries]].reshape(parsed.weight_shapes[key])
+                           for key, entries in parsed.weight_groups.items()})
+            with _reparametrize_module(module, params, strict=False):
+                out = fn(*args)
+        return torch.as_tensor(out, dtype=torch.float64).reshape(-1)
+
     if mode == "reverse":
-        for a in args:
-            a.requires_grad_(True)
-        out = torch.as_tensor(fn(*args)).reshape(-1)
+        v = base.clone().requires_grad_(True)
+        out = call(v)
         rows = []
         for k in range(out.numel()):
-            if not out[k].requires_grad:
+            if not out.requires_grad:
                 # a constant there (builtin max(0, x) returned the int 0): no path to the
                 # inputs, so within any larger graph it contributes a zero derivative
-                rows.append([0.0] * sum(a.numel() for a in args))
+                rows.append([0.0] * len(names))
                 continue
-            grads = torch.autograd.grad(out[k], args, retain_graph=True, allow_unused=True)
-            row = []
-            for a, g in zip(args, grads):
-                row.extend((g if g is not None else torch.zeros_like(a)).reshape(-1).tolist())
-            rows.append(row)
+            (g,) = torch.autograd.grad(out[k], v, retain_graph=True, allow_unused=True)
+            rows.append([0.0] * len(names) if g is None else g.tolist())
         return FrameworkResult(out.detach().tolist(), rows)
     import torch.autograd.forward_ad as fwAD
-    sizes = [max(1, a.numel()) for a in args]
     columns, value = [], None
-    for which, a in enumerate(args):
-        for j in range(sizes[which]):
-            with fwAD.dual_level():
-                duals = []
-                for i, b in enumerate(args):
-                    tangent = torch.zeros_like(b).reshape(-1)
-                    if i == which:
-                        tangent[j] = 1.0
-                    duals.append(fwAD.make_dual(b, tangent.reshape(b.shape)))
-                out = torch.as_tensor(fn(*duals)).reshape(-1)
-                primal, tangent = fwAD.unpack_dual(out)
-                value = primal.tolist()
-                columns.append(tangent.tolist() if tangent is not None else [0.0] * out.numel())
-    rows = [list(r) for r in zip(*columns)]
-    return FrameworkResult(value, rows)
+    for i in range(len(names)):
+        tangent = torch.zeros_like(base)
+        tangent[i] = 1.0
+        with fwAD.dual_level():
+            out = call(fwAD.make_dual(base.clone(), tangent))
+            primal, t = fwAD.unpack_dual(out)
+            value = primal.tolist()
+            columns.append([0.0] * out.numel() if t is None else t.tolist())
+    if not names:
+        value = call(base).tolist()
+    return FrameworkResult(value, [[columns[i][k] for i in range(len(names))] for k in range(len(value))])
+
+
+def _checkpoint(program, module) -> dict:
+    """The parameters ``--weights`` fixed, as float64 tensors (their exact values)."""
+    import torch
+    source = program.checkpoint
+    if source is None or module is None:
+        return {}
+    from ..frontend.weights import weight_arrays
+    return {key: torch.tensor([float(v) for v in arr.items], dtype=torch.float64).reshape(arr.shape)
+            for key, arr in weight_arrays(source).items()}
 
 
 def run_jax(program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
@@ -236,7 +306,7 @@ def run_jax(program, point: Mapping[str, Any], mode: str = "reverse") -> Framewo
     """
     modules = _framework_modules("jax")
     jax, jnp = modules["jax"], modules["jnp"]
-    fn = program_callable(program)
+    fn = _plain_target(program)
     args = _arguments(program, point, lambda values, shape: jnp.asarray(values, dtype=jnp.float64).reshape(shape))
 
     def flat(*xs):
@@ -267,7 +337,7 @@ def run_tensorflow(program, point: Mapping[str, Any], mode: str = "reverse") -> 
     ``ForwardAccumulator`` per input entry.
     """
     tf = _framework_modules("tensorflow")["tf"]
-    fn = program_callable(program)
+    fn = _plain_target(program)
     args = _arguments(program, point, lambda values, shape: tf.reshape(tf.constant(values, dtype=tf.float64), shape))
     zero = tf.UnconnectedGradients.ZERO
 

@@ -24,7 +24,7 @@ from .inputs import annotation_shape, choose_framework, free_names, make_input, 
 from .interpreter import Interpreter
 from .names import parse_source, read_source
 from .objects import Function, State
-from .weights import check_shape, entry_names, holds_parameters, identifier, load_weights, named_parameters
+from .weights import check_shape, entry_names, holds_parameters, identifier, named_parameters, weight_arrays
 
 
 class Reading:
@@ -51,7 +51,7 @@ def read_file(path: str, target: str | None, profile_args: tuple, shapes: dict, 
     builder = Builder(graph, profile)
     interp = Interpreter(tree, source, path, builder)
     reading = Reading(graph, builder, interp)
-    interp.weight_source = _weight_source(weights)
+    interp.weight_source = weight_arrays(weights)
     interp.on_parameters = lambda root, prefix: _materialize(reading, root, prefix)
     interp.selection = wrt
     interp.reading = reading
@@ -190,16 +190,6 @@ def _declare_inputs(reading: Reading, fn: Function, shapes: dict, path: str) -> 
     if shapes:
         raise UsageError(f"--shape names {', '.join(shapes)}, which are not parameters of {fn.name}")
     return env
-
-
-def _weight_source(weights: Any) -> dict | None:
-    if weights is None:
-        return None
-    if isinstance(weights, str):
-        return load_weights(weights)
-    if isinstance(weights, Mapping):
-        return {k: (v if isinstance(v, Array) else Array.from_nested(v)) for k, v in weights.items()}
-    raise UsageError("weights must be a file name or a dict of state_dict keys to nested lists")
 
 
 def _materialize(reading: Reading, root: Any, prefix: str) -> None:

@@ -22,7 +22,7 @@ import itertools
 import os
 import re
 from fractions import Fraction
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from ..core.errors import UsageError
 from ..ir.values import Array
@@ -90,6 +90,36 @@ def holds_parameters(value: Any) -> bool:
 
 
 # -- checkpoints -----------------------------------------------------------------------------------
+def weight_arrays(weights: Any) -> dict[str, Array] | None:
+    """The parameter values ``--weights`` gives (a checkpoint file, or a dict of state_dict
+    keys to nested lists), as exact arrays; None without weights.
+
+    >>> weight_arrays({"fc.bias": [0.5, 2]})["fc.bias"].items
+    (Fraction(1, 2), 2)
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        return load_weights(weights)
+    if isinstance(weights, Mapping):
+        return {k: (v if isinstance(v, Array) else Array.from_nested(_exact_nested(v))) for k, v in weights.items()}
+    raise UsageError("weights must be a file name or a dict of state_dict keys to nested lists")
+
+
+def _exact_nested(value: Any) -> Any:
+    """Nested lists of numbers with every float as the exact rational it is."""
+    if isinstance(value, (list, tuple)):
+        return [_exact_nested(v) for v in value]
+    if hasattr(value, "tolist"):          # a numpy array or scalar, a tensor
+        return _exact_nested(value.tolist())
+    if isinstance(value, float):
+        return Fraction(value)
+    if isinstance(value, (int, Fraction)):
+        return value
+    raise UsageError(f"a weight entry is {type(value).__name__}, not a number",
+                     hint="nested lists of numbers, or a numpy array")
+
+
 def load_weights(path: str) -> dict[str, Array]:
     """A checkpoint's tensors as exact arrays (float32/float64 entries as exact rationals)."""
     if not os.path.exists(path):
