@@ -33,7 +33,8 @@ def test_conv_relu_pool_linear_module_matches_torch_wrt_weights():
 @pytest.mark.parametrize("target, shapes", [
     ("MLP", {"x": (2,)}), ("MLP(n_in=3, hidden=2)", {"x": (3,)}), ("Conv1dNet", {"x": (2, 3)}),
     ("HingeLoss", {"input": 3, "target": 3}), ("HingeLoss(margin=0.5).hinge_loss", {"input": 2, "target": 2}),
-    ("SmoothL1(beta=0.5)", {"pred": 3, "target": 3}),
+    ("SmoothL1(beta=0.5)", {"pred": 3, "target": 3}), ("InPlaceBlock", {"x": (1, 2)}),
+    ("SoftmaxHead", {"x": (1, 3)}),
 ])
 def test_modules_match_torch_at_kinks(target, shapes):
     program = pwverify.parse(spec(f"modules.py:{target}"), shapes=shapes)
@@ -131,10 +132,40 @@ def test_program_spec_errors(cli):
 @requires_torch
 @pytest.mark.parametrize("name", ["minmod", "median3", "superbee", "upwind_fill", "neighbour_max", "relu_mask",
                                   "steps", "where_index", "masked_mean", "shapes", "detached", "no_grad_block",
-                                  "no_grad_function", "scripted"])
+                                  "no_grad_function", "scripted", "inplace_calls", "python_sorted", "log_exp"])
 def test_functions_match_torch_at_kinks(name):
     program = pwverify.parse(spec(f"functions.py:{name}"))
     check_against_torch(program, kink_points(program))
+
+
+def test_in_place_operations_overwrite_their_argument_and_every_name_for_it(tmp_path):
+    path = tmp_path / "inplace.py"
+    path.write_text("import torch\nimport torch.nn as nn\n\n\nclass Block(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n        self.act = nn.ReLU6(inplace=True)\n\n"
+                    "    def forward(self, x):\n        h = x + 0\n        identity = h\n        identity += 1\n"
+                    "        out = self.act(h)\n        return out * identity\n")
+    program = pwverify.parse(f"{path}:Block", shapes={"x": 2})
+    # identity += 1 wrote x + 1 into h, then relu6 wrote relu6(x + 1) into it: out * identity
+    # is relu6(x + 1) ** 2
+    assert program.value_at({"x": [7, 2]}) == [36, 9]
+    assert program.gradient_at({"x": [7, 2]}) == [[0, 0], [0, 6]]
+    jax_program = pwverify.parse("jnp.maximum(x, 0) * x")   # jax arrays are immutable: nothing in place
+    assert jax_program.value_at({"x": 7}) == [49]
+
+
+def test_python_sorted_gives_no_edge_to_the_entries_it_does_not_pick():
+    """jax's sort passes a zero cotangent to the unpicked sqrt (0 * inf = nan); Python's sorted
+    returns existing objects, so the sqrt is not in the graph at all (jax 0.10.2 measured both)."""
+    point = {"x": 0, "y": 0, "b": 1}
+    array_sort = pwverify.parse("jnp.sort(jnp.stack([jnp.sqrt(x*x + y*y), b, b + 1.0]))[1]")
+    python_sorted = pwverify.parse("sorted([jnp.sqrt(x*x + y*y), b, b + 1.0])[1]")
+    assert [str(g) for g in array_sort.gradient_at(point)[0]] == ["nan", "nan", "1"]
+    assert python_sorted.gradient_at(point) == [[0, 0, 1]]
+    assert python_sorted.gradient_at({"x": 0, "y": 0, "b": -2}) == [[0, 0, 1]]       # b, b + 1, sqrt
+    tied = python_sorted.gradient_at({"x": 0, "y": 0, "b": -1})                       # b, sqrt, b + 1 (stable)
+    assert [str(g) for g in tied[0]] == ["nan", "nan", "0"]
+    descending = pwverify.parse("sorted([x, y, b], reverse=True)[0] - sorted([x, y, b])[0]")
+    assert descending.gradient_at({"x": 1, "y": 1, "b": 0}) == [[1, 0, -1]]         # ties keep input order
 
 
 def test_returns_in_every_branch_and_assignments_in_every_branch():

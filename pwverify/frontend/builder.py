@@ -41,6 +41,8 @@ class Module:
     """A callable object made by a framework class (``torch.nn.MaxPool1d(2)``)."""
 
     call: Callable[..., Any]
+    #: made with ``inplace=True``: calling it overwrites its input tensor
+    in_place: bool = False
 
     def describe_value(self) -> str:
         return "a layer object"
@@ -423,8 +425,8 @@ class Builder(ProgramServices):
     def scalars_of_each(self, items: Sequence[Any]) -> list[Any]:
         return [self.scalar(x) for x in items]
 
-    def module(self, call: Callable[..., Any]) -> Module:
-        return Module(call)
+    def module(self, call: Callable[..., Any], in_place: bool = False) -> Module:
+        return Module(call, in_place)
 
     def bind(self, signature: registry.Signature, positional: Sequence, keywords: dict,
              name: str = "the call") -> dict:

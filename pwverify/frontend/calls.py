@@ -64,11 +64,33 @@ class CallsMixin:
         result = self.call(func, positional, keywords, node)
         if out_target is not None:
             self.assign(out_target, result, state)
-        if isinstance(func, BoundMethod) and func.name.endswith("_") and not func.name.endswith("__") \
-                and isinstance(node.func, ast.Attribute) and _assignable(node.func.value):
-            # an in-place method (x.add_(1), x.clamp_(min=0)) rebinds its receiver
-            self.assign(node.func.value, result, state)
+        overwritten = self._overwritten(func, node, keywords)
+        if overwritten is not None:
+            self.overwrite(overwritten, result, state)
         return result
+
+    @staticmethod
+    def _overwritten(func: Any, node: ast.Call, keywords: dict) -> ast.expr | None:
+        """The argument a torch call writes its result into, if it is in place: the
+        receiver of ``x.add_(1)``, the input of ``F.relu_(x)``, ``F.relu(x, inplace=True)``
+        and of a module made with ``inplace=True``."""
+        if isinstance(func, BoundMethod):
+            in_place, target = _in_place_name(func.name), getattr(node.func, "value", None)
+        else:
+            in_place = keywords.get("inplace") is True or isinstance(func, Module) and func.in_place or \
+                isinstance(func, QualName) and func.name.startswith("torch.") and _in_place_name(func.name)
+            target = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "input"), None)
+        return target if in_place and target is not None and _assignable(target) else None
+
+    def overwrite(self, target: ast.expr, value: Any, state: State) -> None:
+        """``target`` now holds ``value``, and so does every name bound to the same tensor
+        (``identity = x; x.relu_()`` changes ``identity`` too, as in torch)."""
+        old = state.env.get(target.id) if isinstance(target, ast.Name) else None
+        self.assign(target, value, state)
+        if isinstance(old, Array):
+            for name, bound in list(state.env.items()):
+                if bound is old:
+                    state.env[name] = value
 
     def call(self, func: Any, positional: list, keywords: dict, node: ast.AST | None) -> Any:
         if isinstance(func, Function):
@@ -213,6 +235,8 @@ class CallsMixin:
             if neutral is not None:
                 call = registry.resolve(neutral)
                 name = neutral
+        if call is None and name.startswith("torch.") and _in_place_name(name):
+            call = registry.resolve(name[:-1])  # torch.relu_(x): relu, written into x by the caller
         if call is None and is_neutral(spelled):
             fw = self.b.profile.framework
             self.fail(node, f"{spelled} has no rule under the {fw} profile: {fw} has no such function",
@@ -287,3 +311,7 @@ def _display(name: str) -> str:
     """``builtins.len`` is spelled ``len`` in messages."""
     return name[len("builtins."):] if name.startswith("builtins.") else name
 
+
+def _in_place_name(name: str) -> bool:
+    """``relu_``, ``add_``: torch's spelling of an operation that overwrites its input."""
+    return name.endswith("_") and not name.endswith("__")

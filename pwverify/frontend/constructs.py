@@ -125,6 +125,34 @@ def f(x):
     return x * torch.relu(x).item() + x * scale
 ''', "f", "x=2", note="`no_grad` detaches in reverse mode; forward-mode autodiff is not affected by it, "
                       "as in torch."),
+    Construct("in-place operations: inplace=True, relu_, x.clamp_(), += on a tensor", '''
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.act = nn.ReLU6(inplace=True)
+
+    def forward(self, x):
+        h = x + 0
+        alias = h
+        alias += 1
+        return self.act(h) * alias
+''', "Block", "x=[7, 2]", {"x": (2,)},
+              note="An in-place torch operation (a module or function with `inplace=True`, `F.relu_(x)`, "
+                   "`x.add_(1)`, `x += y` on a torch or numpy array) writes into its argument, and every name "
+                   "bound to that tensor sees it: here `alias` is `relu6(x + 1)` too. jax and tensorflow "
+                   "arrays are immutable: `+=` makes a new one."),
+    Construct("Python's sorted, max and min over tensors", '''
+import torch
+
+
+def f(x: "float[2]", b):
+    return sorted([torch.sqrt(x[0] ** 2 + x[1] ** 2), b, b + 1])[1] + max(x[0], b)
+''', "f", "x=[0, 0], b=1", note="They return existing objects: the entries they do not pick have no autodiff "
+                                   "edge (here the sqrt, whose derivative at 0 is infinite, makes no nan). "
+                                   "Ties keep input order (`sorted` is stable)."),
     Construct("decorators, asserts on shapes, keyword arguments", '''
 import torch
 

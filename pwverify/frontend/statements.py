@@ -79,7 +79,10 @@ class StatementsMixin:
         load = as_load(stmt.target)
         current = self.eval(load, state)
         value = self.binop(stmt.op, current, self.eval(stmt.value, state), stmt)
-        self.assign(stmt.target, value, state)
+        if isinstance(current, Array) and (current.framework or self.b.profile.framework) not in ("jax", "tensorflow"):
+            self.overwrite(stmt.target, value, state)   # torch and numpy: x += y writes into x
+        else:
+            self.assign(stmt.target, value, state)      # jax and tensorflow arrays are immutable
 
     def assign(self, target: ast.expr, value: Any, state: State) -> None:
         if isinstance(target, ast.Name):

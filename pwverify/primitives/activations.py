@@ -45,7 +45,8 @@ def module(build_forward, ctor: str, forward: str = "input"):
     fwd_sig = Signature.parse(forward)
 
     def build(b, bound):
-        return b.module(lambda b2, pos, kw: build_forward(b2, {**bound, **b2.bind(fwd_sig, pos, kw)}))
+        return b.module(lambda b2, pos, kw: build_forward(b2, {**bound, **b2.bind(fwd_sig, pos, kw)}),
+                        in_place=bound.get("inplace") is True)
     return build, ctor_sig
 
 
@@ -94,9 +95,10 @@ register(Primitive(
     "relu", lambda: table(1, [([gt(a0, 0)], a0), ([le(a0, 0)], 0)]),
     "max(x, 0) with relu'(0) = 0 (mask x > 0): torch relu/F.threshold(x, 0, 0), jax.nn.relu, "
     "tf.nn.relu (docs/reference/frameworks-measured.md §1).",
-    calls=calls({"torch": ["torch.relu", "torch.nn.functional.relu", "torch.Tensor.relu"],
+    calls=calls({"torch": ["torch.relu", "torch.Tensor.relu"],
                  "jax": ["jax.nn.relu"], "tensorflow": ["tensorflow.nn.relu", "keras.activations.relu"]},
                 "input", elementwise("relu"))
+    + calls({"torch": ["torch.nn.functional.relu"]}, "input, inplace=False", elementwise("relu"))
     + [_module_call("torch.nn.ReLU", "torch", elementwise("relu"), "inplace=False")],
     measured=(_M,)))
 

@@ -27,6 +27,7 @@ solver proposes the orders that are feasible on a piece (:class:`SortTable`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -155,6 +156,45 @@ class SortTable(PieceTable):
             truth = {k: z3.is_true(model.eval(v, model_completion=True)) for k, v in keys.items()}
             return self.branch(self._perm(lambda i, j: truth[i, j] if i < j else not truth[j, i]))
         return [], list(keys.values()), decode
+
+
+class SortedPositionTable(SortTable):
+    """Position ``k`` of Python's ``sorted()`` of n objects: the entry that sorts there.
+    Python orders objects that already exist, so that entry is the output itself and the
+    others have no autodiff edge to it (nothing, not even a zero, passes to them: an
+    infinite derivative behind them makes no nan, unlike behind ``torch.sort``).
+
+    >>> t = SortedPositionTable(3, 1)
+    >>> from pwverify.core.exact import exact
+    >>> t.at([exact(2), exact(5), exact(1)]).values, t.at([exact(2), exact(5), exact(1)]).detached
+    ((2,), (1, 2))
+    """
+
+    def __init__(self, n: int, position: int, descending: bool = False):
+        super().__init__(n, descending, "input")   # sorted() is stable, also with reverse=True
+        self.position, self.n_out = position, 1
+
+    def branch(self, perm: Sequence[int]) -> Branch:
+        full = super().branch(perm)
+        return Branch(full.where, (full.value[self.position],), full.label, full.order)
+
+    def detached_args(self, branch: Branch) -> Sequence[int]:
+        winner = branch.order[self.position]
+        return tuple(i for i in range(self.n_args) if i != winner)
+
+    def at(self, values):
+        picked = self._perm(lambda i, j: self._before(values, i, j))[self.position]
+        local = permutation_local((picked,), values)
+        return dataclasses.replace(local, detached=tuple(i for i in range(self.n_args) if i != picked))
+
+    def numeric(self, args):
+        from ..core.vectorised import NumericLocal
+        full = super().numeric(args)
+        return NumericLocal((full.values[self.position],), (full.rows[self.position],))
+
+    def encode_fast(self, Z, args, tangents):
+        values, tans = super().encode_fast(Z, args, tangents)
+        return [values[self.position]], [tans[self.position]]
 
 
 _ZERO, _ONE = exact(0), exact(1)
@@ -395,7 +435,10 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
             ties = ("jax", "sort", (("stable", False), ("descending", descending)))
         if result == "list":    # sorted(): Python orders existing objects, computes nothing
             with b.python_level():
-                return list(b.sort(bd["input"], bd.get("dim", -1), descending, ties).items)
+                items = b.scalars_of_each(b.iterate(bd["input"]))
+                if len(items) < 2:
+                    return items
+                return [b.apply("sorted_python", items, (k, descending)) for k in range(len(items))]
         values = b.sort(bd["input"], bd.get("dim", -1), descending, ties)
         if result == "indexed":
             return b.indexed_result(values, "torch.sort")
@@ -494,6 +537,12 @@ register(Primitive(
              _topk("tensorflow.nn.top_k", None)),
     ],
     measured=("torch 2.13.0, jax 0.10.2, tensorflow 2.21.0 (docs/reference/frameworks-measured.md §5)",)))
+
+register(Primitive(
+    "sorted_python", lambda n, position, descending: SortedPositionTable(n, position, descending),
+    "Position k of Python's sorted() of n numbers (params: position, descending): the entry that "
+    "sorts there, ties in input order; the other entries have no autodiff edge to it.",
+    arity=None, calls=[]))
 
 register(Primitive(
     "order", lambda n, rule, n_out, positions, descending: OrderTable(n, rule, n_out, positions, descending),

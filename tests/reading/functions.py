@@ -112,3 +112,28 @@ def jax_at(x: "float[3]"):
     y = y.at[0].set(jnp.abs(x[0]))
     y = y.at[1].add(jnp.maximum(x[1], x[2]) * 2)
     return y.at[2].multiply(x[2])
+
+
+def inplace_calls(x: "float[3]"):
+    """F.relu(inplace=True), F.relu_ and x.clamp_ write into their argument."""
+    y = x * 1.0
+    a = torch.nn.functional.relu(y, inplace=True) * y
+    z = x - 1.0
+    torch.nn.functional.leaky_relu_(z, 0.5)
+    w = x + 0.5
+    w.clamp_(max=1.0)
+    return (a + z * z + w * x).sum()
+
+
+def python_sorted(x: "float[3]", b):
+    """Python's sorted() picks existing objects: the norm it does not pick gets no gradient
+    at all (torch: no nan from sqrt at 0 behind it)."""
+    return sorted([torch.sqrt((x * x).sum()), b, b + 1.0])[1] * sorted([x[0], x[1], x[2]], reverse=True)[0]
+
+
+def log_exp(x: "float[3]"):
+    """softplus (with torch's threshold), logsumexp, softmax, mish, gelu (tanh form) next to kinks."""
+    y = torch.relu(x)
+    return (torch.nn.functional.softplus(x, beta=2, threshold=1).sum() + torch.logsumexp(y, 0)
+            + torch.softmax(x, dim=0).max() + torch.nn.functional.mish(y).sum()
+            + torch.nn.functional.gelu(x, approximate="tanh")[0])

@@ -63,3 +63,33 @@ class SmoothL1(nn.Module):
         diff = torch.abs(pred - target)
         loss = torch.where(diff < self.beta, 0.5 * diff * diff / self.beta, diff - 0.5 * self.beta)
         return loss.sum()
+
+
+class InPlaceBlock(nn.Module):
+    """In-place operations overwrite their argument: ``alias`` is the same tensor as ``h``,
+    so ``alias += 1`` and the in-place ``ReLU6`` both change what it holds."""
+
+    def __init__(self):
+        super().__init__()
+        self.act = nn.ReLU6(inplace=True)
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        h = x + 0.5
+        alias = h
+        alias += 1
+        out = self.act(h) * 2
+        return self.fc(out) + alias
+
+
+class SoftmaxHead(nn.Module):
+    """Log-exp layers around a kink: Linear, SiLU, clamp, LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.act = nn.SiLU()
+        self.out = nn.LogSoftmax(dim=-1)
+
+    def forward(self, x):
+        return self.out(torch.clamp(self.act(self.fc(x)), max=1.0))
