@@ -90,4 +90,15 @@ JAX_CASES = {
     "builtins.sorted": ("sorted(x)[1] + 2 * sorted(x, reverse=True)[0]", {"x": 3}),
     "functools.reduce": ("functools.reduce(jnp.maximum, x)", {"x": 4}),
     "jax.lax.stop_gradient": ("a * jax.lax.stop_gradient(jax.nn.relu(a)) + b", {}),
+    # Python's sorted picks objects: the sqrt it leaves out gets no cotangent (no nan at 0)
+    "builtins.sorted (unpicked sqrt)": ("sorted([jnp.sqrt(a * a), b, b + 1.0])[1]", {}),
+    # log-exp compositions
+    "jax.nn.softplus": ("jax.nn.softplus(a - b)", {}),
+    "jax.nn.silu": ("jax.nn.silu(a) + jax.nn.swish(jax.nn.relu(b))", {}),
+    "jax.nn.mish": ("jax.nn.mish(jnp.maximum(a, b))", {}),
+    "jax.nn.gelu": ("jax.nn.gelu(jnp.abs(a))", {}),
+    "jax.nn.softmax": ("jax.nn.softmax(x)[0] + jax.nn.softmax(jnp.maximum(x, 0.0))[1]", {"x": 3}),
+    "jax.nn.log_softmax": ("jax.nn.log_softmax(X, axis=0)[1, 0] + jax.nn.log_softmax(X)[0, 1]", {"X": (2, 2)}),
+    "jax.nn.logsumexp": ("jax.nn.logsumexp(jnp.maximum(x, 0.0)) + jax.nn.logsumexp(X, axis=1, keepdims=True)[0, 0]",
+                         {"x": 3, "X": (2, 2)}),
 }

@@ -66,6 +66,13 @@ def _z3_number(term) -> object:
     return None  # an uninterpreted function's value: not checked here
 
 
+def _uninterpreted(term) -> bool:
+    """Does ``term`` apply an uninterpreted function (exp, log, ...)?"""
+    if z3.is_app(term) and term.decl().kind() == z3.Z3_OP_UNINTERPRETED and term.num_args() > 0:
+        return True
+    return any(_uninterpreted(c) for c in term.children())
+
+
 def _same(a, b) -> bool:
     a, b = exact(a), exact(b)
     if isinstance(a, NonFinite) or isinstance(b, NonFinite):
@@ -92,7 +99,9 @@ def test_three_engines_agree_on_every_call(framework, call, case):
                 continue
             flat = program.point(point)
             sub = [(v, z3.RealVal(str(flat[n]))) for v, n in zip(enc.inputs, program.inputs)]
-            assert z3.is_true(z3.simplify(z3.substitute(enc.defined, *sub))), (mode, point)
+            defined = z3.simplify(z3.substitute(enc.defined, *sub))
+            # exp and log are uninterpreted in z3: a condition on them is left undecided here
+            assert z3.is_true(defined) or not z3.is_false(defined) and _uninterpreted(defined), (mode, point)
             nonfinite = z3.is_true(z3.simplify(z3.substitute(enc.bad, *sub)))
             for k, value in enumerate(pointwise.value):
                 direct = _z3_number(z3.substitute(enc.values[k], *sub))

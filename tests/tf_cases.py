@@ -93,4 +93,13 @@ TF_CASES = {
     "builtins.min": ("min(a, b) + min(x[0], x[2])", {"x": 3}),
     "functools.reduce": ("functools.reduce(tf.maximum, [x[0], x[1], x[2], x[3]])", {"x": 4}),
     "tensorflow.stop_gradient": ("a * tf.stop_gradient(tf.nn.relu(a)) + b", {}),
+    "builtins.sorted": ("sorted([tf.sqrt(a * a), b, b + 1.0])[1] + sorted(x, reverse=True)[0]", {"x": 3}),
+    # log-exp compositions
+    "tensorflow.nn.softplus": ("tf.nn.softplus(a - b) + tf.math.softplus(tf.nn.relu(a))", {}),
+    "tensorflow.nn.silu": ("tf.nn.silu(a, beta=2.0) + tf.nn.swish(tf.nn.relu(b)) + keras.activations.silu(a)", {}),
+    "keras.activations.mish": ("keras.activations.mish(tf.maximum(a, b))", {}),
+    "tensorflow.nn.softmax": ("tf.nn.softmax(x)[0] + tf.nn.softmax(tf.nn.relu(x))[1]", {"x": 3}),
+    "tensorflow.nn.log_softmax": ("tf.nn.log_softmax(X, axis=0)[1, 0] + tf.nn.log_softmax(X)[0, 1]", {"X": (2, 2)}),
+    "tensorflow.reduce_logsumexp": ("tf.reduce_logsumexp(tf.maximum(x, 0.0)) + tf.reduce_logsumexp(X, axis=1)[0]",
+                                    {"x": 3, "X": (2, 2)}),
 }

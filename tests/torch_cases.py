@@ -155,4 +155,16 @@ TORCH_CASES = {
     "builtins.min": ("min(a, b) + min(x)", {"x": 3}),
     "builtins.sorted": ("sorted(x)[1] + 2 * sorted(x, reverse=True)[0]", {"x": 3}),
     "functools.reduce": ("functools.reduce(torch.maximum, x)", {"x": 4}),
+    "builtins.sorted (unpicked sqrt)": ("sorted([torch.sqrt(a * a), b, b + 1.0])[1]", {}),
+    # log-exp compositions
+    "torch.nn.functional.softplus": ("F.softplus(a - b) + F.softplus(a, beta=2, threshold=1)", {}),
+    "torch.nn.Softplus": ("torch.nn.Softplus(beta=0.5, threshold=2)(a)", {}),
+    "torch.nn.functional.silu": ("F.silu(torch.relu(a)) + torch.nn.SiLU()(b)", {}),
+    "torch.nn.functional.mish": ("F.mish(torch.maximum(a, b)) + torch.nn.Mish()(b)", {}),
+    "torch.nn.functional.gelu": ("F.gelu(torch.abs(a), approximate='tanh') + torch.nn.GELU(approximate='tanh')(b)",
+                                 {}),
+    "torch.softmax": ("torch.softmax(x, 0)[0] + F.softmax(torch.relu(x), dim=-1)[1] + x.softmax(0)[2]", {"x": 3}),
+    "torch.log_softmax": ("F.log_softmax(X, dim=0)[1, 0] + torch.nn.LogSoftmax(dim=1)(X)[0, 1] + "
+                          "torch.nn.Softmax(dim=0)(X)[0, 0]", {"X": (2, 2)}),
+    "torch.logsumexp": ("torch.logsumexp(torch.relu(x), 0) + X.logsumexp(1, keepdim=True)[0, 0]", {"x": 3, "X": (2, 2)}),
 }

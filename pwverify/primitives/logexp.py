@@ -1,0 +1,179 @@
+"""Smooth log-exp compositions: softplus, silu, mish, gelu (tanh form), softmax,
+log_softmax and logsumexp, composed of ``exp``, ``log``, ``log1p``, ``tanh``, ``sigmoid``
+and sums, so every engine reads them through those primitives.
+
+Each framework's gradient of these is the exact derivative of the formula (their
+backward kernels are written from the output: softmax's ``y * (g - sum(g * y))``), so the
+composition predicts it exactly. What the kernels add for floating point changes no real
+number, with one exception that is a selection and is modelled as one:
+
+* torch's ``softplus(x, beta, threshold)`` is ``x`` where ``beta * x > threshold`` (value
+  and gradient 1), else ``log1p(exp(beta * x)) / beta`` (ATen's softplus kernel and its
+  backward both test ``x * beta > threshold``).
+
+Softmax and its relatives subtract the maximum inside the kernels only to avoid
+overflow; the result is the same real number, so pwverify composes ``exp(x) / sum(exp(x))``
+without the maximum (no spurious tie among the largest entries). The numeric engine
+evaluates that formula in float64, where entries above about 709 overflow.
+
+``gelu`` is supported in its tanh form only (torch ``approximate='tanh'``, jax's default
+``approximate=True``): the exact form needs ``erf``, which is not a log-exp function.
+
+>>> import pwverify
+>>> pwverify.parse("torch.nn.functional.softplus(x, beta=2, threshold=1)").gradient_at({"x": 1})
+[[1]]
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .activations import _module_call
+from .registry import Call, Signature, add_call
+from .structural import _dim_of, _dims_arg, _keepdim_of, sum_along
+
+_TORCH_F = "torch.nn.functional"
+
+
+def _add(names: dict, signature: str, build) -> None:
+    for framework, spelled in names.items():
+        for name in spelled:
+            add_call(Call(name, framework, Signature.parse(signature), build))
+
+
+def _exp_sum(b, x, dim, keep):
+    return sum_along(b, b.map("exp", x), _dims_arg(b, x, dim) if dim is not None else None, keep)
+
+
+def _log1p_exp(b, x):
+    return b.map("log1p", b.map("exp", x))
+
+
+# -- softplus ------------------------------------------------------------------------------
+def _softplus_torch(b, bd):
+    x, beta, threshold = b.to_array(bd["input"]), b.exact(bd["beta"]), b.exact(bd["threshold"])
+    if beta == 0:
+        b.fail("softplus with beta=0 divides by zero", "beta > 0")
+    scaled = b.arith("*", x, beta)
+    smooth = b.arith("/", _log1p_exp(b, scaled), beta)
+    return b.call_name("torch.where", [b.compare(">", scaled, threshold), x, smooth])
+
+
+def _softplus(b, bd):
+    return _log1p_exp(b, bd["input"])
+
+
+_add({"torch": [f"{_TORCH_F}.softplus"]}, "input, beta=1, threshold=20", _softplus_torch)
+add_call(_module_call("torch.nn.Softplus", "torch", _softplus_torch, "beta=1.0, threshold=20.0"))
+_add({"jax": ["jax.nn.softplus"], "tensorflow": ["tensorflow.nn.softplus", "tensorflow.math.softplus",
+                                                 "keras.activations.softplus"]}, "x:input, name=None", _softplus)
+
+
+# -- silu, mish, gelu ----------------------------------------------------------------------
+def _silu(b, bd):
+    x = bd["input"]
+    return b.arith("*", x, b.map("sigmoid", x))
+
+
+def _swish_beta(b, bd):
+    """``x * sigmoid(beta * x)`` (tensorflow's ``silu``/``swish``)."""
+    x = bd["input"]
+    return b.arith("*", x, b.map("sigmoid", b.arith("*", bd["beta"], x)))
+
+
+def _mish(b, bd):
+    x = bd["input"]
+    return b.arith("*", x, b.map("tanh", _log1p_exp(b, x)))
+
+
+#: sqrt(2 / pi) as torch and jax write it in float64 (both round the same constant)
+_SQRT_2_OVER_PI = Fraction(0.7978845608028654)
+
+
+def _gelu_tanh(b, x):
+    """``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+    cube = b.arith("*", b.arith("*", x, x), x)
+    inner = b.arith("*", _SQRT_2_OVER_PI, b.arith("+", x, b.arith("*", Fraction(0.044715), cube)))
+    return b.arith("*", b.arith("*", Fraction(1, 2), x), b.arith("+", 1, b.map("tanh", inner)))
+
+
+def _gelu_torch(b, bd):
+    if bd.get("approximate") != "tanh":
+        b.fail("torch gelu without approximate='tanh' uses erf, which pwverify does not model",
+               "F.gelu(x, approximate='tanh')")
+    return _gelu_tanh(b, bd["input"])
+
+
+def _gelu_jax(b, bd):
+    if bd.get("approximate") is False:
+        b.fail("jax.nn.gelu(approximate=False) uses erf, which pwverify does not model",
+               "jax.nn.gelu(x) (the tanh form, jax's default)")
+    return _gelu_tanh(b, bd["input"])
+
+
+_add({"torch": [f"{_TORCH_F}.silu"]}, "input, inplace=False", _silu)
+_add({"jax": ["jax.nn.silu", "jax.nn.swish"], "tensorflow": ["keras.activations.silu", "keras.activations.swish"]},
+     "x:input", _silu)
+_add({"tensorflow": ["tensorflow.nn.silu", "tensorflow.nn.swish"]}, "features:input, beta=1.0", _swish_beta)
+add_call(_module_call("torch.nn.SiLU", "torch", _silu, "inplace=False"))
+_add({"torch": [f"{_TORCH_F}.mish"]}, "input, inplace=False", _mish)
+_add({"jax": ["jax.nn.mish"], "tensorflow": ["keras.activations.mish"]}, "x:input", _mish)
+add_call(_module_call("torch.nn.Mish", "torch", _mish, "inplace=False"))
+_add({"torch": [f"{_TORCH_F}.gelu"]}, "input, approximate='none'", _gelu_torch)
+add_call(_module_call("torch.nn.GELU", "torch", _gelu_torch, "approximate='none'"))
+_add({"jax": ["jax.nn.gelu"]}, "x:input, approximate=True", _gelu_jax)
+
+
+# -- softmax, log_softmax, logsumexp -------------------------------------------------------
+def _torch_dim(b, bd, x):
+    """torch's implicit softmax dim (deprecated, still honoured): 0 for 0-, 1- and 3-d input, else 1."""
+    dim = _dim_of(bd, None)
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return dim
+
+
+def _softmax_along(b, x, dim):
+    if x.ndim == 0:
+        return b.arith("/", b.map("exp", x), b.map("exp", x))
+    return b.arith("/", b.map("exp", x), _exp_sum(b, x, dim, True))
+
+
+def _log_softmax_along(b, x, dim):
+    if x.ndim == 0:
+        return b.arith("-", x, x)
+    return b.arith("-", x, b.map("log", _exp_sum(b, x, dim, True)))
+
+
+def _softmax(log: bool, torch_default: bool):
+    def build(b, bd):
+        x = b.to_array(bd["input"])
+        dim = _torch_dim(b, bd, x) if torch_default else _dim_of(bd, -1)
+        return (_log_softmax_along if log else _softmax_along)(b, x, dim)
+    return build
+
+
+def _logsumexp(b, bd):
+    x = b.to_array(bd["input"])
+    if bd.get("b") is not None or bd.get("return_sign") or bd.get("where") is not None:
+        b.fail("logsumexp with b=, return_sign= or where= is not supported", "logsumexp(x, axis)")
+    if x.ndim == 0:
+        return x
+    return b.map("log", _exp_sum(b, x, _dim_of(bd, None), _keepdim_of(bd)))
+
+
+_SOFTMAX_TORCH = "input, dim=None, _stacklevel=3, dtype=None"
+for _log, _stem in ((False, "softmax"), (True, "log_softmax")):
+    _add({"torch": [f"{_TORCH_F}.{_stem}", f"torch.{_stem}", f"torch.Tensor.{_stem}"]}, _SOFTMAX_TORCH,
+         _softmax(_log, True))
+    _add({"jax": [f"jax.nn.{_stem}"]}, "x:input, axis=-1, where=None", _softmax(_log, False))
+    _add({"tensorflow": [f"tensorflow.nn.{_stem}", f"tensorflow.math.{_stem}"]}, "logits:input, axis=None, name=None",
+         _softmax(_log, False))
+    add_call(_module_call(f"torch.nn.{'LogSoftmax' if _log else 'Softmax'}", "torch", _softmax(_log, True),
+                          "dim=None"))
+_add({"tensorflow": ["keras.activations.softmax"]}, "x:input, axis=-1", _softmax(False, False))
+_add({"torch": ["torch.logsumexp", "torch.Tensor.logsumexp"]}, "input, dim, keepdim=False", _logsumexp)
+_add({"jax": ["jax.nn.logsumexp", "jax.scipy.special.logsumexp"]},
+     "a:input, axis=None, b=None, keepdims=False, return_sign=False, where=None", _logsumexp)
+_add({"tensorflow": ["tensorflow.reduce_logsumexp", "tensorflow.math.reduce_logsumexp"]},
+     "input_tensor:input, axis=None, keepdims=False, name=None", _logsumexp)
