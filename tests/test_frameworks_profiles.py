@@ -161,6 +161,27 @@ def test_indexing_another_tensor_with_an_argmax_gathers_by_the_keys():
         pwverify.parse("y[x.argmax()]", shapes={"x": 2, "y": 3})
 
 
+@pytest.mark.parametrize("framework", ["torch", "jax"])
+def test_numpy_functions_keep_numpy_values_under_every_profile(framework):
+    """torch.median is the lower median and torch.sort returns (values, indices): numpy's
+    median, quantile, percentile and sort read under torch compute numpy's functions."""
+    median = pwverify.parse("np.median(x)", shapes={"x": 4}, framework=framework)
+    assert median.value_at({"x": [4, 1, 3, 2]}) == [R(5, 2)]
+    assert median.gradient_at({"x": [4, 1, 3, 2]}) == [[0, 0, R(1, 2), R(1, 2)]]
+    assert median.value_at({"x": [1, 2, 2, 9]}) == [2]
+    spread = pwverify.parse("np.sort(x)[-1] - np.sort(x, axis=None)[0] + np.quantile(x, 0.25) + "
+                            "np.percentile(x, 75, method='lower')", shapes={"x": 4}, framework=framework)
+    assert spread.value_at({"x": [1, 2, 3, 4]}) == [3 + R(7, 4) + 3]
+    assert spread.gradient_at({"x": [1, 2, 3, 4]}) == [[R(-3, 4), R(3, 4), 1, 1]]
+
+
+@requires_torch
+def test_numpy_functions_under_torch_match_the_torch_construction_at_ties(cli):
+    code, out, err = cli("crosscheck", "np.median(x) + np.quantile(x, 0.3) + np.sort(x)[1]", "--shape", "x=4",
+                         "--count", "10", "--random", "2")
+    assert code == 0 and "0 mismatch" in out, out + err
+
+
 # -- crosscheck ------------------------------------------------------------------------------------
 @requires_torch
 def test_crosscheck_command_reports_no_mismatch(cli):

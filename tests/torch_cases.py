@@ -167,4 +167,9 @@ TORCH_CASES = {
     "torch.log_softmax": ("F.log_softmax(X, dim=0)[1, 0] + torch.nn.LogSoftmax(dim=1)(X)[0, 1] + "
                           "torch.nn.Softmax(dim=0)(X)[0, 0]", {"X": (2, 2)}),
     "torch.logsumexp": ("torch.logsumexp(torch.relu(x), 0) + X.logsumexp(1, keepdim=True)[0, 0]", {"x": 3, "X": (2, 2)}),
+    # numpy's functions read under torch (torch's namesakes compute something else)
+    "numpy_on_torch.sort": ("np.sort(x)[1] + np.sort(X, axis=0)[1, 0] + np.sort(X, axis=None)[2]", {"x": 3, "X": (2, 2)}),
+    "numpy_on_torch.median": ("np.median(x) + np.median(X, axis=1)[0]", {"x": 4, "X": (2, 3)}),
+    "numpy_on_torch.quantile": ("np.quantile(x, 0.3)", {"x": 3}),
+    "numpy_on_torch.percentile": ("np.percentile(x, 40, method='nearest')", {"x": 3}),
 }

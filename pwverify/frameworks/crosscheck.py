@@ -99,7 +99,32 @@ def _framework_modules(framework: str) -> dict:
     raise UsageError(f"unknown framework {framework!r}")
 
 
+def numpy_on_torch(name: str) -> Callable:
+    """The torch function that computes numpy's ``name`` as pwverify reads it under torch
+    (:data:`pwverify.primitives.conventions.NUMPY_ON_TORCH`)."""
+    import torch
+
+    def sort(a, axis=-1, kind=None, order=None, stable=None):
+        if axis is None:
+            a, axis = a.reshape(-1), -1
+        return torch.sort(a, dim=axis, stable=bool(stable) or kind in ("stable", "mergesort")).values
+
+    def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False,
+                 interpolation=None):
+        return torch.quantile(a, float(q), dim=axis, keepdim=keepdims, interpolation=interpolation or method)
+
+    def percentile(a, q, *args, **kwargs):
+        return quantile(a, float(q) / 100, *args, **kwargs)
+
+    def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+        return torch.quantile(a, 0.5, dim=axis, keepdim=keepdims)
+
+    return {"sort": sort, "quantile": quantile, "percentile": percentile, "median": median}[name.split(".")[-1]]
+
+
 def _resolve(qualified: str, modules: Mapping[str, Any]):
+    if qualified.startswith("numpy_on_torch."):
+        return numpy_on_torch(qualified)
     head, *rest = qualified.split(".")
     roots = {"torch": "torch", "jax": "jax", "tensorflow": "tf"}
     obj = modules[roots.get(head, head)]

@@ -52,7 +52,8 @@ _NEUTRAL: dict[str, dict[str, str | None]] = {
                  "tensorflow": "tensorflow.nn.softplus"},
     "amax": {"torch": "torch.amax", "jax": "jax.numpy.amax", "tensorflow": "tensorflow.reduce_max"},
     "amin": {"torch": "torch.amin", "jax": "jax.numpy.amin", "tensorflow": "tensorflow.reduce_min"},
-    "sort": {"torch": "torch.sort", "jax": "jax.numpy.sort", "tensorflow": "tensorflow.sort"},
+    # torch.sort returns (values, indices): numpy's sort is its values
+    "sort": {"torch": "numpy_on_torch.sort", "jax": "jax.numpy.sort", "tensorflow": "tensorflow.sort"},
 }
 _NEUTRAL.update({
     "sign": {"torch": "torch.sign", "jax": "jax.numpy.sign", "tensorflow": "tensorflow.sign"},
@@ -72,7 +73,11 @@ _NEUTRAL.update({
                    "tensorflow": "keras.activations.hard_silu"},
     "argmax": {"torch": "torch.argmax", "jax": "jax.numpy.argmax", "tensorflow": "tensorflow.argmax"},
     "argmin": {"torch": "torch.argmin", "jax": "jax.numpy.argmin", "tensorflow": "tensorflow.argmin"},
-    "median": {"torch": "torch.median", "jax": "jax.numpy.median", "tensorflow": None},
+    # numpy's median is the mean of the two middle entries (torch.median is the lower one):
+    # under torch it is torch.quantile(x, 0.5), as are numpy's quantile and percentile
+    "median": {"torch": "numpy_on_torch.median", "jax": "jax.numpy.median", "tensorflow": None},
+    "quantile": {"torch": "numpy_on_torch.quantile", "jax": "jax.numpy.quantile", "tensorflow": None},
+    "percentile": {"torch": "numpy_on_torch.percentile", "jax": "jax.numpy.percentile", "tensorflow": None},
     "norm": {"torch": "torch.linalg.norm", "jax": "jax.numpy.linalg.norm", "tensorflow": "tensorflow.norm"},
 })
 for _fn in ("exp", "log", "sqrt", "sin", "cos", "tanh", "log1p", "expm1", "square"):
@@ -83,7 +88,13 @@ _SPELLINGS = {"builtins.abs": "abs", "numpy.abs": "abs", "numpy.absolute": "abs"
               "numpy.maximum": "maximum", "numpy.minimum": "minimum", "numpy.clip": "clip",
               "numpy.where": "where", "numpy.sort": "sort", "numpy.amax": "amax", "numpy.amin": "amin",
               "numpy.sign": "sign", "numpy.fmax": "fmax", "numpy.fmin": "fmin", "numpy.argmax": "argmax",
-              "numpy.argmin": "argmin", "numpy.median": "median", "numpy.linalg.norm": "norm"}
+              "numpy.argmin": "argmin", "numpy.median": "median", "numpy.quantile": "quantile",
+              "numpy.percentile": "percentile", "numpy.linalg.norm": "norm"}
+
+#: Calls that compute a numpy function with torch's operations where torch's namesake
+#: computes something else; ``pwverify crosscheck`` runs the same construction.
+NUMPY_ON_TORCH = ("numpy_on_torch.sort", "numpy_on_torch.median", "numpy_on_torch.quantile",
+                  "numpy_on_torch.percentile")
 
 
 def resolve_name(name: str, framework: str) -> str | None:

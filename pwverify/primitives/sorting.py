@@ -433,6 +433,9 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
             ties = ("torch", "sort", (("stable", bool(bd.get("stable"))), ("descending", descending)))
         elif algorithm == "jax" and bd.get("stable") is False:
             ties = ("jax", "sort", (("stable", False), ("descending", descending)))
+        if "dim" in bd and bd["dim"] is None:    # numpy's and jax's axis=None: the flattened entries
+            arr = b.to_array(bd["input"])
+            bd = {**bd, "input": arr.reshape((arr.size,)), "dim": -1}
         if result == "list":    # sorted(): Python orders existing objects, computes nothing
             with b.python_level():
                 items = b.scalars_of_each(b.iterate(bd["input"]))
@@ -444,6 +447,17 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
             return b.indexed_result(values, "torch.sort")
         return values
     return build
+
+
+def _numpy_sort_on_torch(b, bd):
+    """``np.sort`` read under torch: the values of ``torch.sort`` (stable for
+    ``kind='stable'``/``'mergesort'`` or ``stable=True``); ``axis=None`` sorts the flattened
+    entries, as numpy does."""
+    if bd.get("order") is not None:
+        b.fail("np.sort with order= (structured arrays) is not supported", "np.sort(x, axis)")
+    bound = dict(bd)
+    bound["stable"] = bool(bd.get("stable")) or bd.get("kind") in ("stable", "mergesort")
+    return _sort(algorithm="torch")(b, bound)
 
 
 def _topk(what: str, largest_key: str | None = "largest", algorithm: str | None = None):
@@ -522,6 +536,8 @@ register(Primitive(
              _sort(ties_for_descending="reversed", algorithm="jax")),
         Call("tensorflow.sort", "tensorflow",
              Signature.parse("values:input, axis:dim=-1, direction='ASCENDING', name=None"), _sort()),
+        Call("numpy_on_torch.sort", "torch", Signature.parse("a:input, axis:dim=-1, kind=None, order=None, stable=None"),
+             _numpy_sort_on_torch),
         Call("builtins.sorted", None, Signature.parse("input, key=None, reverse=False"),
              _sort("reverse", result="list")),
         Call("torch.topk", "torch",
