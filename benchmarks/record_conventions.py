@@ -147,6 +147,22 @@ def write(data: dict, path: str) -> None:
         handle.write(text)
 
 
+def _keep_other_frameworks(data: dict, path: str, recorded_now: list[str]) -> None:
+    """Recording some frameworks (``--framework``) keeps the file's records of the others."""
+    if not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as handle:
+        old = json.load(handle)
+    others = [f for f in old.get("versions", {}) if f not in recorded_now]
+    for framework in others:
+        data["versions"][framework] = old["versions"][framework]
+    data["calls"] += [r for r in old.get("calls", []) if r["framework"] in others]
+    previous = {row["title"]: row for row in old.get("classic", [])}
+    for row in data["classic"]:
+        measured = previous.get(row["title"], {}).get("measured", {})
+        row["measured"].update({f: measured[f] for f in others if f in measured})
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--framework", action="append", choices=sorted(TABLES), default=None)
@@ -171,6 +187,7 @@ def main(argv=None) -> int:
         for where in stats["differ"]:
             print(f"  differs from pwverify's prediction: {where}")
     data["classic"] = record_classic(frameworks)
+    _keep_other_frameworks(data, args.out, frameworks)
     write(data, args.out)
     print(f"wrote {os.path.relpath(args.out, ROOT)}")
     return 0

@@ -101,4 +101,6 @@ JAX_CASES = {
     "jax.nn.log_softmax": ("jax.nn.log_softmax(X, axis=0)[1, 0] + jax.nn.log_softmax(X)[0, 1]", {"X": (2, 2)}),
     "jax.nn.logsumexp": ("jax.nn.logsumexp(jnp.maximum(x, 0.0)) + jax.nn.logsumexp(X, axis=1, keepdims=True)[0, 0]",
                          {"x": 3, "X": (2, 2)}),
+    "jax.numpy.select": ("jnp.select([x < 0, x < 1], [-x, x * x], default=x).sum() + jnp.select([a > b], [b], default=a)",
+                         {"x": 2}),
 }

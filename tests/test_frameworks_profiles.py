@@ -175,6 +175,15 @@ def test_numpy_functions_keep_numpy_values_under_every_profile(framework):
     assert spread.gradient_at({"x": [1, 2, 3, 4]}) == [[R(-3, 4), R(3, 4), 1, 1]]
 
 
+def test_numpy_select_takes_the_first_condition_that_holds():
+    program = pwverify.parse("np.select([x < 0, x < 1, x < 2], [-x, 2 * x, 3 * x], default=5 * x)", shapes={"x": 4})
+    point = {"x": [-1, 0, 1, 2]}
+    assert program.value_at(point) == [1, 0, 3, 10]
+    assert program.gradient_at(point) == [[-1, 0, 0, 0], [0, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 5]]
+    with pytest.raises(pwverify.PwverifyError, match="2 conditions but 1 choices"):
+        pwverify.parse("np.select([x < 0, x < 1], [x])", shapes={"x": 2})
+
+
 @requires_torch
 def test_numpy_functions_under_torch_match_the_torch_construction_at_ties(cli):
     code, out, err = cli("crosscheck", "np.median(x) + np.quantile(x, 0.3) + np.sort(x)[1]", "--shape", "x=4",

@@ -64,21 +64,22 @@ class CallsMixin:
         result = self.call(func, positional, keywords, node)
         if out_target is not None:
             self.assign(out_target, result, state)
-        overwritten = self._overwritten(func, node, keywords)
+        overwritten = self._overwritten(func, node, positional, keywords)
         if overwritten is not None:
             self.overwrite(overwritten, result, state)
         return result
 
     @staticmethod
-    def _overwritten(func: Any, node: ast.Call, keywords: dict) -> ast.expr | None:
+    def _overwritten(func: Any, node: ast.Call, positional: list, keywords: dict) -> ast.expr | None:
         """The argument a torch call writes its result into, if it is in place: the
         receiver of ``x.add_(1)``, the input of ``F.relu_(x)``, ``F.relu(x, inplace=True)``
-        and of a module made with ``inplace=True``."""
+        (or ``F.relu(x, True)``) and of a module made with ``inplace=True``."""
         if isinstance(func, BoundMethod):
             in_place, target = _in_place_name(func.name), getattr(node.func, "value", None)
         else:
-            in_place = keywords.get("inplace") is True or isinstance(func, Module) and func.in_place or \
-                isinstance(func, QualName) and func.name.startswith("torch.") and _in_place_name(func.name)
+            in_place = isinstance(func, Module) and func.in_place or isinstance(func, QualName) and (
+                func.name.startswith("torch.") and _in_place_name(func.name) or
+                _bound_inplace(func.name, positional, keywords))
             target = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "input"), None)
         return target if in_place and target is not None and _assignable(target) else None
 
@@ -315,3 +316,14 @@ def _display(name: str) -> str:
 def _in_place_name(name: str) -> bool:
     """``relu_``, ``add_``: torch's spelling of an operation that overwrites its input."""
     return name.endswith("_") and not name.endswith("__")
+
+
+def _bound_inplace(name: str, positional: list, keywords: dict) -> bool:
+    """Is the ``inplace`` argument of the call ``name`` True, by keyword or position?"""
+    if keywords.get("inplace") is True:
+        return True
+    call = registry.resolve(name)
+    if call is None or "inplace" not in call.signature.names:
+        return False
+    index = call.signature.names.index("inplace")
+    return index < min(len(positional), call.signature.positional) and positional[index] is True

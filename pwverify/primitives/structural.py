@@ -137,6 +137,20 @@ def _abs(b, bd):
     return b.call_name(resolve_name("builtins.abs", b.profile.framework), [bd["x"]], {})
 
 
+def _select(b, bd):
+    """``np.select(conditions, choices, default)``: the choice of the first condition that
+    holds, built as a chain of the profile's ``where`` (jnp.select is ``lax.select_n``: a
+    select too, with the same masks)."""
+    conditions, choices = b.sequence(bd["condlist"]), b.sequence(bd["choicelist"])
+    if len(conditions) != len(choices):
+        b.fail(f"select: {len(conditions)} conditions but {len(choices)} choices", "one choice per condition")
+    where = resolve_name("numpy.where", b.profile.framework)
+    out = bd["default"]
+    for condition, choice in reversed(list(zip(conditions, choices))):
+        out = b.call_name(where, [condition, choice, out])
+    return out
+
+
 _TENSOR_CLASSES = {"torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "numpy.ndarray", "jax.Array",
                    "jax.numpy.ndarray", "tensorflow.Tensor", "tensorflow.Variable", "torch.nn.Parameter"}
 _PYTHON_CLASSES = {"builtins.int": int, "builtins.float": float, "builtins.bool": bool, "builtins.str": str,
@@ -363,6 +377,9 @@ for _name, _fw in (("torch.tensor", "torch"), ("torch.as_tensor", "torch"), ("to
                    ("tensorflow.Variable", "tensorflow"), ("numpy.array", None), ("numpy.asarray", None)):
     structural(_name, _DATA, guarded(_tensor(_fw, copies=_name == "torch.tensor"), "tensor"),
                "a tensor of the given entries" + (" (copied without their gradient)" if _name == "torch.tensor" else ""))
+for _name in ("numpy.select", "jax.numpy.select"):
+    structural(_name, "condlist, choicelist, default=0", guarded(_select, "select"),
+               "the choice of the first condition that holds (a chain of where)")
 for _name in ("tensorflow.reduce_sum", "tensorflow.math.reduce_sum"):
     structural(_name, "input_tensor:input, axis=None, keepdims=False, name=None",
                guarded(_sum_fn, "reduce_sum"), "sum of entries")

@@ -115,14 +115,16 @@ def jax_at(x: "float[3]"):
 
 
 def inplace_calls(x: "float[3]"):
-    """F.relu(inplace=True), F.relu_ and x.clamp_ write into their argument."""
+    """F.relu(inplace=True), F.relu6(v, True), F.leaky_relu_ and x.clamp_ write into their argument."""
     y = x * 1.0
     a = torch.nn.functional.relu(y, inplace=True) * y
     z = x - 1.0
     torch.nn.functional.leaky_relu_(z, 0.5)
     w = x + 0.5
     w.clamp_(max=1.0)
-    return (a + z * z + w * x).sum()
+    v = x * 4.0
+    torch.nn.functional.relu6(v, True)
+    return (a + z * z + w * x + v).sum()
 
 
 def python_sorted(x: "float[3]", b):
