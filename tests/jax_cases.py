@@ -103,4 +103,13 @@ JAX_CASES = {
                          {"x": 3, "X": (2, 2)}),
     "jax.numpy.select": ("jnp.select([x < 0, x < 1], [-x, x * x], default=x).sum() + jnp.select([a > b], [b], default=a)",
                          {"x": 2}),
+    # structured control flow, read as the Python it stands for
+    "jax.lax.cond": ("lax.cond(a > b, lambda t, u: t * u, lambda t, u: jnp.abs(t - u), a, b) + "
+                     "lax.cond(a >= 0, lambda t: jnp.sqrt(t), lambda t: -t, a)", {}),
+    "jax.lax.select": ("lax.select(x > a, x, jnp.abs(x)).sum()", {"x": 3}),
+    "jax.lax.fori_loop": ("lax.fori_loop(0, 3, lambda i, acc: jnp.maximum(acc, x[i]), a)", {"x": 3}),
+    "jax.lax.scan": ("lax.scan(lambda c, v: (jnp.maximum(c, v), jnp.abs(c - v)), a, x)[1].sum() + "
+                     "lax.scan(lambda c, v: (c * v, c), a, x, reverse=True)[1][0]", {"x": 3}),
+    "jax.vmap": ("jax.vmap(lambda r, v: jnp.max(r * v), in_axes=(0, None))(X, x).sum() + "
+                 "jax.vmap(jax.nn.relu)(x)[1]", {"X": (3, 2), "x": 2}),
 }

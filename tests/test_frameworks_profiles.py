@@ -175,6 +175,25 @@ def test_numpy_functions_keep_numpy_values_under_every_profile(framework):
     assert spread.gradient_at({"x": [1, 2, 3, 4]}) == [[R(-3, 4), R(3, 4), 1, 1]]
 
 
+def test_jax_control_flow_reads_as_the_python_it_stands_for():
+    # cond: only the branch taken reaches the gradient (no nan from the sqrt it skips at 0)
+    cond = pwverify.parse("lax.cond(a > 0, lambda t: jnp.sqrt(t), lambda t: 3.0 * t, a)")
+    assert cond.gradient_at({"a": 0}) == [[3]] and cond.value_at({"a": 4}) == [2]
+    step = "lambda c, v: (jnp.maximum(c, v), c + v)"
+    ys = pwverify.parse(f"lax.scan({step}, a, x, reverse=True)[1]", shapes={"x": 3})
+    carry = pwverify.parse(f"lax.scan({step}, a, x, reverse=True)[0]", shapes={"x": 3})
+    # reversed: carries a, max(a, x2), max(a, x2, x1) and ys back in the order of xs
+    assert ys.value_at({"a": 0, "x": [5, -1, 2]}) == [7, 1, 2] and carry.value_at({"a": 0, "x": [5, -1, 2]}) == [5]
+    vmap = pwverify.parse("jax.vmap(lambda r, v: jnp.dot(r, v), in_axes=(0, None))(X, x)", shapes={"X": (2, 2), "x": 2})
+    assert vmap.value_at({"X": [[1, 2], [3, 4]], "x": [1, -1]}) == [-1, -1]
+    loop = pwverify.parse("lax.fori_loop(1, 3, lambda i, acc: acc * x[i], x[0])", shapes={"x": 3})
+    assert loop.value_at({"x": [2, 3, 4]}) == [24]
+    with pytest.raises(pwverify.PwverifyError, match="lax.cond inside jax.vmap"):
+        pwverify.parse("jax.vmap(lambda t: lax.cond(t > 0, lambda s: s, lambda s: -s, t))(x)", shapes={"x": 2})
+    with pytest.raises(pwverify.PwverifyError, match="constant integer"):
+        pwverify.parse("lax.fori_loop(0, n, lambda i, acc: acc + i, 0.0)")
+
+
 def test_numpy_select_takes_the_first_condition_that_holds():
     program = pwverify.parse("np.select([x < 0, x < 1, x < 2], [-x, 2 * x, 3 * x], default=5 * x)", shapes={"x": 4})
     point = {"x": [-1, 0, 1, 2]}

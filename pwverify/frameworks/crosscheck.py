@@ -172,7 +172,8 @@ def _expression_callable(program) -> Callable:
     code = compile(parsed.label, "<expr>", "eval")
 
     def call(*values):
-        return eval(code, dict(namespace), dict(zip(names, values)))  # noqa: S307 - explicit execution
+        # the inputs are globals of the evaluation, so that lambdas in the expression see them
+        return eval(code, {**namespace, **dict(zip(names, values))})  # noqa: S307 - explicit execution
     return call
 
 

@@ -102,6 +102,8 @@ class Builder(ProgramServices):
         self.frameworks: dict[str, tuple[str, Location | None]] = {}
         #: inside ``with torch.no_grad()`` (reverse mode): every operation's result is detached
         self.detaching = False
+        #: how many ``jax.vmap`` calls are being read around the current one
+        self.vmap_depth = 0
         #: The interpreter reading the program: the program's own arithmetic, iteration
         #: and calls (of its functions, lambdas, layers) go through it.
         self.host: Any = None

@@ -153,6 +153,20 @@ def f(x: "float[2]", b):
 ''', "f", "x=[0, 0], b=1", note="They return existing objects: the entries they do not pick have no autodiff "
                                    "edge (here the sqrt, whose derivative at 0 is infinite, makes no nan). "
                                    "Ties keep input order (`sorted` is stable)."),
+    Construct("jax's structured control flow: lax.cond, lax.scan, lax.fori_loop, jax.vmap", '''
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+
+def f(x: "float[3]", a: float):
+    running_max, _ = lax.scan(lambda c, v: (jnp.maximum(c, v), c), a, x)
+    clipped = jax.vmap(lambda v: jnp.clip(v, -1.0, 1.0))(x)
+    return lax.cond(running_max > 0, lambda t: jnp.sqrt(t), lambda t: -t, running_max) + clipped.sum()
+''', "f", "x=[0, -2, 0], a=0", {"x": (3,)},
+              note="Read as the Python they stand for: `cond` joins its branches as an `if` does (only the branch "
+                   "taken reaches the gradient, so the sqrt at 0 makes no nan here), the loops are unrolled, "
+                   "`vmap` maps over slices. A `lax.cond` inside `vmap` is refused: jax makes it a select."),
     Construct("decorators, asserts on shapes, keyword arguments", '''
 import torch
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from ..ir.values import Array, Cond, Sym
 from ..primitives.layers import Param
 from ..primitives.tensors import Masked
-from .objects import Partial, kind as _kind
+from .objects import Partial, QualName, kind as _kind
 
 
 class ProgramServices:
@@ -33,6 +33,11 @@ class ProgramServices:
         """Call a value of the program (a function, a lambda, a layer, a registered name)."""
         return self.host.call(fn, list(positional), dict(keywords or {}), None)
 
+    def branch(self, test: Any, then: Any, otherwise: Any) -> Any:
+        """``then`` where ``test`` holds, else ``otherwise``, as the program's ``if`` joins
+        them (scalars, tensors, tuples; the value not chosen has no autodiff edge)."""
+        return self.host.merge(self.truth(test), [(then, otherwise)], None)[0]
+
     def call_name(self, qualified: str, positional: Sequence[Any], keywords: dict | None = None) -> Any:
         """Call a registered name (``torch.relu``) as the program would."""
         return self.host.call_qualified(qualified, list(positional), dict(keywords or {}), None)
@@ -42,6 +47,10 @@ class ProgramServices:
         if self.host is not None:
             return self.host._iterate(value, None)
         return self.iterate(value)
+
+    def qualified(self, name: str) -> QualName:
+        """The registered function ``name`` as a value the program can call."""
+        return QualName(name)
 
     def partial(self, func: Any, args: tuple, keywords: tuple = ()) -> Partial:
         """``functools.partial(func, *args, **keywords)``."""
