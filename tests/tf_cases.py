@@ -102,4 +102,9 @@ TF_CASES = {
     "tensorflow.nn.log_softmax": ("tf.nn.log_softmax(X, axis=0)[1, 0] + tf.nn.log_softmax(X)[0, 1]", {"X": (2, 2)}),
     "tensorflow.reduce_logsumexp": ("tf.reduce_logsumexp(tf.maximum(x, 0.0)) + tf.reduce_logsumexp(X, axis=1)[0]",
                                     {"x": 3, "X": (2, 2)}),
+    # structured control flow
+    "tensorflow.cond": ("tf.cond(a > b, lambda: tf.sqrt(tf.nn.relu(a)), lambda: 2.0 * b) + "
+                        "tf.cond(a <= 0.0, lambda: tf.abs(b), lambda: a * b)", {}),
+    "tensorflow.map_fn": ("tf.reduce_sum(tf.map_fn(lambda v: tf.maximum(v, a), x)) + "
+                          "tf.map_fn(lambda r: tf.reduce_max(r), X)[1]", {"x": 3, "X": (2, 2)}),
 }

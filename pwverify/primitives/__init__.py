@@ -12,7 +12,7 @@ loss functions composed as ATen computes them). The registry itself (:mod:`.regi
 from .registry import (ARGS, Branch, Call, ExplicitTable, PieceTable, Primitive, Signature,
                        all_calls, get, primitives, register, resolve)
 from . import (arith, transcendental, control, minmax, activations, pooling, sorting,  # noqa: F401,E402
-               statistics, norms, structural, shapes, tensor_methods, layers, losses, logexp, jax_control)
+               statistics, norms, structural, shapes, tensor_methods, layers, losses, logexp, control_flow)
 
 __all__ = ["ARGS", "Branch", "Call", "ExplicitTable", "PieceTable", "Primitive", "Signature",
            "all_calls", "get", "primitives", "register", "resolve"]

@@ -1,4 +1,4 @@
-"""JAX's structured control flow, read as the Python it stands for.
+"""Structured control flow of jax and tensorflow, read as the Python it stands for.
 
 * ``lax.cond(pred, true_fun, false_fun, *operands)``: both functions are read (as jax
   traces both), and the result joins them as an ``if`` does: only the branch taken is
@@ -14,6 +14,10 @@
 
 ``lax.while_loop`` (its trip count depends on the values, and jax cannot reverse-
 differentiate it) and ``lax.switch`` are not read.
+
+tensorflow: ``tf.cond(pred, true_fn, false_fn)`` is an ``if`` (a tape records the branch
+taken), ``tf.map_fn(fn, elems)`` applies ``fn`` to each slice along the first axis and
+stacks the results.
 
 >>> import pwverify
 >>> pwverify.parse("lax.cond(a > b, lambda t: 2 * t, lambda t: -t, a)").gradient_at({"a": 1, "b": 1})
@@ -124,6 +128,31 @@ def _mapped(b, bd):
         b.vmap_depth -= 1
     return _stack(b, results)
 
+
+def _tf_cond(b, bd):
+    if bd["true_fn"] is None or bd["false_fn"] is None:
+        b.fail("tf.cond needs both true_fn and false_fn", "tf.cond(pred, lambda: a, lambda: b)")
+    return b.branch(bd["pred"], b.call(bd["true_fn"], []), b.call(bd["false_fn"], []))
+
+
+def _map_fn(b, bd):
+    elems = bd["elems"]
+    rows = _slices(b, elems, None)
+    results = [b.call(bd["fn"], [row]) for row in rows]
+    if not results:
+        b.fail("tf.map_fn over an empty tensor")
+    first = results[0]
+    if isinstance(first, (tuple, list)):
+        return type(first)(b.call_name("tensorflow.stack", [[r[k] for r in results]]) for k in range(len(first)))
+    return b.call_name("tensorflow.stack", [results])
+
+
+for _name, _sig, _build in [
+    ("tensorflow.cond", "pred, true_fn=None, false_fn=None, name=None", _tf_cond),
+    ("tensorflow.map_fn", "fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap_memory=False, "
+                          "infer_shape=True, name=None, fn_output_signature=None", _map_fn),
+]:
+    add_call(Call(_name, "tensorflow", Signature.parse(_sig), _build))
 
 for _name, _sig, _build in [
     ("jax.lax.cond", "pred, true_fun, false_fun, *operands", _cond),
