@@ -34,7 +34,7 @@ def test_conv_relu_pool_linear_module_matches_torch_wrt_weights():
     ("MLP", {"x": (2,)}), ("MLP(n_in=3, hidden=2)", {"x": (3,)}), ("Conv1dNet", {"x": (2, 3)}),
     ("HingeLoss", {"input": 3, "target": 3}), ("HingeLoss(margin=0.5).hinge_loss", {"input": 2, "target": 2}),
     ("SmoothL1(beta=0.5)", {"pred": 3, "target": 3}), ("InPlaceBlock", {"x": (1, 2)}),
-    ("SoftmaxHead", {"x": (1, 3)}),
+    ("SoftmaxHead", {"x": (1, 3)}), ("PReLUNet", {"x": (1, 2, 2)}),
 ])
 def test_modules_match_torch_at_kinks(target, shapes):
     program = pwverify.parse(spec(f"modules.py:{target}"), shapes=shapes)
@@ -132,7 +132,8 @@ def test_program_spec_errors(cli):
 @requires_torch
 @pytest.mark.parametrize("name", ["minmod", "median3", "superbee", "upwind_fill", "neighbour_max", "relu_mask",
                                   "steps", "where_index", "masked_mean", "shapes", "detached", "no_grad_block",
-                                  "no_grad_function", "scripted", "inplace_calls", "python_sorted", "log_exp"])
+                                  "no_grad_function", "scripted", "inplace_calls", "python_sorted", "log_exp",
+                                  "pool_indices", "prelu_shapes"])
 def test_functions_match_torch_at_kinks(name):
     program = pwverify.parse(spec(f"functions.py:{name}"))
     check_against_torch(program, kink_points(program))

@@ -106,7 +106,8 @@ class ProgramServices:
     def param_value(self, param: Param) -> Array:
         """The entries of a layer's parameter: inputs named by its state_dict key, or constants."""
         if param.value is None:
-            if param.init is not None and not param.trainable:
+            if param.init is not None:
+                # a buffer, or a layer made on the spot (nn.PReLU()(x)): its data is its init
                 return param.init
             self.fail(f"a parameter of shape {param.shape} is used, but it has no state_dict name: it "
                       f"belongs to a layer made outside the module pwverify reads",

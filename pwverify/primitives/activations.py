@@ -399,8 +399,22 @@ def _prelu_table(forward: bool):
     return table(2, [([gt(a0, 0)], a0), ([le(a0, 0)], a1 * a0)])
 
 
+def prelu(b, x, weight):
+    """torch's prelu: ``weight`` holds one slope, or one per channel (dim 1 of the input);
+    the output has the input's shape (a 0-d input gives a 0-d output)."""
+    params = (b.profile.mode == "forward",)
+    w = b.to_array(weight)
+    if w.size == 1:
+        return b.map("prelu", x, w.items[0], params=params)
+    arr = b.to_array(x)
+    if w.ndim != 1 or arr.ndim < 2 or arr.shape[1] != w.size:
+        b.fail(f"prelu: {w.size} slopes need an input with {w.size} channels on dim 1, got shape {arr.shape}",
+               "one slope, or one per channel of an (N, C, ...) input")
+    return b.map("prelu", arr, w.reshape((1, w.size) + (1,) * (arr.ndim - 2)), params=params)
+
+
 def _prelu(b, bd):
-    return b.map("prelu", bd["input"], bd["weight"], params=(b.profile.mode == "forward",))
+    return prelu(b, bd["input"], bd["weight"])
 
 
 register(Primitive(
@@ -408,11 +422,7 @@ register(Primitive(
     "torch F.prelu(x, w): x if x > 0 else w*x. FWD≠REV at 0: reverse mode gives w (mask "
     "x > 0), forward mode 1 (mask x >= 0) (params: forward; docs/reference/frameworks-measured.md §1, §8.9).",
     arity=2,
-    calls=[Call("torch.nn.functional.prelu", "torch", Signature.parse("input, weight"), _prelu),
-           _module_call("torch.nn.PReLU", "torch",
-                        lambda b, bd: b.map("prelu", bd["input"], bd["init"],
-                                            params=(b.profile.mode == "forward",)),
-                        "num_parameters=1, init=0.25")],
+    calls=[Call("torch.nn.functional.prelu", "torch", Signature.parse("input, weight"), _prelu)],
     measured=(_M,)))
 
 

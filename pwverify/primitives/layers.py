@@ -344,6 +344,15 @@ def _adaptive_avg_layer(dims: int):
     return make
 
 
+def _prelu_layer(b, bd):
+    from .activations import prelu
+    n = int(bd["num_parameters"])
+    init = b.exact(bd["init"])
+    params = {"weight": Param((n,), Array((n,), (init,) * n))}
+    return Layer("torch.nn.PReLU", _forward("input", lambda b, L, a: prelu(b, a["input"], L.get(b, "weight"))),
+                 params)
+
+
 def _parameter(b, bd):
     data = b.to_array(bd["data"])
     return Param(data.shape, data, bool(bd["requires_grad"]))
@@ -375,6 +384,8 @@ _LAYERS = [
     ("torch.nn.AvgPool2d", _AVG, _avg_pool_layer(2), "mean of each window"),
     ("torch.nn.AdaptiveAvgPool1d", "output_size", _adaptive_avg_layer(1), "mean of each adaptive window"),
     ("torch.nn.AdaptiveAvgPool2d", "output_size", _adaptive_avg_layer(2), "mean of each adaptive window"),
+    ("torch.nn.PReLU", "num_parameters=1, init=0.25, device=None, dtype=None", _prelu_layer,
+     "x if x > 0 else weight * x; parameter weight (num_parameters), one slope per channel (dim 1)"),
     ("torch.nn.Parameter", "data=None, requires_grad=True", _parameter,
      "a parameter: an input of the program named by its state_dict key"),
     ("torch.nn.parameter.Parameter", "data=None, requires_grad=True", _parameter,

@@ -99,10 +99,10 @@ def pool(b, x, kernel, stride, padding, dilation, ceil_mode, dims: int):
 
 def _f_pool(dims: int):
     def build(b, bd):
-        if bd.get("return_indices"):
-            b.fail("return_indices=True is not supported", "the pooled values")
-        return pool(b, bd["input"], bd["kernel_size"], bd["stride"], bd["padding"], bd["dilation"],
-                    bd["ceil_mode"], dims)
+        values = pool(b, bd["input"], bd["kernel_size"], bd["stride"], bd["padding"], bd["dilation"],
+                      bd["ceil_mode"], dims)
+        # (values, indices): the values are read; using the indices is a located error
+        return b.indexed_result(values, "max_pool") if bd.get("return_indices") else values
     return build
 
 
@@ -117,15 +117,14 @@ def adaptive_windows(length: int, out: int) -> list[list[int]]:
 
 def _adaptive(dims: int):
     def build(b, bd):
-        if bd.get("return_indices"):
-            b.fail("return_indices=True is not supported", "the pooled values")
         arr = b.to_array(bd["input"])
         if arr.ndim < dims + 1:
             b.fail(f"adaptive pooling over {dims} dimension(s) needs a batch or channel dimension too",
                    "a tensor of shape (C, L) or (N, C, L)")
         sizes = _pair(bd["output_size"], dims)
         batch = [[[i] for i in range(n)] for n in arr.shape[:-dims]]
-        return pool_windows(b, arr, batch + [adaptive_windows(arr.shape[-dims + i], sizes[i]) for i in range(dims)])
+        values = pool_windows(b, arr, batch + [adaptive_windows(arr.shape[-dims + i], sizes[i]) for i in range(dims)])
+        return b.indexed_result(values, "adaptive_max_pool") if bd.get("return_indices") else values
     return build
 
 

@@ -217,8 +217,6 @@ def f(a: float):
         point={'a': '-1'},
         value=[-1.0],
         gradient=[[1.0]],
-        failing=('F.prelu of a 0-d tensor with a one-entry weight is given shape (1,) (torch returns a 0-d tensor), so'
-                 ' min() of it is refused'),
     ),
     Regression(
         name='torch-sorted-with-max-dim-values',

@@ -139,3 +139,17 @@ def log_exp(x: "float[3]"):
     return (torch.nn.functional.softplus(x, beta=2, threshold=1).sum() + torch.logsumexp(y, 0)
             + torch.softmax(x, dim=0).max() + torch.nn.functional.mish(y).sum()
             + torch.nn.functional.gelu(x, approximate="tanh")[0])
+
+
+def pool_indices(x: "float[1, 1, 4]"):
+    """return_indices=True: the values are read (the indices are not used)."""
+    values, _ = torch.nn.functional.max_pool1d(x, 2, return_indices=True)
+    return values.sum() + torch.nn.functional.adaptive_max_pool1d(x, 1, return_indices=True)[0].sum()
+
+
+def prelu_shapes(x: "float[4]", X: "float[1, 2, 2]"):
+    """prelu keeps its input's shape (a 0-d entry stays 0-d, so the stack pools along 4 entries)
+    and applies one slope per channel (dim 1)."""
+    pooled = torch.nn.MaxPool1d(3, stride=1, padding=1)(
+        torch.stack([torch.nn.functional.prelu(e, torch.tensor([0.01])) for e in x]).unsqueeze(0))
+    return pooled.sum() + torch.nn.functional.prelu(X, torch.tensor([0.5, 2.0])).sum() + torch.nn.PReLU()(x).sum()

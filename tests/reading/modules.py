@@ -93,3 +93,14 @@ class SoftmaxHead(nn.Module):
 
     def forward(self, x):
         return self.out(torch.clamp(self.act(self.fc(x)), max=1.0))
+
+
+class PReLUNet(nn.Module):
+    """nn.PReLU's slopes are a parameter (``act.weight``), one per channel."""
+
+    def __init__(self):
+        super().__init__()
+        self.act = nn.PReLU(2)
+
+    def forward(self, x):
+        return self.act(x).amax(dim=-1)
