@@ -112,4 +112,5 @@ JAX_CASES = {
                      "lax.scan(lambda c, v: (c * v, c), a, x, reverse=True)[1][0]", {"x": 3}),
     "jax.vmap": ("jax.vmap(lambda r, v: jnp.max(r * v), in_axes=(0, None))(X, x).sum() + "
                  "jax.vmap(jax.nn.relu)(x)[1]", {"X": (3, 2), "x": 2}),
+    "jax.nn.log_sigmoid": ("jax.nn.log_sigmoid(jax.nn.relu(a)) + jax.nn.soft_sign(a - b)", {}),
 }

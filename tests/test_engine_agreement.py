@@ -67,8 +67,10 @@ def _z3_number(term) -> object:
 
 
 def _uninterpreted(term) -> bool:
-    """Does ``term`` apply an uninterpreted function (exp, log, ...)?"""
-    if z3.is_app(term) and term.decl().kind() == z3.Z3_OP_UNINTERPRETED and term.num_args() > 0:
+    """Does ``term`` apply an uninterpreted function (exp, log, ...) or hold a fresh constant
+    that stands for one (``sqrt!0``)?"""
+    if z3.is_app(term) and term.decl().kind() == z3.Z3_OP_UNINTERPRETED and \
+            (term.num_args() > 0 or "!" in term.decl().name()):
         return True
     return any(_uninterpreted(c) for c in term.children())
 

@@ -107,4 +107,5 @@ TF_CASES = {
                         "tf.cond(a <= 0.0, lambda: tf.abs(b), lambda: a * b)", {}),
     "tensorflow.map_fn": ("tf.reduce_sum(tf.map_fn(lambda v: tf.maximum(v, a), x)) + "
                           "tf.map_fn(lambda r: tf.reduce_max(r), X)[1]", {"x": 3, "X": (2, 2)}),
+    "tensorflow.math.log_sigmoid": ("tf.math.log_sigmoid(tf.nn.relu(a)) + tf.math.log_sigmoid(a - b)", {}),
 }

@@ -172,4 +172,17 @@ TORCH_CASES = {
     "numpy_on_torch.median": ("np.median(x) + np.median(X, axis=1)[0]", {"x": 4, "X": (2, 3)}),
     "numpy_on_torch.quantile": ("np.quantile(x, 0.3)", {"x": 3}),
     "numpy_on_torch.percentile": ("np.percentile(x, 40, method='nearest')", {"x": 3}),
+    "torch.nn.functional.logsigmoid": ("F.logsigmoid(torch.relu(a)) + torch.nn.LogSigmoid()(b)", {}),
+    "torch.nn.functional.softsign": ("F.softsign(a - b) + torch.nn.Softsign()(torch.abs(b))", {}),
+    "torch.special.expit": ("torch.special.expit(torch.relu(a))", {}),
+    "torch.nn.functional.glu": ("F.glu(X, dim=1).sum() + torch.nn.GLU(dim=0)(torch.relu(X)).sum()", {"X": (2, 2)}),
+    "torch.nn.functional.binary_cross_entropy_with_logits": (
+        "F.binary_cross_entropy_with_logits(torch.relu(x), y) + F.binary_cross_entropy_with_logits(x, y, "
+        "weight=torch.tensor([0.5, 2.0]), reduction='sum')", {"x": 2, "y": 2}),
+    "torch.nn.functional.soft_margin_loss": ("F.soft_margin_loss(torch.relu(x), torch.tensor([1.0, -1.0]))",
+                                             {"x": 2}),
+    "torch.nn.functional.hinge_embedding_loss": ("F.hinge_embedding_loss(x, torch.sign(y), margin=0.5)",
+                                                 {"x": 2, "y": 2}),
+    "torch.nn.functional.normalize": ("F.normalize(X, dim=1)[0, 1] + F.normalize(x, p=1.0, dim=0)[0]",
+                                      {"X": (2, 2), "x": 2}),
 }

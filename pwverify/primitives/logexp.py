@@ -1,5 +1,5 @@
-"""Smooth log-exp compositions: softplus, silu, mish, gelu (tanh form), softmax,
-log_softmax and logsumexp, composed of ``exp``, ``log``, ``log1p``, ``tanh``, ``sigmoid``
+"""Smooth log-exp compositions: softplus, silu, mish, gelu (tanh form), log-sigmoid,
+softsign, glu, softmax, log_softmax and logsumexp, composed of ``exp``, ``log``, ``log1p``, ``tanh``, ``sigmoid``
 and sums, so every engine reads them through those primitives.
 
 Each framework's gradient of these is the exact derivative of the formula (their
@@ -29,6 +29,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .activations import _module_call
+from .conventions import resolve_name
 from .registry import Call, Signature, add_call
 from .structural import _dim_of, _dims_arg, _keepdim_of, sum_along
 
@@ -122,6 +123,43 @@ add_call(_module_call("torch.nn.Mish", "torch", _mish, "inplace=False"))
 _add({"torch": [f"{_TORCH_F}.gelu"]}, "input, approximate='none'", _gelu_torch)
 add_call(_module_call("torch.nn.GELU", "torch", _gelu_torch, "approximate='none'"))
 _add({"jax": ["jax.nn.gelu"]}, "x:input, approximate=True", _gelu_jax)
+
+
+# -- log_sigmoid, softsign, glu ------------------------------------------------------------
+def _log_sigmoid(b, bd):
+    """``-softplus(-x)``: every framework's log-sigmoid, whose derivative is ``sigmoid(-x)``."""
+    return b.arith("-", 0, _log1p_exp(b, b.arith("-", 0, bd["input"])))
+
+
+def _softsign(b, bd):
+    """``x / (1 + |x|)``, with the profile's ``abs`` (torch and jax compose it so; at 0 the
+    tie of abs is multiplied by x = 0, so every rule gives the derivative 1 there)."""
+    x = bd["input"]
+    return b.arith("/", x, b.arith("+", 1, b.call_name(resolve_name("builtins.abs", b.profile.framework), [x])))
+
+
+def _glu(b, bd):
+    """``a * sigmoid(b)`` for the two halves ``a, b`` of ``dim``."""
+    x = b.to_array(bd["input"])
+    dim = _dim_of(bd, -1)
+    halves = b.sequence(b.call_name("torch.chunk", [x, 2], {"dim": dim}))
+    if len(halves) != 2 or halves[0].shape != halves[1].shape:
+        b.fail(f"glu: dim {dim} of shape {x.shape} does not split into two halves", "an even size along dim")
+    return b.arith("*", halves[0], b.map("sigmoid", halves[1]))
+
+
+_add({"torch": [f"{_TORCH_F}.logsigmoid"]}, "input", _log_sigmoid)
+_add({"jax": ["jax.nn.log_sigmoid"], "tensorflow": ["tensorflow.math.log_sigmoid"]}, "x:input, name=None",
+     _log_sigmoid)
+add_call(_module_call("torch.nn.LogSigmoid", "torch", _log_sigmoid))
+_add({"torch": [f"{_TORCH_F}.softsign"]}, "input", _softsign)
+_add({"jax": ["jax.nn.soft_sign"],
+      "tensorflow": ["tensorflow.nn.softsign", "tensorflow.math.softsign", "keras.activations.softsign"]},
+     "x:input, name=None", _softsign)
+add_call(_module_call("torch.nn.Softsign", "torch", _softsign))
+_add({"torch": ["torch.special.expit"]}, "input", lambda b, bd: b.map("sigmoid", bd["input"]))
+_add({"torch": [f"{_TORCH_F}.glu"]}, "input, dim=-1", _glu)
+add_call(_module_call("torch.nn.GLU", "torch", _glu, "dim=-1"))
 
 
 # -- softmax, log_softmax, logsumexp -------------------------------------------------------

@@ -11,6 +11,10 @@ form whose autodiff is torch's (checked against torch 2.13.0 in tests/test_readi
 * ``margin_ranking_loss``: ``clamp_min(-y (x1 - x2) + margin, 0)``.
 * ``triplet_margin_loss``: ``clamp_min(margin + d(a, p) - d(a, n), 0)`` with ``d`` the
   ``pairwise_distance`` (``eps`` added to the difference).
+* ``binary_cross_entropy_with_logits``: ``(1 - y) x + log(1 + exp(-x))`` (smooth),
+  ``soft_margin_loss``: ``log(1 + exp(-y x))``, ``hinge_embedding_loss``: ATen's two
+  ``where``s around ``clamp_min(margin - x, 0)``.
+* ``normalize``: ``x / clamp_min(norm(x, p, dim), eps)``.
 """
 
 from __future__ import annotations
@@ -84,7 +88,51 @@ def _triplet(b, bd):
     return _reduce(b, b.call_name("torch.clamp_min", [inner, 0]), bd["reduction"])
 
 
+def _log1p_exp(b, x):
+    return b.call_name("torch.log1p", [b.call_name("torch.exp", [x])])
+
+
+def _bce_with_logits(b, bd):
+    """``(1 - y) x + log(1 + exp(-x))``: the function ATen computes (it shifts by
+    ``max(-x, 0)`` only against overflow); its backward is ``sigmoid(x) - y``."""
+    if bd.get("pos_weight") is not None:
+        b.fail("binary_cross_entropy_with_logits with pos_weight is not supported", "pos_weight=None")
+    x, y = bd["input"], bd["target"]
+    loss = b.arith("+", b.arith("*", b.arith("-", 1, y), x), _log1p_exp(b, b.arith("-", 0, x)))
+    if bd.get("weight") is not None:   # torch does not differentiate with respect to weight
+        loss = b.arith("*", loss, b.detach(bd["weight"]))
+    return _reduce(b, loss, bd["reduction"])
+
+
+def _soft_margin(b, bd):
+    """``log(1 + exp(-y x))``; torch does not differentiate with respect to the target."""
+    target = b.detach(bd["target"])
+    return _reduce(b, _log1p_exp(b, b.arith("*", b.arith("-", 0, target), bd["input"])), bd["reduction"])
+
+
+def _hinge_embedding(b, bd):
+    """As ATen writes it: ``where(y != 1, clamp_min(margin - x, 0), 0) + where(y != -1, x, 0)``."""
+    x, y = b.to_array(bd["input"]), bd["target"]
+    zero = b.call_name("torch.zeros_like", [x])
+    margin = b.call_name("torch.clamp_min", [b.arith("-", bd["margin"], x), 0])
+    loss = b.arith("+", b.call_name("torch.where", [b.compare("!=", y, 1), margin, zero]),
+                   b.call_name("torch.where", [b.compare("!=", y, -1), x, zero]))
+    return _reduce(b, loss, bd["reduction"])
+
+
+def _normalize(b, bd):
+    """``x / clamp_min(norm(x, p, dim, keepdim=True), eps)``, as torch writes it."""
+    if bd.get("out") is not None:
+        b.fail("F.normalize with out= is not supported", "y = F.normalize(x)")
+    norm = b.call_name("torch.norm", [bd["input"], bd["p"]], {"dim": bd["dim"], "keepdim": True})
+    return b.arith("/", bd["input"], b.call_name("torch.clamp_min", [norm, bd["eps"]]))
+
+
 for _name, _sig, _build in [
+    ("binary_cross_entropy_with_logits", f"input, target, weight=None, {_REDUCE}, pos_weight=None", _bce_with_logits),
+    ("soft_margin_loss", f"input, target, {_REDUCE}", _soft_margin),
+    ("hinge_embedding_loss", f"input, target, margin=1.0, {_REDUCE}", _hinge_embedding),
+    ("normalize", "input, p=2.0, dim=1, eps=1e-12, out=None", _normalize),
     ("smooth_l1_loss", f"input, target, {_REDUCE}, beta=1.0", _smooth_l1),
     ("huber_loss", "input, target, reduction='mean', delta=1.0, weight=None", _huber),
     ("l1_loss", f"input, target, {_REDUCE}", _l1),
