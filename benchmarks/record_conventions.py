@@ -157,10 +157,14 @@ def _keep_other_frameworks(data: dict, path: str, recorded_now: list[str]) -> No
     for framework in others:
         data["versions"][framework] = old["versions"][framework]
     data["calls"] += [r for r in old.get("calls", []) if r["framework"] in others]
+    order = sorted(data["versions"])   # as a full recording writes them
+    data["versions"] = {f: data["versions"][f] for f in order}
+    data["calls"].sort(key=lambda r: order.index(r["framework"]))
     previous = {row["title"]: row for row in old.get("classic", [])}
     for row in data["classic"]:
         measured = previous.get(row["title"], {}).get("measured", {})
         row["measured"].update({f: measured[f] for f in others if f in measured})
+        row["measured"] = {f: row["measured"][f] for f in order if f in row["measured"]}
 
 
 def main(argv=None) -> int:

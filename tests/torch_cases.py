@@ -185,4 +185,7 @@ TORCH_CASES = {
                                                  {"x": 2, "y": 2}),
     "torch.nn.functional.normalize": ("F.normalize(X, dim=1)[0, 1] + F.normalize(x, p=1.0, dim=0)[0]",
                                       {"X": (2, 2), "x": 2}),
+    "torch.nn.functional.cosine_similarity": (
+        "F.cosine_similarity(X, Y, dim=1).sum() + F.cosine_similarity(x, torch.relu(y), dim=0)",
+        {"X": (2, 2), "Y": (2, 2), "x": 2, "y": 2}),
 }

@@ -15,6 +15,8 @@ form whose autodiff is torch's (checked against torch 2.13.0 in tests/test_readi
   ``soft_margin_loss``: ``log(1 + exp(-y x))``, ``hinge_embedding_loss``: ATen's two
   ``where``s around ``clamp_min(margin - x, 0)``.
 * ``normalize``: ``x / clamp_min(norm(x, p, dim), eps)``.
+* ``cosine_similarity``: ``sum(x1 / n1 * x2 / n2)``, each norm clamped to ``eps`` in place
+  under ``no_grad`` (the value is clamped, the gradient is the norm's).
 """
 
 from __future__ import annotations
@@ -128,7 +130,22 @@ def _normalize(b, bd):
     return b.arith("/", bd["input"], b.call_name("torch.clamp_min", [norm, bd["eps"]]))
 
 
+def _cosine_similarity(b, bd):
+    """ATen's: ``sum(x1 / n1 * x2 / n2, dim)`` with ``n = vector_norm(x, dim, keepdim)``
+    clamped to ``eps`` in place under ``no_grad``: the value is ``max(n, eps)``, the
+    gradient that of ``n`` (the clamp is not recorded)."""
+    dim, eps = bd["dim"], bd["eps"]
+    x1, x2 = b.to_array(bd["x1"]), b.to_array(bd["x2"])
+
+    def scaled(x):
+        norm = b.call_name("torch.linalg.vector_norm", [x, 2], {"dim": dim, "keepdim": True})
+        clamped = b.call_name("torch.clamp_min", [norm, eps])
+        return b.arith("/", x, b.arith("+", norm, b.detach(b.arith("-", clamped, norm))))
+    return b.call_name("torch.sum", [b.arith("*", scaled(x1), scaled(x2))], {"dim": dim})
+
+
 for _name, _sig, _build in [
+    ("cosine_similarity", "x1, x2, dim=1, eps=1e-08", _cosine_similarity),
     ("binary_cross_entropy_with_logits", f"input, target, weight=None, {_REDUCE}, pos_weight=None", _bce_with_logits),
     ("soft_margin_loss", f"input, target, {_REDUCE}", _soft_margin),
     ("hinge_embedding_loss", f"input, target, margin=1.0, {_REDUCE}", _hinge_embedding),
