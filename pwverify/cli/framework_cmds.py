@@ -28,8 +28,10 @@ def register(sub) -> None:
                        description="EXECUTES THE PROGRAM: imports its file, so the file's module-level code runs "
                                    "too (or evaluates the expression), with the framework installed, runs its "
                                    "autodiff in float64 at generated tie points and random points, and compares the value and Jacobian with pwverify's exact "
-                                   "prediction. A mismatch is a bug in pwverify and is reported with its point. "
-                                   "Exit code 0: no mismatch, 1: mismatches.")
+                                   "prediction. A module (path.py:Net, path.py:Net(3, 4)) is built, in float64 "
+                                   "and evaluation mode; its parameters come from the point by their state_dict "
+                                   "names (torch), or from --weights. A mismatch is a bug in pwverify and is "
+                                   "reported with its point. Exit code 0: no mismatch, 1: mismatches.")
     p.add_argument("program", metavar="PROGRAM")
     p.add_argument("--count", type=int, default=20, metavar="N", help="tie points (default: 20)")
     p.add_argument("--random", type=int, default=10, metavar="N", help="random points (default: 10)")
@@ -110,8 +112,13 @@ def _say_what_runs(program, framework: str, version: str, err: TextIO) -> None:
     from rich.text import Text
     parsed = program.parsed
     if parsed.function is not None:
-        what = (f"crosscheck imports {parsed.filename} (running its module-level code) and calls "
-                f"{parsed.function}() under {framework} {version}")
+        import ast
+        target = parsed.function
+        head = target.split("(")[0].split(".")[0].strip()
+        is_class = any(isinstance(node, ast.ClassDef) and node.name == head for node in ast.parse(parsed.source).body)
+        call = f"builds {target} and calls it" if is_class else f"calls {target}()"
+        what = (f"crosscheck imports {parsed.filename} (running its module-level code) and {call} "
+                f"under {framework} {version}")
     else:
         what = f"crosscheck evaluates the expression {parsed.label} under {framework} {version}"
     console(err).print(Text(f"note: {what}; run it on code you trust"))
