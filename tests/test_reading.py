@@ -154,6 +154,18 @@ def test_in_place_operations_overwrite_their_argument_and_every_name_for_it(tmp_
     assert jax_program.value_at({"x": 7}) == [49]
 
 
+@pytest.mark.parametrize("copy", ["x.clone()", "torch.clone(x)", "x.detach().clone()", "x * 1", "torch.tensor(x)"])
+def test_writing_into_a_copy_leaves_the_original(tmp_path, copy):
+    path = tmp_path / "copies.py"
+    path.write_text(f"import torch\n\n\ndef f(x: 'float[2]'):\n    y = {copy}\n    y += 1\n    y.relu_()\n"
+                    f"    return x.sum() * 10 + y.sum()\n")
+    assert pwverify.parse(f"{path}:f").value_at({"x": [1, 2]}) == [35]
+    numpy_path = tmp_path / "numpy_copies.py"
+    numpy_path.write_text("import numpy as np\n\n\ndef f(x: 'float[2]'):\n    y = x.copy()\n    z = np.copy(x)\n"
+                          "    y += 1\n    z += 2\n    return x.sum() * 10 + y.sum() + z.sum()\n")
+    assert pwverify.parse(f"{numpy_path}:f").value_at({"x": [1, 2]}) == [30 + 5 + 7]
+
+
 def test_python_sorted_gives_no_edge_to_the_entries_it_does_not_pick():
     """jax's sort passes a zero cotangent to the unpicked sqrt (0 * inf = nan); Python's sorted
     returns existing objects, so the sqrt is not in the graph at all (jax 0.10.2 measured both)."""

@@ -422,7 +422,9 @@ def _broadcast_to(b, bd):
 
 
 def _copy(b, bd):
-    return b.unmask(bd["input"])
+    """A copy: a new tensor, so writing into it in place leaves the original as it was."""
+    value = b.unmask(bd["input"])
+    return value.with_items(value.items) if isinstance(value, Array) else value
 
 
 _CALLS: dict[str, tuple[str, Callable]] = {
