@@ -166,6 +166,15 @@ def test_writing_into_a_copy_leaves_the_original(tmp_path, copy):
     assert pwverify.parse(f"{numpy_path}:f").value_at({"x": [1, 2]}) == [30 + 5 + 7]
 
 
+def test_copy_into_a_tensor_takes_the_source_entries(tmp_path):
+    path = tmp_path / "copy_into.py"
+    path.write_text("import torch\n\n\ndef f(x: 'float[2]', y: 'float[2]'):\n    z = x * 1\n    z.copy_(y)\n"
+                    "    z += 1\n    w = x * 1\n    w.copy_(y[0])\n    return z.sum() * 10 + y.sum() + w.sum()\n")
+    program = pwverify.parse(f"{path}:f")
+    assert program.value_at({"x": [1, 2], "y": [10, 20]}) == [320 + 30 + 20]
+    assert program.gradient_at({"x": [1, 2], "y": [10, 20]}) == [[0, 0, 13, 11]]
+
+
 def test_python_sorted_gives_no_edge_to_the_entries_it_does_not_pick():
     """jax's sort passes a zero cotangent to the unpicked sqrt (0 * inf = nan); Python's sorted
     returns existing objects, so the sqrt is not in the graph at all (jax 0.10.2 measured both)."""

@@ -481,6 +481,15 @@ for _cls in TENSOR_CLASSES:
             continue
         structural(f"{_cls}.{_name}", _sig.replace("input", "self:input", 1), guarded(_build, _name),
                    f"the tensor method .{_name}()")
+def _copy_into(b, bd):
+    """``x.copy_(src)``: x now holds src's entries (broadcast to x's shape); the gradient goes
+    to src, none to x's old entries."""
+    values = broadcast_to(b.to_array(bd["src"]), b.to_array(bd["input"]).shape)
+    return values.with_items(values.items)   # the tensor's own entries: src is not aliased
+
+
+structural("torch.Tensor.copy_", "self:input, src, non_blocking=False", guarded(_copy_into, "copy_"),
+           "writes src's entries into the tensor")
 structural("numpy.split", "input, indices_or_sections, axis=0", guarded(_np_split, "split"), "equal pieces")
 structural("numpy.array_split", "input, indices_or_sections, axis=0", guarded(_np_split, "split"), "pieces")
 for _fw, _ns in NAMESPACES:
