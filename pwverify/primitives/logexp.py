@@ -46,7 +46,8 @@ def _exp_sum(b, x, dim, keep):
     return sum_along(b, b.map("exp", x), _dims_arg(b, x, dim) if dim is not None else None, keep)
 
 
-def _log1p_exp(b, x):
+def log1p_exp(b, x):
+    """``log(1 + exp(x))`` (softplus) from the ``exp`` and ``log1p`` primitives."""
     return b.map("log1p", b.map("exp", x))
 
 
@@ -56,12 +57,12 @@ def _softplus_torch(b, bd):
     if beta == 0:
         b.fail("softplus with beta=0 divides by zero", "beta > 0")
     scaled = b.arith("*", x, beta)
-    smooth = b.arith("/", _log1p_exp(b, scaled), beta)
+    smooth = b.arith("/", log1p_exp(b, scaled), beta)
     return b.call_name("torch.where", [b.compare(">", scaled, threshold), x, smooth])
 
 
 def _softplus(b, bd):
-    return _log1p_exp(b, bd["input"])
+    return log1p_exp(b, bd["input"])
 
 
 _add({"torch": [f"{_TORCH_F}.softplus"]}, "input, beta=1, threshold=20", _softplus_torch)
@@ -84,7 +85,7 @@ def _swish_beta(b, bd):
 
 def _mish(b, bd):
     x = bd["input"]
-    return b.arith("*", x, b.map("tanh", _log1p_exp(b, x)))
+    return b.arith("*", x, b.map("tanh", log1p_exp(b, x)))
 
 
 #: sqrt(2 / pi) as torch and jax write it in float64 (both round the same constant)
@@ -128,7 +129,7 @@ _add({"jax": ["jax.nn.gelu"]}, "x:input, approximate=True", _gelu_jax)
 # -- log_sigmoid, softsign, glu ------------------------------------------------------------
 def _log_sigmoid(b, bd):
     """``-softplus(-x)``: every framework's log-sigmoid, whose derivative is ``sigmoid(-x)``."""
-    return b.arith("-", 0, _log1p_exp(b, b.arith("-", 0, bd["input"])))
+    return b.arith("-", 0, log1p_exp(b, b.arith("-", 0, bd["input"])))
 
 
 def _softsign(b, bd):

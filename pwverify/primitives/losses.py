@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .logexp import log1p_exp
 from .structural import structural
 
 _REDUCE = "size_average=None, reduce=None, reduction='mean'"
@@ -90,17 +91,13 @@ def _triplet(b, bd):
     return _reduce(b, b.call_name("torch.clamp_min", [inner, 0]), bd["reduction"])
 
 
-def _log1p_exp(b, x):
-    return b.call_name("torch.log1p", [b.call_name("torch.exp", [x])])
-
-
 def _bce_with_logits(b, bd):
     """``(1 - y) x + log(1 + exp(-x))``: the function ATen computes (it shifts by
     ``max(-x, 0)`` only against overflow); its backward is ``sigmoid(x) - y``."""
     if bd.get("pos_weight") is not None:
         b.fail("binary_cross_entropy_with_logits with pos_weight is not supported", "pos_weight=None")
     x, y = bd["input"], bd["target"]
-    loss = b.arith("+", b.arith("*", b.arith("-", 1, y), x), _log1p_exp(b, b.arith("-", 0, x)))
+    loss = b.arith("+", b.arith("*", b.arith("-", 1, y), x), log1p_exp(b, b.arith("-", 0, x)))
     if bd.get("weight") is not None:   # torch does not differentiate with respect to weight
         loss = b.arith("*", loss, b.detach(bd["weight"]))
     return _reduce(b, loss, bd["reduction"])
@@ -109,7 +106,7 @@ def _bce_with_logits(b, bd):
 def _soft_margin(b, bd):
     """``log(1 + exp(-y x))``; torch does not differentiate with respect to the target."""
     target = b.detach(bd["target"])
-    return _reduce(b, _log1p_exp(b, b.arith("*", b.arith("-", 0, target), bd["input"])), bd["reduction"])
+    return _reduce(b, log1p_exp(b, b.arith("*", b.arith("-", 0, target), bd["input"])), bd["reduction"])
 
 
 def _hinge_embedding(b, bd):
