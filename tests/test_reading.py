@@ -316,3 +316,30 @@ def test_reductions_over_several_dims_match_torch_at_ties(text):
 def test_a_dimension_named_twice_is_a_located_error():
     with pytest.raises(PwverifyError, match="twice"):
         pwverify.parse("x.sum(dim=(1, -1))", shapes={"x": (2, 2)})
+
+
+def test_gelu_erf_form_uses_each_frameworks_constants():
+    """torch and jax write 1/sqrt(2) in float64; tensorflow casts it through float32 (its
+    float64 gelu(-1) is -0.15865525807260966, measured): three exact formulas, two values."""
+    import sympy
+    from fractions import Fraction
+    erf = sympy.erf
+
+    def expected(c):
+        return sympy.Rational(-1, 2) * (1 + erf(-sympy.Rational(*Fraction(c).as_integer_ratio())))
+
+    torch_gelu = pwverify.parse("torch.nn.functional.gelu(x)")
+    jax_gelu = pwverify.parse("jax.nn.gelu(x, approximate=False)")
+    tf_gelu = pwverify.parse("tf.nn.gelu(x)")
+    assert sympy.simplify(torch_gelu.value_at([-1])[0] - expected(0.7071067811865476)) == 0
+    assert jax_gelu.value_at([-1]) == torch_gelu.value_at([-1])
+    assert sympy.simplify(tf_gelu.value_at([-1])[0] - expected(0.7071067690849304)) == 0
+    assert abs(float(tf_gelu.value_at([-1])[0]) - -0.15865525807260966) < 1e-16
+    assert abs(float(torch_gelu.value_at([-1])[0]) - -0.15865525393145702) < 1e-16
+    assert torch_gelu.gradient_at([0]) == [[sympy.Rational(1, 2)]]    # cdf(0) + 0 * pdf(0)
+    # the tanh form is another function, with tensorflow's float32 kappa again
+    tanh_gelu = pwverify.parse("torch.nn.functional.gelu(x, approximate='tanh')")
+    assert tanh_gelu.value_at([-1]) != torch_gelu.value_at([-1])
+    assert pwverify.parse("tf.nn.gelu(x, approximate=True)").value_at([-1]) != tanh_gelu.value_at([-1])
+    with pytest.raises(PwverifyError, match="approximate"):
+        pwverify.parse("torch.nn.functional.gelu(x, approximate='erf')")

@@ -334,3 +334,17 @@ def test_a_solver_time_out_is_never_taken_for_no_model():
     with pytest.raises(SolverUnknown):
         smt.simplest_model([X * X * X + Y * Y * Y == 9 * Z * Z * Z + 1, X > 100, Y * X > Z * Z * Z + 7])
     assert Smt([x], timeout_ms=1000).simplest_model([smt.var(x) > 1, smt.var(x) < 0]) is None
+
+
+def test_compare_with_erf_decides_without_unbounded_algebra():
+    """gelu's erf form against its tanh form: two different functions, refuted with exact
+    witnesses. The gradients' difference is a large transcendental expression: it is shown
+    nonzero at a probe point (ball arithmetic) instead of by ``simplify``, which ran for
+    minutes and out of memory on it. The direct encoding bounds erf's sqrt(pi) by rationals."""
+    a = "torch.nn.functional.gelu(torch.relu(x)) + torch.nn.functional.gelu(torch.relu(y))"
+    b = ("torch.nn.functional.gelu(torch.relu(x), approximate='tanh') + "
+         "torch.nn.functional.gelu(torch.relu(y), approximate='tanh')")
+    r = compare(a, b)
+    assert (r.function.status, r.gradient.status) == ("refuted", "refuted")
+    same = compare(a, "torch.nn.functional.gelu(torch.relu(y)) + torch.nn.functional.gelu(torch.relu(x))")
+    assert (same.function.status, same.gradient.status) == ("proved", "proved")

@@ -163,6 +163,13 @@ TORCH_CASES = {
     "torch.nn.functional.mish": ("F.mish(torch.maximum(a, b)) + torch.nn.Mish()(b)", {}),
     "torch.nn.functional.gelu": ("F.gelu(torch.abs(a), approximate='tanh') + torch.nn.GELU(approximate='tanh')(b)",
                                  {}),
+    "torch.nn.functional.gelu (erf form)": ("F.gelu(torch.abs(a)) + torch.nn.GELU()(torch.maximum(a, b))", {}),
+    "torch.erf": ("torch.erf(torch.relu(a)) + torch.erf(b)", {}),
+    "torch.special.erf": ("torch.special.erf(torch.abs(a))", {}),
+    "torch.Tensor.erf": ("(a - b).erf()", {}),
+    "torch.erfc": ("torch.erfc(torch.abs(a)) + torch.erfc(b)", {}),
+    "torch.special.erfc": ("torch.special.erfc(torch.maximum(a, b))", {}),
+    "torch.Tensor.erfc": ("(a * b).erfc()", {}),
     "torch.softmax": ("torch.softmax(x, 0)[0] + F.softmax(torch.relu(x), dim=-1)[1] + x.softmax(0)[2]", {"x": 3}),
     "torch.log_softmax": ("F.log_softmax(X, dim=0)[1, 0] + torch.nn.LogSoftmax(dim=1)(X)[0, 1] + "
                           "torch.nn.Softmax(dim=0)(X)[0, 0]", {"X": (2, 2)}),

@@ -290,7 +290,8 @@ def is_zero(expr: sympy.Expr) -> bool:
             return sympy.minimal_polynomial(expr, x) == x
         except (NotImplementedError, ValueError):
             pass
-    for attempt in (lambda v: v, _tidy, sympy.simplify, lambda v: sympy.simplify(_tidy(v))):
+    attempts = (lambda v: v, _tidy, sympy.simplify, lambda v: sympy.simplify(_tidy(v)))
+    for attempt in attempts if simplifiable(expr) else attempts[:1]:
         try:
             if attempt(expr) == 0:
                 return True
@@ -314,6 +315,40 @@ def _is_algebraic(expr: sympy.Expr) -> bool:
         else:
             return False
     return True
+
+
+#: The largest expression (sympy operations) and the largest rational (digits of numerator
+#: or denominator) handed to ``sympy.simplify``. simplify turns ``exp(p/q)`` into a power
+#: of ``exp(1/q)``: with a float constant's q = 2**53 that is a dense polynomial of degree
+#: p, which ran for minutes and out of memory on gelu's derivative at a point.
+SIMPLIFY_OPS, SIMPLIFY_DIGITS = 300, 9
+
+
+def simplifiable(expr: sympy.Expr) -> bool:
+    """Is ``expr`` small enough for ``sympy.simplify`` to finish in reasonable time and memory?
+
+    >>> x = sympy.Symbol("x")
+    >>> simplifiable(sympy.exp(x / 3) ** 3), simplifiable(sympy.exp(x * sympy.Rational(6369051672525773, 2 ** 53)))
+    (True, False)
+    """
+    limit = 10 ** SIMPLIFY_DIGITS
+    for r in expr.atoms(sympy.Rational):
+        if abs(r.p) > limit or r.q > limit:
+            return False
+    return sympy.count_ops(expr) <= SIMPLIFY_OPS
+
+
+def simplified(expr: sympy.Expr) -> sympy.Expr:
+    """``sympy.simplify(expr)`` where :func:`simplifiable`, else ``expr`` unchanged (the same
+    number or function, in a longer form).
+
+    >>> simplified(sympy.sqrt(8) / 2)
+    sqrt(2)
+    """
+    expr = sympy.sympify(expr)
+    if expr.is_Rational or not simplifiable(expr):
+        return expr
+    return sympy.simplify(expr)
 
 
 def _tidy(value):

@@ -30,6 +30,7 @@ import sympy
 
 from ..core.atoms import Atom, canonical, describe as describe_conj
 from ..core.errors import DomainError
+from ..core.exact import simplified
 from ..core.points import normalize_point
 from . import notation
 
@@ -129,13 +130,13 @@ class Representation:
     def value_at(self, point) -> list[sympy.Expr]:
         pt = self._point(point)
         piece = self.pieces[self.piece_index_at(point)]
-        return [sympy.simplify(v.xreplace(pt)) for v in piece.value]
+        return [simplified(v.xreplace(pt)) for v in piece.value]
 
     def gradient_at(self, point) -> list[list[sympy.Expr]]:
         """The associated gradient (what autodiff returns), exactly: rows per output."""
         pt = self._point(point)
         piece = self.pieces[self.piece_index_at(point)]
-        return [[sympy.simplify(g.xreplace(pt)) for g in row] for row in piece.gradient]
+        return [[simplified(g.xreplace(pt)) for g in row] for row in piece.gradient]
 
     # -- rendering ----------------------------------------------------------------------
     def describe(self) -> str:

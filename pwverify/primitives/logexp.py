@@ -1,4 +1,4 @@
-"""Smooth log-exp compositions: softplus, silu, mish, gelu (tanh form), log-sigmoid,
+"""Smooth log-exp compositions: softplus, silu, mish, gelu, log-sigmoid,
 softsign, glu, softmax, log_softmax and logsumexp, composed of ``exp``, ``log``, ``log1p``, ``tanh``, ``sigmoid``
 and sums, so every engine reads them through those primitives.
 
@@ -16,8 +16,13 @@ overflow; the result is the same real number, so pwverify composes ``exp(x) / su
 without the maximum (no spurious tie among the largest entries). The numeric engine
 evaluates that formula in float64, where entries above about 709 overflow.
 
-``gelu`` is supported in its tanh form only (torch ``approximate='tanh'``, jax's default
-``approximate=True``): the exact form needs ``erf``, which is not a log-exp function.
+``gelu`` has two forms. The tanh form (torch ``approximate='tanh'``, jax's default
+``approximate=True``) is a tanh of a cubic. The erf form (torch's and tensorflow's default)
+is ``x/2 (1 + erf(c x))``, with ``c`` the constant the framework writes for ``1/sqrt(2)``
+(torch ``M_SQRT1_2``; jax ``erfc(-x * np.sqrt(0.5))``, the same real function); its
+gradient is the derivative of that formula (ATen's ``GeluBackward`` computes
+``cdf + x * pdf`` from it). tensorflow rounds its gelu constants to float32 even in
+float64, and pwverify uses those roundings.
 
 >>> import pwverify
 >>> pwverify.parse("torch.nn.functional.softplus(x, beta=2, threshold=1)").gradient_at({"x": 1})
@@ -88,29 +93,55 @@ def _mish(b, bd):
     return b.arith("*", x, b.map("tanh", log1p_exp(b, x)))
 
 
-#: sqrt(2 / pi) as torch and jax write it in float64 (both round the same constant)
+#: sqrt(2 / pi) as the three frameworks write it in float64 (they round the same constant)
 _SQRT_2_OVER_PI = Fraction(0.7978845608028654)
+#: 1/sqrt(2) as torch (M_SQRT1_2) and jax (np.sqrt(0.5)) write it in float64
+_SQRT_HALF = Fraction(0.7071067811865476)
+#: tensorflow's gelu casts its constants with ``math_ops.cast(0.7071067811865476, dtype)``:
+#: a Python float becomes a float32 tensor first, so in float64 the constants are the
+#: float32 roundings (tf.nn.gelu(-1.0) in float64 is -0.15865525807260966, not
+#: -0.15865525393145702; measured on tensorflow 2.21)
+_TF_SQRT_HALF = Fraction(0.7071067690849304)           # float32(0.7071067811865476)
+_TF_KAPPA = Fraction(0.044714998453855515)              # float32(0.044715)
 
 
-def _gelu_tanh(b, x):
-    """``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+def _gelu_tanh(b, x, kappa=Fraction(0.044715)):
+    """``0.5 x (1 + tanh(sqrt(2/pi) (x + kappa x^3)))``, kappa = 0.044715."""
     cube = b.arith("*", b.arith("*", x, x), x)
-    inner = b.arith("*", _SQRT_2_OVER_PI, b.arith("+", x, b.arith("*", Fraction(0.044715), cube)))
+    inner = b.arith("*", _SQRT_2_OVER_PI, b.arith("+", x, b.arith("*", kappa, cube)))
     return b.arith("*", b.arith("*", Fraction(1, 2), x), b.arith("+", 1, b.map("tanh", inner)))
 
 
+def _gelu_erf(b, x, sqrt_half=_SQRT_HALF):
+    """``0.5 x (1 + erf(x sqrt_half))``, sqrt_half = 1/sqrt(2) (``erfc(-y)`` is ``1 + erf(y)``)."""
+    cdf = b.arith("+", 1, b.map("erf", b.arith("*", x, sqrt_half)))
+    return b.arith("*", b.arith("*", Fraction(1, 2), x), cdf)
+
+
 def _gelu_torch(b, bd):
-    if bd.get("approximate") != "tanh":
-        b.fail("torch gelu without approximate='tanh' uses erf, which pwverify does not model",
-               "F.gelu(x, approximate='tanh')")
-    return _gelu_tanh(b, bd["input"])
+    approximate = bd.get("approximate")
+    if approximate not in ("none", "tanh"):
+        b.fail(f"torch gelu's approximate must be 'none' or 'tanh', not {approximate!r}",
+               "F.gelu(x) or F.gelu(x, approximate='tanh')")
+    return (_gelu_tanh if approximate == "tanh" else _gelu_erf)(b, bd["input"])
+
+
+def _approximate_flag(b, bd) -> bool:
+    approximate = bd.get("approximate")
+    if not isinstance(approximate, bool):
+        b.fail(f"gelu's approximate must be True or False here, not {approximate!r}",
+               "gelu(x, approximate=True) or gelu(x, approximate=False)")
+    return approximate
 
 
 def _gelu_jax(b, bd):
-    if bd.get("approximate") is False:
-        b.fail("jax.nn.gelu(approximate=False) uses erf, which pwverify does not model",
-               "jax.nn.gelu(x) (the tanh form, jax's default)")
-    return _gelu_tanh(b, bd["input"])
+    return (_gelu_tanh if _approximate_flag(b, bd) else _gelu_erf)(b, bd["input"])
+
+
+def _gelu_tf(b, bd):
+    if _approximate_flag(b, bd):
+        return _gelu_tanh(b, bd["input"], kappa=_TF_KAPPA)
+    return _gelu_erf(b, bd["input"], sqrt_half=_TF_SQRT_HALF)
 
 
 _add({"torch": [f"{_TORCH_F}.silu"]}, "input, inplace=False", _silu)
@@ -124,6 +155,8 @@ add_call(_module_call("torch.nn.Mish", "torch", _mish, "inplace=False"))
 _add({"torch": [f"{_TORCH_F}.gelu"]}, "input, approximate='none'", _gelu_torch)
 add_call(_module_call("torch.nn.GELU", "torch", _gelu_torch, "approximate='none'"))
 _add({"jax": ["jax.nn.gelu"]}, "x:input, approximate=True", _gelu_jax)
+_add({"tensorflow": ["tensorflow.nn.gelu"]}, "features:input, approximate=False, name=None", _gelu_tf)
+_add({"tensorflow": ["keras.activations.gelu"]}, "x:input, approximate=False", _gelu_tf)
 
 
 # -- log_sigmoid, softsign, glu ------------------------------------------------------------

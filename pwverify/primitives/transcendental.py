@@ -73,3 +73,11 @@ _smooth_unary("sigmoid", lambda a: 1 / (1 + sympy.exp(-a)), "1 / (1 + exp(-a0)).
               {"torch": ["torch.sigmoid", "torch.Tensor.sigmoid", "torch.nn.functional.sigmoid"],
                "jax": ["jax.nn.sigmoid"], "tensorflow": ["tensorflow.sigmoid", "tensorflow.math.sigmoid",
                                                           "tensorflow.nn.sigmoid"]})
+_smooth_unary("erf", sympy.erf, "erf(a0) = 2/sqrt(pi) times the integral of exp(-t**2) from 0 to a0.",
+              {"torch": ["torch.erf", "torch.Tensor.erf", "torch.special.erf"],
+               "jax": ["jax.scipy.special.erf", "jax.lax.erf"],
+               "tensorflow": ["tensorflow.math.erf"], None: ["math.erf", "scipy.special.erf"]})
+_smooth_unary("erfc", lambda a: 1 - sympy.erf(a), "1 - erf(a0).",
+              {"torch": ["torch.erfc", "torch.Tensor.erfc", "torch.special.erfc"],
+               "jax": ["jax.scipy.special.erfc", "jax.lax.erfc"],
+               "tensorflow": ["tensorflow.math.erfc"], None: ["math.erfc", "scipy.special.erfc"]})

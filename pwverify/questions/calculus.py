@@ -33,7 +33,7 @@ from ..core.atoms import Atom, is_linear, relaxed, strict
 from .convex import ConvexHull, Membership
 from ..program import as_program
 from ..core.errors import DomainError, UsageError
-from ..core.exact import UndecidedSign, sign
+from ..core.exact import UndecidedSign, sign, simplifiable, simplified
 from ..solver.smt import Smt, SolverUnknown, decide
 from ..model.verdicts import PROVED, REFUTED, UNKNOWN
 
@@ -137,7 +137,7 @@ def _gradient_at(piece, pt) -> tuple | None:
     values = [g.xreplace(pt) for row in piece.gradient for g in row]
     if not all(_finite(v) for v in values):
         return None
-    return tuple(sympy.nsimplify(v) if v.is_Rational else sympy.simplify(v) for v in values)
+    return tuple(simplified(v) for v in values)
 
 
 def index_closure(program, point) -> SetAtPoint:
@@ -253,7 +253,7 @@ def _eventual_sign(q: sympy.Expr, s: sympy.Symbol) -> int | None:
     except (ValueError, NotImplementedError):
         return None
     found = _first_sign([series.subs(s, 0)] + [series.coeff(s, k) for k in range(1, 8)])
-    if found == 0 and sympy.simplify(q) != 0:
+    if found == 0 and (not simplifiable(q) or sympy.simplify(q) != 0):
         return None
     return found
 
@@ -279,7 +279,7 @@ def directional_derivative(program, point, direction) -> list:
                 ok = False
                 break
         if ok:
-            return [sympy.simplify(sum(g.xreplace(pt) * d[str(x)] for g, x in zip(row, rep.inputs)))
+            return [simplified(sum(g.xreplace(pt) * d[str(x)] for g, x in zip(row, rep.inputs)))
                     for row in piece.gradient]
     raise DomainError("the program is undefined along this direction")
 

@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from ..core.atoms import Atom, canonical, conjoin, strict
-from ..core.exact import UndecidedSign, sign
+from ..core.exact import UndecidedSign, sign, simplifiable
 from ..model.comparison import Region
 from ..model.representation import Representation
 from ..model.verdicts import DomainWitness, Verdict, Witness
@@ -168,16 +168,46 @@ def _renamed(rep: Representation, symbols) -> Representation:
     return Representation(tuple(symbols), pieces, outside, rep.output_shape, rep.stats, {}, rep.label)
 
 
+#: Points at which a difference is evaluated (ball arithmetic) before any algebra.
+_PROBES = ((sympy.Rational(3, 7), sympy.Rational(-5, 11)), (sympy.Rational(13, 17), sympy.Rational(2, 19)))
+
+
 def _zero_by_algebra(d: sympy.Expr, symbols) -> bool:
-    """Is ``d`` identically zero as a real-analytic expression (exp/log identities)?"""
+    """Is ``d`` identically zero as a real-analytic expression (exp/log identities)?
+
+    A value provably nonzero at a probe point (ball arithmetic) settles "no" at once;
+    ``simplify`` runs only on expressions it can finish (:func:`~pwverify.core.exact.simplifiable`).
+
+    >>> x = sympy.Symbol("x")
+    >>> _zero_by_algebra(sympy.log(sympy.exp(x)) - x, [x]), _zero_by_algebra(sympy.erf(x) - x, [x])
+    (True, False)
+    """
     real = {s: sympy.Symbol(s.name, real=True) for s in d.free_symbols}
     e = d.xreplace(real)
+    if _nonzero_somewhere(e, sorted(e.free_symbols, key=lambda s: s.name)):
+        return False
+    if not simplifiable(e):
+        return False
     for attempt in (lambda x: sympy.simplify(x), lambda x: sympy.simplify(sympy.expand_log(sympy.logcombine(x, force=True), force=True))):
         try:
             if attempt(e) == 0:
                 return True
         except Exception:  # sympy may fail on exotic input; then algebra decides nothing
             return False
+    return False
+
+
+def _nonzero_somewhere(e: sympy.Expr, symbols) -> bool:
+    """Is ``e`` provably nonzero at one of the probe points (where it is defined)?"""
+    from ..core.exact import _arb
+    for probe in _PROBES:
+        point = {s: probe[i % len(probe)] * (1 + i // len(probe)) for i, s in enumerate(symbols)}
+        try:
+            ball = _arb(e.xreplace(point), 64)
+        except Exception:  # outside the domain, or no ball evaluation: this probe decides nothing
+            continue
+        if ball.is_finite() and not ball.contains(0):
+            return True
     return False
 
 

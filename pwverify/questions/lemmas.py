@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 import sympy
 
 from ..core.atoms import Atom, canonical, conjoin, strict
-from ..core.exact import UndecidedSign, sign
+from ..core.exact import UndecidedSign, sign, simplified
 from ..model.representation import Piece, Representation
 from ..solver.smt import Smt
 from ..model.verdicts import Verdict, Witness
@@ -164,10 +164,10 @@ def integrate_along_segment(program_or_rep, x: dict, y: dict) -> SegmentIntegral
         piece = rep.pieces[k]
         rate = sum(g.xreplace(gamma) * (ys[s] - xs[s]) for g, s in zip(piece.gradient[0], rep.inputs))
         total += sympy.integrate(sympy.expand(rate), (t, a, b))
-    total = sympy.simplify(total)
+    total = simplified(total)
     fx = rep.value_at({str(s): v for s, v in xs.items()})[0]
     fy = rep.value_at({str(s): v for s, v in ys.items()})[0]
-    difference = sympy.simplify(fy - fx)
+    difference = simplified(fy - fx)
     try:
         holds = sign(total - difference) == 0
     except UndecidedSign:

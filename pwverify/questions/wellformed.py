@@ -29,6 +29,7 @@ import sympy
 import z3
 
 from ..core.atoms import Atom, is_linear, relaxed
+from ..core.exact import UndecidedSign, sign, simplified
 from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
 from ..model.checks import FileCheck, RepresentationCheck
 from ..model.verdicts import Verdict, Witness
@@ -136,13 +137,24 @@ def _continuity(rep, pieces, smt: Smt, symbols, dom_term, side, exact: bool) -> 
     for a, b, j in jumps:
         if z3.is_true(model.eval(j, model_completion=True)):
             exact_point = {s: point[s] for s in symbols}
-            limit = [sympy.simplify(v.xreplace(exact_point)) for v in pieces[a].value]
-            value = [sympy.simplify(v.xreplace(exact_point)) for v in pieces[b].value]
-            if limit != value and all(x.holds_at(exact_point) for x in pieces[b].where):
+            limit = [simplified(v.xreplace(exact_point)) for v in pieces[a].value]
+            value = [simplified(v.xreplace(exact_point)) for v in pieces[b].value]
+            if _differ(limit, value) and all(x.holds_at(exact_point) for x in pieces[b].where):
                 return Verdict.refuted("continuity", Witness(
                     {str(s): v for s, v in exact_point.items()},
                     facts={f"limit from piece {a + 1}": limit, f"value in piece {b + 1}": value}))
     return Verdict.unknown("continuity", "the solver's jump could not be confirmed exactly")
+
+
+def _differ(xs, ys) -> bool:
+    """Do the two lists of exact numbers provably differ (an undecided sign is not a difference)?"""
+    for x, y in zip(xs, ys):
+        try:
+            if sign(x - y) != 0:
+                return True
+        except UndecidedSign:
+            continue
+    return False
 
 
 # -- checking a hand-written representation ------------------------------------------------

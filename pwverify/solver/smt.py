@@ -42,6 +42,7 @@ import z3
 from ..core.limits import solver_timeout_ms
 from ..core.affine import Form
 from ..core.atoms import Atom
+from .terms import INCREASING, UF_FACTS, rational_bounds
 
 # z3's models hold exact rationals of any size (12,000 digits on a pooling layer), read
 # through their decimal text: Python's int/str conversion limit (4300 digits) would refuse them
@@ -52,22 +53,8 @@ DEFAULT_TIMEOUT_MS = 10_000
 _RELATE = {">": lambda t: t > 0, ">=": lambda t: t >= 0, "<": lambda t: t < 0, "<=": lambda t: t <= 0,
            "==": lambda t: t == 0, "!=": lambda t: t != 0}
 
-# Facts about an application y = f(u) of a function z3 has no theory for. Each entry
-# returns the constraints for one application; they hold for every real u in the
-# function's domain, so adding them never removes a real model.
-_UF_FACTS = {
-    "exp": lambda u, y: [y > 0, y >= 1 + u],
-    "log": lambda u, y: [y <= u - 1],
-    "sin": lambda u, y: [y >= -1, y <= 1],
-    "cos": lambda u, y: [y >= -1, y <= 1],
-    "tanh": lambda u, y: [y > -1, y < 1],
-    "atan": lambda u, y: [y > -2, y < 2],
-    "erf": lambda u, y: [y > -1, y < 1],
-}
 # Where a function is defined: an application outside it has no value.
 _UF_DOMAIN = {"log": lambda u: [u > 0]}
-# Functions that are strictly increasing: u < v implies f(u) < f(v).
-_INCREASING = {"exp", "log", "tanh", "atan", "erf"}
 
 
 class SolverUnknown(Exception):
@@ -207,7 +194,7 @@ class Translator:
         if e.is_number:
             # An exact irrational constant (pi, sqrt(2)*exp(3), ...): a fresh real
             # pinned between rational bounds, which is sound for every query.
-            lo, hi = _rational_bounds(e)
+            lo, hi = rational_bounds(e)
             v = z3.Real(self.fresh("c"))
             return _Encoded(v, (v >= lo, v <= hi), frozenset({("const", v, v)}), False)
         raise TypeError(f"no SMT encoding for {e} ({type(e).__name__})")
@@ -225,7 +212,7 @@ class Translator:
             self.funcs[(name, len(args))] = f
         app = f(*[p.term for p in parts])
         unary = len(args) == 1
-        facts = _UF_FACTS.get(name)
+        facts = UF_FACTS.get(name)
         side = tuple(facts(parts[0].term, app)) if facts and unary else ()
         dom = _UF_DOMAIN.get(name)
         domain = tuple(dom(parts[0].term)) if dom and unary else ()
@@ -659,30 +646,12 @@ def z3_to_sympy(value: z3.ExprRef) -> sympy.Expr:
     raise TypeError(f"not a numeral: {value}")
 
 
-def _rational_bounds(e: sympy.Expr) -> tuple[z3.ArithRef, z3.ArithRef]:
-    """Rational bounds that provably enclose the irrational constant ``e`` (ball arithmetic)."""
-    from flint import arb, ctx
-    from ..core.exact import _arb
-    ball = _arb(e, 200)
-    old = ctx.prec
-    ctx.prec = 200
-    try:
-        lo, hi = ball.lower(), ball.upper()
-        lo_q, hi_q = lo.man_exp(), hi.man_exp()
-    finally:
-        ctx.prec = old
-    def val(man_exp):
-        man, exp = int(man_exp[0]), int(man_exp[1])
-        return z3.RealVal(f"{man * 2 ** exp}") if exp >= 0 else z3.RealVal(f"{man}/{2 ** -exp}")
-    return val(lo_q), val(hi_q)
-
-
 def _monotonicity(encoded: Iterable[_Encoded]) -> list[z3.BoolRef]:
     """u < v implies f(u) < f(v), for pairs of applications of an increasing f."""
     apps: dict[str, list] = {}
     for enc in encoded:
         for name, arg, app in enc.ufs:
-            if name in _INCREASING and arg is not None:
+            if name in INCREASING and arg is not None:
                 apps.setdefault(name, [])
                 if all(not app.eq(a) for _, a in apps[name]):
                     apps[name].append((arg, app))

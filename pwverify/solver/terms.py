@@ -55,6 +55,7 @@ class TermContext:
         self._funcs: dict = {}
         self._apps: dict = {}                      # (name, arg term id) -> application
         self._sqrt: dict = {}
+        self._bounded: dict = {}
 
     def fresh(self, stem: str) -> z3.ArithRef:
         return z3.Real(f"{self.prefix}{stem}!{next(self._fresh)}")
@@ -92,6 +93,17 @@ class TermContext:
                     self.side += [z3.Implies(u < v, app < prev), z3.Implies(v < u, prev < app)]
         self._apps[key] = app
         return app
+
+    def bounded(self, bounds: tuple) -> z3.ArithRef:
+        """A fresh real between rational ``bounds`` (an irrational constant): sound for
+        every query, and not exact."""
+        key = (bounds[0].as_string(), bounds[1].as_string())
+        hit = self._bounded.get(key)
+        if hit is None:
+            self.exact = False
+            hit = self._bounded[key] = self.fresh("c")
+            self.side += [hit >= bounds[0], hit <= bounds[1]]
+        return hit
 
     def abs(self, u):
         return z3.If(u >= 0, u, -u)
@@ -159,8 +171,11 @@ def _code(e: sympy.Expr, names: dict, consts: dict) -> str:
         return "ctx.function('exp', _one)"
     if e.is_Function and len(e.args) == 1:
         return f"ctx.function({type(e).__name__!r}, {_code(e.args[0], names, consts)})"
-    if e.is_number:
-        raise Unencodable(f"no exact z3 encoding of the constant {e}")
+    if e.is_number:         # an irrational constant (pi, sqrt(2) * exp(3), ...)
+        key = ("bounded", e)
+        if key not in consts:
+            consts[key] = f"_k{len(consts)}"
+        return f"ctx.bounded({consts[key]})"
     raise Unencodable(f"no z3 encoding of {e} ({type(e).__name__})")
 
 
@@ -171,10 +186,38 @@ def z3_formula(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable:
     consts: dict = {}
     body = _code(sympy.sympify(expr), names, consts)
     ns = {"_one": z3.RealVal(1)}
-    for (p, q), name in consts.items():
-        ns[name] = z3.RealVal(f"{p}/{q}") if q != 1 else z3.RealVal(p)
+    for key, name in consts.items():
+        if key[0] == "bounded":
+            ns[name] = rational_bounds(key[1])
+        else:
+            p, q = key
+            ns[name] = z3.RealVal(f"{p}/{q}") if q != 1 else z3.RealVal(p)
     args = ", ".join(["ctx"] + [names[s] for s in symbols])
     return eval(f"lambda {args}: {body}", ns)  # noqa: S307 - generated from a sympy tree above
+
+
+def rational_bounds(e: sympy.Expr) -> tuple[z3.ArithRef, z3.ArithRef]:
+    """Rational bounds that provably enclose the irrational constant ``e`` (ball
+    arithmetic at 200 bits).
+
+    >>> lo, hi = rational_bounds(sympy.pi)
+    >>> z3.simplify(lo < 3.1416), z3.simplify(hi > 3.1415)
+    (True, True)
+    """
+    from flint import ctx
+    from ..core.exact import _arb
+    ball = _arb(e, 200)
+    old = ctx.prec
+    ctx.prec = 200
+    try:
+        lo, hi = ball.lower().man_exp(), ball.upper().man_exp()
+    finally:
+        ctx.prec = old
+
+    def value(man_exp):
+        man, exp = int(man_exp[0]), int(man_exp[1])
+        return z3.RealVal(f"{man * 2 ** exp}") if exp >= 0 else z3.RealVal(f"{man}/{2 ** -exp}")
+    return value(lo), value(hi)
 
 
 _RELATION = {">": lambda t: t > 0, ">=": lambda t: t >= 0, "<": lambda t: t < 0,

@@ -506,6 +506,12 @@ TORCH = {
     "torch.expm1": [sm("torch.expm1(torch.tanh({0}))")],
     "torch.Tensor.expm1": [sm("torch.sin({0}).expm1()")],
     "torch.sigmoid": [sm("torch.sigmoid({0})")],
+    "torch.erf": [sm("torch.erf({0})")],
+    "torch.special.erf": [sm("torch.special.erf({0})")],
+    "torch.Tensor.erf": [sm("{0}.erf()")],
+    "torch.erfc": [sm("torch.erfc({0})")],
+    "torch.special.erfc": [sm("torch.special.erfc({0})")],
+    "torch.Tensor.erfc": [sm("{0}.erfc()")],
     "torch.Tensor.sigmoid": [sm("{0}.sigmoid()")],
     "torch.nn.functional.sigmoid": [sm("F.sigmoid({0})")],
     "torch.square": [sm("torch.square({0})")],
@@ -580,6 +586,10 @@ JAX = {
     "jax.numpy.where": [ew("jnp.where({0} {cmp} {1}, {2}, {3})", 4, params=p_cmp),
                         ew("jnp.where({0} {cmp} {1}, {0}, {1})", 2, params=p_cmp)],
     "jax.nn.sigmoid": [sm("jax.nn.sigmoid({0})")],
+    "jax.scipy.special.erf": [sm("jax.scipy.special.erf({0})")],
+    "jax.lax.erf": [sm("jax.lax.erf({0})")],
+    "jax.scipy.special.erfc": [sm("jax.scipy.special.erfc({0})")],
+    "jax.lax.erfc": [sm("jax.lax.erfc({0})")],
     "jax.nn.tanh": [sm("jax.nn.tanh({0})")],
     "jax.numpy.tanh": [sm("jnp.tanh({0})")],
     "jax.numpy.exp": [sm("jnp.exp(jnp.tanh({0}))"), sm("jnp.exp(-{0} * {0})")],
@@ -644,6 +654,8 @@ TF = {
     "tensorflow.where": [ew("tf.where({0} {cmp} {1}, {2}, {3})", 4, params=p_cmp, same=True),
                          ew("tf.where({0} {cmp} {1}, {0}, {1})", 2, params=p_cmp, same=True)],
     "tensorflow.sigmoid": [sm("tf.sigmoid({0})")],
+    "tensorflow.math.erf": [sm("tf.math.erf({0})")],
+    "tensorflow.math.erfc": [sm("tf.math.erfc({0})")],
     "tensorflow.math.sigmoid": [sm("tf.math.sigmoid({0})")],
     "tensorflow.nn.sigmoid": [sm("tf.nn.sigmoid({0})")],
     "tensorflow.tanh": [sm("tf.tanh({0})")],
@@ -722,6 +734,8 @@ def _fill_excluded():
     for name, call in registry.all_calls().items():
         if call.framework is None and name.startswith("numpy."):
             EXCLUDED[None][name] = _NUMPY_REASON
+        elif call.framework is None and name.startswith("scipy."):
+            EXCLUDED[None][name] = _NUMPY_REASON.replace("numpy.*", "scipy.*").replace("NumPy itself", "SciPy itself")
         elif call.framework is None and name.startswith("math."):
             EXCLUDED[None][name] = _MATH_REASON
         elif name.startswith("numpy_on_torch."):
