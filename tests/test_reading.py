@@ -343,3 +343,26 @@ def test_gelu_erf_form_uses_each_frameworks_constants():
     assert pwverify.parse("tf.nn.gelu(x, approximate=True)").value_at([-1]) != tanh_gelu.value_at([-1])
     with pytest.raises(PwverifyError, match="approximate"):
         pwverify.parse("torch.nn.functional.gelu(x, approximate='erf')")
+
+
+def test_classification_losses_and_loss_modules_exact_values():
+    """cross_entropy, nll_loss and the loss modules, read without torch: exact numbers
+    from ATen's definitions (the mean of nll_loss divides by the targets' total weight,
+    ignore_index is skipped, the legacy reduce=False means no reduction)."""
+    import sympy
+    ce = pwverify.parse("torch.nn.functional.cross_entropy(X, torch.tensor([0, 2]))", shapes={"X": (2, 3)})
+    assert sympy.simplify(ce.value_at([0] * 6)[0] - sympy.log(3)) == 0
+    # d/dX of the mean: (softmax - onehot) / 2 at zero logits
+    third, half = sympy.Rational(1, 3), sympy.Rational(1, 2)
+    assert ce.gradient_at([0] * 6) == [[third / 2 - half, third / 2, third / 2, third / 2, third / 2, third / 2 - half]]
+    nll = pwverify.parse("torch.nn.functional.nll_loss(X, torch.tensor([1, -100, 0]), "
+                         "weight=torch.tensor([2.0, 3.0]))", shapes={"X": (3, 2)})
+    # -(3 * X[0, 1] + 2 * X[2, 0]) / (3 + 2)
+    assert nll.value_at([0, 5, 7, 7, 10, 0])[0] == sympy.Rational(-(15 + 20), 5)
+    legacy = pwverify.parse("torch.nn.L1Loss(reduce=False)(x, y)", shapes={"x": 2, "y": 2})
+    assert legacy.value_at([1, -2, 0, 0]) == [1, 2]
+    weighted = pwverify.parse("torch.nn.functional.mse_loss(x, y, weight=torch.tensor([1.0, 3.0]))",
+                              shapes={"x": 2, "y": 2})
+    assert weighted.value_at([1, 2, 0, 0]) == [sympy.Rational(1 + 12, 4)]      # sum(w d^2) / sum(w)
+    with pytest.raises(PwverifyError, match="class indices"):
+        pwverify.parse("torch.nn.functional.cross_entropy(X, t)", shapes={"X": (2, 3), "t": 2})

@@ -195,4 +195,31 @@ TORCH_CASES = {
     "torch.nn.functional.cosine_similarity": (
         "F.cosine_similarity(X, Y, dim=1).sum() + F.cosine_similarity(x, torch.relu(y), dim=0)",
         {"X": (2, 2), "Y": (2, 2), "x": 2, "y": 2}),
+    "torch.nn.functional.nll_loss": (
+        "F.nll_loss(torch.relu(X), torch.tensor([0, 2])) + F.nll_loss(X, torch.tensor([1, -100]), "
+        "weight=torch.tensor([1.0, 2.0, 0.5]), reduction='sum')", {"X": (2, 3)}),
+    "torch.nn.functional.cross_entropy": (
+        "F.cross_entropy(torch.clamp(torch.maximum(X, Y), -2, 2), torch.tensor([0, 2]), label_smoothing=0.1) + "
+        "F.cross_entropy(X.clamp(-2, 2), torch.relu(Y).clamp(max=1), weight=torch.tensor([1.0, 2.0, 0.5]))",
+        {"X": (2, 3), "Y": (2, 3)}),
+    "torch.nn.CrossEntropyLoss": ("torch.nn.CrossEntropyLoss(reduction='sum')(torch.relu(X), torch.tensor([1, 0]))",
+                                  {"X": (2, 3)}),
+    "torch.nn.NLLLoss": ("torch.nn.NLLLoss(ignore_index=0)(X.abs(), torch.tensor([0, 2]))", {"X": (2, 3)}),
+    "torch.nn.L1Loss": ("torch.nn.L1Loss()(x, y) + torch.nn.L1Loss(reduce=False)(x, torch.relu(y)).sum()",
+                        {"x": 2, "y": 2}),
+    "torch.nn.MSELoss": ("torch.nn.MSELoss(reduction='sum')(torch.relu(x), y)", {"x": 2, "y": 2}),
+    "torch.nn.SmoothL1Loss": ("torch.nn.SmoothL1Loss(beta=0.5)(x, y)", {"x": 2, "y": 2}),
+    "torch.nn.HuberLoss": ("torch.nn.HuberLoss(delta=0.5)(x, y)", {"x": 2, "y": 2}),
+    "torch.nn.MarginRankingLoss": ("torch.nn.MarginRankingLoss(margin=0.5)(x, y, torch.tensor([1.0, -1.0]))",
+                                   {"x": 2, "y": 2}),
+    "torch.nn.TripletMarginLoss": ("torch.nn.TripletMarginLoss(margin=0.5, p=1, eps=0.25)(x, y, torch.tensor([1.0, 0.0]))",
+                                   {"x": 2, "y": 2}),
+    "torch.nn.BCEWithLogitsLoss": ("torch.nn.BCEWithLogitsLoss()(torch.relu(x), y)", {"x": 2, "y": 2}),
+    "torch.nn.SoftMarginLoss": ("torch.nn.SoftMarginLoss()(torch.relu(x), torch.tensor([1.0, -1.0]))", {"x": 2}),
+    "torch.nn.HingeEmbeddingLoss": ("torch.nn.HingeEmbeddingLoss(margin=0.5)(x, torch.tensor([1.0, -1.0]))",
+                                    {"x": 2}),
+    "torch.nn.CosineSimilarity": ("torch.nn.CosineSimilarity(dim=0)(x, y)", {"x": 2, "y": 2}),
+    "torch.nn.functional.l1_loss (weight)": ("F.l1_loss(x, y, weight=torch.tensor([2.0, 0.5])) + "
+                                             "F.mse_loss(torch.relu(x), y, weight=torch.tensor([1.0, 3.0]))",
+                                             {"x": 2, "y": 2}),
 }

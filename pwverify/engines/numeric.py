@@ -321,7 +321,7 @@ class _Chunk:
             table, args = data
             xs = [self.values[a][0] for a in args]
             xs = [float(v[r]) if isinstance(v, np.ndarray) else float(v) for v in xs]
-            undefined = [np.isnan(v) for v in xs]
+            undefined = [not np.isfinite(v) for v in xs]   # nan, or a float overflow: no exact argument
             if any(undefined) and not getattr(table, "lazy", False):
                 continue
             exact_args = [exact(0) if u else self.plan.constants[a] if a in self.plan.constants else exact_float(v)

@@ -419,7 +419,10 @@ class Builder(ProgramServices):
         if isinstance(value, (list, tuple)):
             return list(value)
         if isinstance(value, Array):
-            return value.iterate() if value.ndim else self.fail("iteration over a 0-d tensor")
+            if not value.ndim:
+                self.fail("iteration over a 0-d tensor")
+            # iterating a tensor makes a new tensor per entry: under no_grad, detached ones
+            return [self.detach(v) for v in value.iterate()] if self.detaching else value.iterate()
         if isinstance(value, range):
             return list(value)
         self.fail(f"cannot iterate over {_kind(value)}", "lists, tuples, tensors, range(N)")

@@ -437,8 +437,9 @@ def _sort(descending_key: str = "descending", ties_for_descending: str = "input"
             arr = b.to_array(bd["input"])
             bd = {**bd, "input": arr.reshape((arr.size,)), "dim": -1}
         if result == "list":    # sorted(): Python orders existing objects, computes nothing
+            entries = b.iterate(bd["input"])
             with b.python_level():
-                items = b.scalars_of_each(b.iterate(bd["input"]))
+                items = b.scalars_of_each(entries)
                 if len(items) < 2:
                     return items
                 return [b.apply("sorted_python", items, (k, descending)) for k in range(len(items))]

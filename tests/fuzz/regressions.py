@@ -454,6 +454,27 @@ def f(a: float, b: float):
         value=[-0.75],
         gradient=[[1.0, 1.0]],
     ),
+    Regression(
+        # iterating a tensor under no_grad makes detached entries: Python's min and sorted
+        # and a comprehension pick among them (pwverify passed x's own entries through)
+        name="iteration-under-no-grad-detaches",
+        framework="torch",
+        mode="reverse",
+        source="""\
+import torch
+
+
+def f(x: "float[3]"):
+    with torch.no_grad():
+        low = min(x)
+        ordered = sorted(x)[1]
+        last = [t for t in x][2]
+    return x[1] + low + ordered + last
+""",
+        point={'x0': '-1', 'x1': '1/2', 'x2': '2'},
+        value=[2.0],
+        gradient=[[0.0, 1.0, 0.0]],
+    ),
 ]
 
 CRASHES: list[Crash] = [
