@@ -366,3 +366,19 @@ def test_classification_losses_and_loss_modules_exact_values():
     assert weighted.value_at([1, 2, 0, 0]) == [sympy.Rational(1 + 12, 4)]      # sum(w d^2) / sum(w)
     with pytest.raises(PwverifyError, match="class indices"):
         pwverify.parse("torch.nn.functional.cross_entropy(X, t)", shapes={"X": (2, 3), "t": 2})
+
+
+def test_layer_norm_exact_values_and_module_parameters(tmp_path):
+    import sympy
+    ln = pwverify.parse("torch.nn.functional.layer_norm(x, (2,))", shapes={"x": 2})
+    root = sympy.sqrt(1 + sympy.Rational(1, 100000))      # var 1 at (1, 3), eps = 1e-5 read exactly
+    assert [sympy.simplify(v - w) for v, w in zip(ln.value_at([1, 3]), [-1 / root, 1 / root])] == [0, 0]
+    source = tmp_path / "block.py"
+    source.write_text("import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self):\n"
+                      "        super().__init__()\n        self.norm = nn.LayerNorm(2, eps=0.25)\n\n"
+                      "    def forward(self, x):\n        return self.norm(x).sum()\n")
+    program = pwverify.parse(f"{source}:Block", shapes={"x": (1, 2)})
+    assert program.weights == ["norm_weight0", "norm_weight1", "norm_bias0", "norm_bias1"]
+    # at x = (0, 2): mean 1, var 1, so (x - mean) / sqrt(5/4) = -+2/sqrt(5); times weight plus bias
+    value = program.value_at({"x": [0, 2], "norm.weight": [3, 1], "norm.bias": [0, 1]})[0]
+    assert sympy.simplify(value - (-6 / sympy.sqrt(5) + 2 / sympy.sqrt(5) + 1)) == 0

@@ -219,6 +219,9 @@ TORCH_CASES = {
     "torch.nn.HingeEmbeddingLoss": ("torch.nn.HingeEmbeddingLoss(margin=0.5)(x, torch.tensor([1.0, -1.0]))",
                                     {"x": 2}),
     "torch.nn.CosineSimilarity": ("torch.nn.CosineSimilarity(dim=0)(x, y)", {"x": 2, "y": 2}),
+    "torch.nn.functional.layer_norm": ("F.layer_norm(torch.relu(x), (2,))[0] + F.layer_norm(x, [2], "
+                                       "weight=torch.tensor([2.0, 0.5]), eps=0.25)[1]", {"x": 2}),
+    "torch.nn.LayerNorm": ("torch.nn.LayerNorm(2, eps=0.5)(torch.abs(x))[1]", {"x": 2}),
     "torch.nn.functional.l1_loss (weight)": ("F.l1_loss(x, y, weight=torch.tensor([2.0, 0.5])) + "
                                              "F.mse_loss(torch.relu(x), y, weight=torch.tensor([1.0, 3.0]))",
                                              {"x": 2, "y": 2}),

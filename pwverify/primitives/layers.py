@@ -327,6 +327,51 @@ def _batch_norm(kind: str):
     return make
 
 
+def layer_norm(b, x, normalized_shape, weight, bias, eps):
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last dims (``normalized_shape``),
+    with the biased variance, as ATen's ``layer_norm`` computes it (its backward is the
+    exact derivative of this formula, so the composition has torch's autodiff)."""
+    arr = b.to_array(x)
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(int(d) for d in normalized_shape)
+    if not shape or arr.shape[len(arr.shape) - len(shape):] != shape or len(arr.shape) < len(shape):
+        b.fail(f"layer_norm over {shape} of a tensor of shape {arr.shape}",
+               "normalized_shape equal to the last dims of the input")
+    eps = b.exact(eps)
+    group = math.prod(shape)
+    w = b.to_array(weight).items if weight is not None else None
+    bias_items = b.to_array(bias).items if bias is not None else None
+    items = []
+    for start in range(0, arr.size, group):
+        chunk = arr.items[start:start + group]
+        mean = b.arith("/", b.dot(chunk, [1] * group), group)
+        centered = [b.arith("-", v, mean) for v in chunk]
+        var = b.arith("/", b.dot(centered, centered), group)
+        scale = b.call_name("torch.sqrt", [b.arith("+", var, eps)])
+        for k, c in enumerate(centered):
+            v = b.arith("/", c, scale)
+            if w is not None:
+                v = b.arith("*", v, w[k])
+            if bias_items is not None:
+                v = b.arith("+", v, bias_items[k])
+            items.append(v)
+    return arr.with_items(items)
+
+
+def _layer_norm_layer(b, bd):
+    shape = bd["normalized_shape"]
+    shape = (int(shape),) if isinstance(shape, int) else tuple(int(d) for d in shape)
+    n = math.prod(shape)
+    params = {}
+    if bd["elementwise_affine"]:
+        params["weight"] = Param(shape, Array(shape, (1,) * n))
+        if bd["bias"]:
+            params["bias"] = Param(shape, Array(shape, (0,) * n))
+    eps = bd["eps"]
+    return Layer("torch.nn.LayerNorm", _forward("input", lambda b, L, a: layer_norm(
+        b, a["input"], shape, L.get(b, "weight") if "weight" in L.params else None,
+        L.get(b, "bias") if "bias" in L.params else None, eps)), params, attrs={"normalized_shape": shape})
+
+
 def _avg_pool_layer(dims: int):
     def make(b, bd):
         keep = dict(bd)
@@ -380,6 +425,9 @@ _LAYERS = [
      "evaluation mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias"),
     ("torch.nn.BatchNorm2d", _BN, _batch_norm("torch.nn.BatchNorm2d"),
      "evaluation mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias"),
+    ("torch.nn.LayerNorm", "normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None, "
+                           "dtype=None", _layer_norm_layer,
+     "(x - mean) / sqrt(var + eps) * weight + bias over the last dims; parameters weight and bias"),
     ("torch.nn.AvgPool1d", _AVG, _avg_pool_layer(1), "mean of each window"),
     ("torch.nn.AvgPool2d", _AVG, _avg_pool_layer(2), "mean of each window"),
     ("torch.nn.AdaptiveAvgPool1d", "output_size", _adaptive_avg_layer(1), "mean of each adaptive window"),
@@ -480,6 +528,9 @@ _FUNCTIONAL = [
     ("torch.nn.functional.unfold", "input, kernel_size, dilation=1, padding=0, stride=1", _f_unfold,
      "im2col: the sliding windows as columns"),
     ("torch.Tensor.unfold", "self, dimension, size, step", _tensor_unfold, "the windows along a dim"),
+    ("torch.nn.functional.layer_norm", "input, normalized_shape, weight=None, bias=None, eps=1e-05",
+     lambda b, bd: layer_norm(b, bd["input"], bd["normalized_shape"], bd["weight"], bd["bias"], bd["eps"]),
+     "(x - mean) / sqrt(var + eps) * weight + bias over the last dims"),
 ]
 for _name, _sig, _build, _doc in _FUNCTIONAL:
     add_call(Call(_name, "torch", Signature.parse(_sig), _build, "", _doc))
