@@ -29,10 +29,11 @@ import sympy
 import z3
 
 from ..core.atoms import Atom, is_linear, relaxed
-from ..core.exact import UndecidedSign, sign, simplified
+from ..core.exact import simplified
 from ..solver.smt import DEFAULT_TIMEOUT_MS, Smt
 from ..model.checks import FileCheck, RepresentationCheck
 from ..model.verdicts import Verdict, Witness
+from .witnesses import differ
 
 
 def _model_point(smt: Smt, model: z3.ModelRef) -> dict:
@@ -139,22 +140,11 @@ def _continuity(rep, pieces, smt: Smt, symbols, dom_term, side, exact: bool) -> 
             exact_point = {s: point[s] for s in symbols}
             limit = [simplified(v.xreplace(exact_point)) for v in pieces[a].value]
             value = [simplified(v.xreplace(exact_point)) for v in pieces[b].value]
-            if _differ(limit, value) and all(x.holds_at(exact_point) for x in pieces[b].where):
+            if differ(limit, value) and all(x.holds_at(exact_point) for x in pieces[b].where):
                 return Verdict.refuted("continuity", Witness(
                     {str(s): v for s, v in exact_point.items()},
                     facts={f"limit from piece {a + 1}": limit, f"value in piece {b + 1}": value}))
     return Verdict.unknown("continuity", "the solver's jump could not be confirmed exactly")
-
-
-def _differ(xs, ys) -> bool:
-    """Do the two lists of exact numbers provably differ (an undecided sign is not a difference)?"""
-    for x, y in zip(xs, ys):
-        try:
-            if sign(x - y) != 0:
-                return True
-        except UndecidedSign:
-            continue
-    return False
 
 
 # -- checking a hand-written representation ------------------------------------------------
