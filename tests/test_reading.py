@@ -34,7 +34,7 @@ def test_conv_relu_pool_linear_module_matches_torch_wrt_weights():
     ("MLP", {"x": (2,)}), ("MLP(n_in=3, hidden=2)", {"x": (3,)}), ("Conv1dNet", {"x": (2, 3)}),
     ("HingeLoss", {"input": 3, "target": 3}), ("HingeLoss(margin=0.5).hinge_loss", {"input": 2, "target": 2}),
     ("SmoothL1(beta=0.5)", {"pred": 3, "target": 3}), ("InPlaceBlock", {"x": (1, 2)}),
-    ("SoftmaxHead", {"x": (1, 3)}), ("PReLUNet", {"x": (1, 2, 2)}),
+    ("SoftmaxHead", {"x": (1, 3)}), ("PReLUNet", {"x": (1, 2, 2)}), ("DropoutBlock", {"x": (1, 2)}),
 ])
 def test_modules_match_torch_at_kinks(target, shapes):
     program = pwverify.parse(spec(f"modules.py:{target}"), shapes=shapes)
@@ -45,6 +45,10 @@ def test_modules_match_torch_at_kinks(target, shapes):
 @pytest.mark.parametrize("target, shapes, count", [
     ("StridedConv", {"x": (1, 2, 3, 3)}, 2), ("DilatedConv1d", {"x": (1, 1, 4)}, 6),
     ("unfolded", {}, 6), ("functional", {}, 6), ("losses", {}, 6),
+    ("TransposedConv", {"x": (1, 2, 2, 2)}, 4), ("GroupInstanceNorm", {"x": (1, 4, 2)}, 0),
+    ("Volumetric", {"x": (1, 1, 3, 3, 3)}, 4), ("contractions", {}, 4), ("triangles_and_scans", {}, 4),
+    ("attention", {}, 2), ("gelu_by_hand", {}, 2), ("causal_mask_fill", {}, 4), ("padding", {}, 4),
+    ("PaddingAndActivationModules", {"x": (1, 2, 3)}, 3),
 ])
 def test_layers_pooling_unfold_and_losses_match_torch(target, shapes, count):
     program = pwverify.parse(spec(f"layers_more.py:{target}"), shapes=shapes)
@@ -382,3 +386,48 @@ def test_layer_norm_exact_values_and_module_parameters(tmp_path):
     # at x = (0, 2): mean 1, var 1, so (x - mean) / sqrt(5/4) = -+2/sqrt(5); times weight plus bias
     value = program.value_at({"x": [0, 2], "norm.weight": [3, 1], "norm.bias": [0, 1]})[0]
     assert sympy.simplify(value - (-6 / sympy.sqrt(5) + 2 / sympy.sqrt(5) + 1)) == 0
+
+
+def test_math_constants_are_exact_and_ambiguous_attention_masks_are_refused(tmp_path):
+    program = pwverify.parse("math.pi * x + np.e + torch.pi", shapes={"x": 1})
+    assert str(program.value_at({"x": 1})[0]) == "E + 2*pi"
+    source = tmp_path / "attn.py"
+    source.write_text("import torch\nimport torch.nn.functional as F\n"
+                      "def f(q: 'float[2, 2]'):\n"
+                      "    return F.scaled_dot_product_attention(q, q, q, attn_mask=torch.tensor([[1, 0], [1, 1]]))\n")
+    with pytest.raises(PwverifyError, match="cannot tell a boolean mask") as info:
+        pwverify.parse(f"{source}:f")
+    assert "attn.py:4:" in str(info.value)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("torch.where(x > 0, x, float('-inf')).exp().sum()", "infinite constant"),
+    ("(x * float('-inf')).sum()", "product of an infinite constant"),
+])
+def test_an_infinity_meeting_the_inputs_is_a_located_error(text, words):
+    with pytest.raises(PwverifyError, match=words):
+        pwverify.parse(text, shapes={"x": 2})
+
+
+def test_a_masked_entry_gets_no_gradient_and_the_others_a_softmax_gradient():
+    program = pwverify.parse("torch.softmax(x.masked_fill(torch.tensor([False, True]), float('-inf')), dim=0)[0]",
+                             shapes={"x": 2})
+    assert [str(v) for v in program.value_at({"x0": 1, "x1": 5})] == ["1"]
+    assert [str(g) for g in program.gradient_at({"x0": 1, "x1": 5})[0]] == ["0", "0"]
+
+
+@pytest.mark.parametrize("framework, text", [
+    ("jax", "jnp.maximum(jnp.einsum('bi,ij->bj', x, W), 0).sum() + jnp.outer(x[0], W[0]).max()"),
+    ("tensorflow", "tf.reduce_sum(tf.nn.relu(tf.einsum('bi,ij->bj', x, W)))"),
+    ("tensorflow", "tf.reduce_max(tf.einsum('ij,ij->i', x, tf.transpose(W)))"),
+])
+def test_einsum_matches_jax_and_tensorflow_at_ties(framework, text):
+    pytest.importorskip(framework)
+    from pwverify.frameworks.crosscheck import compare_at
+    shapes = {"x": (2, 3), "W": (3, 2)}
+    ties = [{"x": [[1, 0, -1], [0, 0, 1]], "W": [[1, 1], [1, 0], [1, 1]]},
+            {"x": [[1, 1, 0], [0, 0, 0]], "W": [[1, -1], [0, 2], [1, 1]]}]
+    for mode in ("reverse", "forward"):
+        program = pwverify.parse(text, shapes=shapes, mode=mode)
+        for point in ties:
+            assert compare_at(program, framework, point, mode) is None, (mode, point)

@@ -49,6 +49,9 @@ TORCH_CASES = {
     "torch.nn.MaxPool1d": ("torch.nn.MaxPool1d(2, stride=2, padding=1)(x.unsqueeze(0)).sum()", {"x": 3}),
     "torch.nn.functional.max_pool2d": ("F.max_pool2d(X.unsqueeze(0), 2, stride=1).sum()", {"X": (3, 3)}),
     "torch.nn.MaxPool2d": ("torch.nn.MaxPool2d(2)(X.unsqueeze(0)).sum()", {"X": (2, 2)}),
+    "torch.nn.functional.max_pool3d": ("F.max_pool3d(V.unsqueeze(0), 2, stride=1).sum()", {"V": (2, 2, 3)}),
+    "torch.nn.MaxPool3d": ("(torch.nn.MaxPool3d((1, 2, 2))(V.unsqueeze(0)) * torch.tensor([1.0, 2.0])).sum()",
+                           {"V": (2, 2, 2)}),
     # sorting
     "torch.sort": ("torch.sort(x).values * torch.tensor([1.0, 2.0, 3.0])", {"x": 3}),
     # 17 entries: torch's default sort is introsort there, no longer input order at ties
@@ -150,6 +153,8 @@ TORCH_CASES = {
     "torch.nn.AdaptiveMaxPool1d": ("torch.nn.AdaptiveMaxPool1d(1)(x.unsqueeze(0)).sum()", {"x": 3}),
     "torch.nn.functional.adaptive_max_pool2d": ("F.adaptive_max_pool2d(X.unsqueeze(0), 1).sum()", {"X": (2, 2)}),
     "torch.nn.AdaptiveMaxPool2d": ("torch.nn.AdaptiveMaxPool2d((1, 2))(X.unsqueeze(0)).sum()", {"X": (2, 2)}),
+    "torch.nn.functional.adaptive_max_pool3d": ("F.adaptive_max_pool3d(V.unsqueeze(0), 1).sum()", {"V": (2, 1, 2)}),
+    "torch.nn.AdaptiveMaxPool3d": ("torch.nn.AdaptiveMaxPool3d((1, 1, 2))(V.unsqueeze(0)).sum()", {"V": (1, 2, 2)}),
     # Python's own max/min/sorted and functools.reduce, on torch tensors
     "builtins.max": ("max(a, b) + max(x) + max(x[0], x[1], a)", {"x": 3}),
     "builtins.min": ("min(a, b) + min(x)", {"x": 3}),

@@ -330,21 +330,28 @@ def run_jax(program, point: Mapping[str, Any], mode: str = "reverse") -> Framewo
     Reverse mode is one ``jax.vjp`` pull per output, forward mode one ``jax.jvp`` per
     input entry (no ``vmap``, as the rules were measured).
     """
-    modules = _framework_modules("jax")
-    jax, jnp = modules["jax"], modules["jnp"]
+    jnp = _framework_modules("jax")["jnp"]
     fn = _plain_target(program)
     args = _arguments(program, point, lambda values, shape: jnp.asarray(values, dtype=jnp.float64).reshape(shape))
 
     def flat(*xs):
         return jnp.ravel(jnp.asarray(fn(*xs), dtype=jnp.float64))
 
+    return FrameworkResult(*jax_jacobian(flat, args, mode))
+
+
+def jax_jacobian(flat: Callable, args: list, mode: str) -> tuple[list[float], list[list[float]]]:
+    """Values and Jacobian rows of ``flat`` (arrays -> a flat float64 array) at ``args``:
+    one ``jax.vjp`` pull per output (reverse) or one ``jax.jvp`` per input entry (forward)."""
+    modules = _framework_modules("jax")
+    jax, jnp = modules["jax"], modules["jnp"]
     if mode == "reverse":
         out, pull = jax.vjp(flat, *args)
         rows = []
         for k in range(out.size):
             grads = pull(jnp.zeros_like(out).at[k].set(1.0))
             rows.append([float(v) for g in grads for v in jnp.ravel(g)])
-        return FrameworkResult([float(v) for v in out], rows)
+        return [float(v) for v in out], rows
     columns, value = [], None
     for which, a in enumerate(args):
         for j in range(max(1, a.size)):
@@ -353,7 +360,7 @@ def run_jax(program, point: Mapping[str, Any], mode: str = "reverse") -> Framewo
             primal, tangent = jax.jvp(flat, tuple(args), tuple(tangents))
             value = [float(v) for v in primal]
             columns.append([float(v) for v in tangent])
-    return FrameworkResult(value, [list(r) for r in zip(*columns)])
+    return value, [list(r) for r in zip(*columns)]
 
 
 def run_tensorflow(program, point: Mapping[str, Any], mode: str = "reverse") -> FrameworkResult:
@@ -365,11 +372,18 @@ def run_tensorflow(program, point: Mapping[str, Any], mode: str = "reverse") -> 
     tf = _framework_modules("tensorflow")["tf"]
     fn = _plain_target(program)
     args = _arguments(program, point, lambda values, shape: tf.reshape(tf.constant(values, dtype=tf.float64), shape))
-    zero = tf.UnconnectedGradients.ZERO
 
     def flat(*xs):
         return tf.reshape(tf.convert_to_tensor(fn(*xs), dtype=tf.float64), [-1])
+    return FrameworkResult(*tensorflow_jacobian(flat, args, mode))
 
+
+def tensorflow_jacobian(flat: Callable, args: list, mode: str) -> tuple[list[float], list[list[float]]]:
+    """Values and Jacobian rows of ``flat`` at ``args``: one ``GradientTape`` pull per output
+    (reverse) or one ``ForwardAccumulator`` per input entry (forward); an input the output
+    does not reach gets zeros."""
+    tf = _framework_modules("tensorflow")["tf"]
+    zero = tf.UnconnectedGradients.ZERO
     if mode == "reverse":
         with tf.GradientTape(persistent=True) as tape:
             for a in args:
@@ -381,7 +395,7 @@ def run_tensorflow(program, point: Mapping[str, Any], mode: str = "reverse") -> 
             grads = tape.gradient(out, args, output_gradients=seed, unconnected_gradients=zero)
             rows.append([float(v) for g in grads for v in tf.reshape(g, [-1]).numpy()])
         del tape
-        return FrameworkResult([float(v) for v in out.numpy()], rows)
+        return [float(v) for v in out.numpy()], rows
     columns, value = [], None
     for which, a in enumerate(args):
         size = max(1, int(tf.size(a)))
@@ -393,7 +407,7 @@ def run_tensorflow(program, point: Mapping[str, Any], mode: str = "reverse") -> 
             tangent = acc.jvp(out, unconnected_gradients=zero)
             value = [float(v) for v in out.numpy()]
             columns.append([float(v) for v in tangent.numpy()])
-    return FrameworkResult(value, [list(r) for r in zip(*columns)])
+    return value, [list(r) for r in zip(*columns)]
 
 
 # -- comparing the prediction with the framework -----------------------------------------------

@@ -27,7 +27,7 @@ from ..primitives.registry import ARGS
 from ..primitives.tensors import Masked, Unset
 from .objects import kind as _kind
 from .services import ProgramServices
-from ..ir.values import (Array, Cond, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
+from ..ir.values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_operands,
                      elementwise, is_number, is_scalar)
 
 
@@ -208,6 +208,8 @@ class Builder(ProgramServices):
         return Sym(nid)
 
     def apply_multi(self, prim: str, operands: Sequence[Any], params: tuple = ()) -> list[Any]:
+        if any(isinstance(x, Infinity) for x in operands):
+            return self._fold_infinite(prim, operands, params)
         operands = [self.scalar(x) for x in operands]
         prim, params = self.profile.substitute(prim, tuple(params))
         primitive = registry.get(prim)
@@ -281,6 +283,36 @@ class Builder(ProgramServices):
         finally:
             self.detaching = saved
 
+    def _fold_infinite(self, prim: str, operands: Sequence[Any], params: tuple) -> list[Any]:
+        """A primitive applied to constants among which an infinity (a ``-inf`` fill of an
+        attention mask): its limit, when that is a number or an infinity (``exp(-inf) = 0``);
+        an infinity never meets a value that depends on the inputs (the graph holds only
+        finite constants)."""
+        if not all(isinstance(x, Infinity) or is_number(x) for x in operands):
+            self.fail(f"{prim} of an infinite constant and a value that depends on the inputs",
+                      "finite constants (e.g. -1e9 for a mask), or infinities only where a softmax or an exp "
+                      "of a constant mask removes them")
+        prim, params = self.profile.substitute(prim, tuple(params))
+        tbl = registry.get(prim).table(len(operands), tuple(params))
+        values = [sympy.oo * x.sign if isinstance(x, Infinity) else sympy.Rational(Fraction(x).numerator,
+                                                                                  Fraction(x).denominator)
+                  for x in operands]
+        out = []
+        try:
+            branch = tbl.branch_at(values)
+            results = [sympy.sympify(f).xreplace(dict(zip(ARGS, values))) for f in branch.value]
+        except (TypeError, ValueError):
+            results = [sympy.nan]
+        for r in results:
+            if r in (sympy.oo, -sympy.oo):
+                out.append(Infinity(1 if r == sympy.oo else -1))
+            elif r.is_Rational:
+                out.append(Fraction(int(r.p), int(r.q)))
+            else:
+                args = ", ".join("inf" if v == sympy.oo else "-inf" if v == -sympy.oo else str(v) for v in values)
+                self.fail(f"{prim}({args}) is not a number", "finite constants")
+        return out
+
     def _fold(self, prim: str, tbl, operands: Sequence[Any]) -> list[Any] | None:
         values = [sympy.Rational(x.numerator, x.denominator) for x in map(Fraction, operands)]
         point = dict(zip(ARGS, values))
@@ -320,7 +352,7 @@ class Builder(ProgramServices):
             return self.to_array(value)
         if isinstance(value, (bool, Cond)):
             return self.scalar(value)
-        if isinstance(value, (Array, Sym)) or is_number(value):
+        if isinstance(value, (Array, Sym, Infinity)) or is_number(value):
             return value
         self.fail(f"expected a number or a tensor, got {_kind(value)}")
 

@@ -19,7 +19,7 @@ from ..primitives.tensors import AtIndexer, Masked, MaskIndex
 from .builder import ArgIndex, IndexedResult
 from .classes import ClassValue, Instance, Super
 from .names import ModuleRef
-from .objects import (INFINITY_NAMES, SUPPORTED_EXPRESSIONS, BoundMethod, Function, Partial, QualName, State,
+from .objects import (INFINITY_NAMES, IRRATIONAL_NAMES, SUPPORTED_EXPRESSIONS, BoundMethod, Function, Partial, QualName, State,
                       canonical, depends_on_inputs, describe_expr, kind)
 from .tensor_attributes import TENSOR_ATTRIBUTES
 
@@ -116,10 +116,19 @@ class ExpressionsMixin:
         self.b.location = self.loc(node)
         return self.attribute(value, node.attr, node)
 
+    def named_value(self, name: str) -> Any:
+        """What a qualified name stands for: +inf, an irrational constant (``math.pi`` is
+        the exact pi, a node of the graph), or the name itself (a function, a namespace)."""
+        if name in INFINITY_NAMES:
+            return Infinity(1)
+        if name in IRRATIONAL_NAMES:
+            prim, arg = IRRATIONAL_NAMES[name]
+            return self.b.apply(prim, [arg])
+        return QualName(name)
+
     def attribute(self, value: Any, attr: str, node: ast.AST) -> Any:
         if isinstance(value, QualName):
-            name = canonical(f"{value.name}.{attr}")
-            return Infinity(1) if name in INFINITY_NAMES else QualName(name)
+            return self.named_value(canonical(f"{value.name}.{attr}"))
         if isinstance(value, IndexedResult):
             return value.field(attr, self.b)
         if isinstance(value, Instance):

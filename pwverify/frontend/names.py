@@ -222,7 +222,7 @@ class NamesMixin:
             return alias
         if isinstance(alias, tuple):
             return self.member(alias[0], alias[1], node)
-        return QualName(canonical(alias))
+        return self.named_value(canonical(alias))
 
     def lookup(self, name: str, state: State, node: ast.AST) -> Any:
         if name in state.env:

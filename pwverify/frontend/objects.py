@@ -24,6 +24,10 @@ MAX_UNROLL = 100_000
 MAX_INLINE_DEPTH = 64
 #: Names of +infinity (allowed only as a parameter: a reduction's initial value, a norm's order).
 INFINITY_NAMES = {"math.inf", "numpy.inf", "jax.numpy.inf", "torch.inf"}
+#: Irrational constants by name: (primitive, argument) that makes them (pi = times_pi(1), e = exp(1)).
+IRRATIONAL_NAMES = {**{f"{ns}.pi": ("times_pi", 1) for ns in ("math", "numpy", "jax.numpy", "torch")},
+                    **{f"{ns}.e": ("exp", 1) for ns in ("math", "numpy", "jax.numpy", "torch")},
+                    "math.tau": ("times_pi", 2)}
 
 #: Import aliases understood without an import statement (expression programs).
 DEFAULT_ALIASES = {
@@ -225,7 +229,8 @@ def kind(value: Any) -> str:
     if isinstance(value, Layer):
         return f"a {value.kind.split('.')[-1]} layer"
     if isinstance(value, Infinity):
-        return "an infinite constant (allowed only as a norm's order or the initial value of reduce_window)"
+        return ("an infinite constant (allowed as a norm's order, the initial value of reduce_window, or a "
+                "constant mask's fill that a softmax or exp turns into 0)")
     if isinstance(value, Array):
         return f"a tensor of shape {value.shape}"
     if isinstance(value, Cond):

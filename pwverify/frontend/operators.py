@@ -8,7 +8,7 @@ import operator
 from fractions import Fraction
 from typing import Any
 
-from ..ir.values import (Array, Cond, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_and, cond_not,
+from ..ir.values import (Array, Cond, Infinity, ShapeError, Sym, broadcast_shapes, broadcast_to, cond_and, cond_not,
                          cond_or, elementwise, is_number)
 from ..primitives.arith import power_params
 from ..primitives.layers import Param
@@ -73,7 +73,7 @@ class OperatorsMixin:
                 self.fail(node, f"arithmetic between {kind(x)} and {kind(y)}",
                           "tensors (torch.tensor([...])) for entrywise arithmetic")
         for v in (x, y):
-            if not (isinstance(v, (Array, Sym, list, tuple)) or is_number(v) or isinstance(v, bool)):
+            if not (isinstance(v, (Array, Sym, list, tuple, Infinity)) or is_number(v) or isinstance(v, bool)):
                 self.fail(node, f"arithmetic on {kind(v)} is not supported")
         try:
             return elementwise(lambda a, b: self._scalar_binop(op, a, b, node),
@@ -123,6 +123,8 @@ class OperatorsMixin:
             self.fail(node, f"unsupported operation: {exc}")
 
     def _scalar_binop(self, op, a, b, node) -> Any:
+        if isinstance(a, Infinity) or isinstance(b, Infinity):
+            return self._infinite_binop(op, a, b, node)
         a, b = self.b.scalar(a), self.b.scalar(b)
         if isinstance(op, ast.Pow):
             return self.power(a, b, node)
@@ -135,6 +137,24 @@ class OperatorsMixin:
         if type(a) is Sym or type(b) is Sym:
             return self.b.binary(name, a, b)
         return self.b.apply(name, [a, b])
+
+    def _infinite_binop(self, op, a, b, node) -> Any:
+        """An infinity (the ``-inf`` fill of a mask) in ``+ - * /``: folded with constants
+        (``1 + -inf``); added to a value that depends on the inputs it stays that infinity,
+        a constant with no autodiff edge (a softmax or exp then makes it a 0, and the
+        frameworks' gradient to the other term through it is 0 as well)."""
+        name = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}.get(type(op))
+        if name is None:
+            self.fail(node, f"operator {OP_SYMBOL.get(type(op), type(op).__name__)} with an infinite constant")
+        a, b = (v if isinstance(v, Infinity) else self.b.scalar(v) for v in (a, b))
+        if not (isinstance(a, Sym) or isinstance(b, Sym)):
+            return self.b.apply(name, [a, b])
+        if name == "add":
+            return a if isinstance(a, Infinity) else b
+        if name == "sub":
+            return a if isinstance(a, Infinity) else -b
+        self.fail(node, f"{'a product' if name == 'mul' else 'a quotient'} of an infinite constant and a value "
+                        "that depends on the inputs", "infinities only as fills that a softmax or exp removes")
 
     def power(self, base: Any, exponent: Any, node: ast.AST) -> Any:
         if not is_number(exponent):

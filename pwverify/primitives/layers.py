@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..ir.values import Array, ShapeError
 from .pooling import _pair, adaptive_windows, windows
@@ -126,17 +126,24 @@ def _padding(b, padding, dims: int, kernel: tuple, dilation: tuple, stride: tupl
     return [(p, p) for p in _pair(padding, dims)]
 
 
-def conv(b, x: Any, weight: Any, bias: Any, stride, padding, dilation, groups, dims: int) -> Array:
-    """torch's ``conv1d``/``conv2d``: (N, C, *spatial) or unbatched (C, *spatial)."""
+def _conv_operands(b, x: Any, weight: Any, dims: int, what: str) -> tuple[Array, Array, bool]:
+    """The input as (N, C, *spatial) (an unbatched (C, *spatial) gets N = 1), the weight,
+    and whether the input was batched."""
     arr, w = b.to_array(x), b.to_array(weight)
     if w.ndim != dims + 2:
-        b.fail(f"a {dims}-D convolution needs a weight of {dims + 2} dims, got shape {w.shape}")
+        b.fail(f"a {dims}-D {what} needs a weight of {dims + 2} dims, got shape {w.shape}")
     batched = arr.ndim == dims + 2
     if not batched:
         if arr.ndim != dims + 1:
-            b.fail(f"a {dims}-D convolution needs an input of shape (N, C, ...) or (C, ...) with {dims} "
+            b.fail(f"a {dims}-D {what} needs an input of shape (N, C, ...) or (C, ...) with {dims} "
                    f"spatial dim(s), got shape {arr.shape}")
         arr = arr.unsqueeze(0)
+    return arr, w, batched
+
+
+def conv(b, x: Any, weight: Any, bias: Any, stride, padding, dilation, groups, dims: int) -> Array:
+    """torch's ``conv1d``/``conv2d``: (N, C, *spatial) or unbatched (C, *spatial)."""
+    arr, w, batched = _conv_operands(b, x, weight, dims, "convolution")
     groups = int(groups)
     n, c = arr.shape[:2]
     c_out, c_in = w.shape[:2]
@@ -167,6 +174,51 @@ def conv(b, x: Any, weight: Any, bias: Any, stride, padding, dilation, groups, d
                         if all(0 <= src[i] < spatial[i] for i in range(dims)):
                             us.append(arr.item((batch, g * c_in + ci, *src)))
                             vs.append(w.item((co, ci, *k)))
+                out.append(dot(b, us, vs, bias_items[co]))
+    result = Array((n, c_out, *sizes), tuple(out), arr.framework or "torch")
+    return result if batched else result.reshape(result.shape[1:])
+
+
+def conv_transpose(b, x: Any, weight: Any, bias: Any, stride, padding, output_padding, groups, dilation,
+                   dims: int) -> Array:
+    """torch's ``conv_transpose1d/2d/3d``: each input entry adds ``x * weight`` into the
+    output window it maps to (the adjoint of a convolution); weight (C_in, C_out / groups, *k)."""
+    arr, w, batched = _conv_operands(b, x, weight, dims, "transposed convolution")
+    groups = int(groups)
+    n, c = arr.shape[:2]
+    c_in, per_group = w.shape[:2]
+    kernel = w.shape[2:]
+    if c != c_in or c_in % groups:
+        b.fail(f"the transposed convolution's weight of shape {w.shape} with groups={groups} does not fit an "
+               f"input with {c} channels", f"{c_in} input channels, divisible by groups")
+    s, d = _pair(stride, dims), _pair(dilation, dims)
+    p, op = _pair(padding, dims), _pair(output_padding, dims)
+    if any(op[i] >= max(s[i], d[i]) for i in range(dims)):
+        b.fail(f"output_padding {op} must be smaller than the stride or the dilation")
+    spatial = arr.shape[2:]
+    sizes = [(spatial[i] - 1) * s[i] - 2 * p[i] + d[i] * (kernel[i] - 1) + op[i] + 1 for i in range(dims)]
+    if min(sizes) <= 0:
+        b.fail(f"the transposed convolution's output would be empty (sizes {sizes})")
+    in_per_group = c_in // groups
+    c_out = per_group * groups
+    bias_items = b.to_array(bias).items if bias is not None else (0,) * c_out
+    out = []
+    for batch in range(n):
+        for co in range(c_out):
+            g, local = divmod(co, per_group)
+            for pos in itertools.product(*[range(m) for m in sizes]):
+                us, vs = [], []
+                for ci in range(g * in_per_group, (g + 1) * in_per_group):
+                    for k in itertools.product(*[range(m) for m in kernel]):
+                        src = []
+                        for i in range(dims):
+                            q, r = divmod(pos[i] + p[i] - k[i] * d[i], s[i])
+                            if r or not 0 <= q < spatial[i]:
+                                break
+                            src.append(q)
+                        else:
+                            us.append(arr.item((batch, ci, *src)))
+                            vs.append(w.item((ci, local, *k)))
                 out.append(dot(b, us, vs, bias_items[co]))
     result = Array((n, c_out, *sizes), tuple(out), arr.framework or "torch")
     return result if batched else result.reshape(result.shape[1:])
@@ -230,6 +282,79 @@ def _conv_layer(dims: int):
         return Layer(f"torch.nn.Conv{dims}d", _forward("input", compute), params,
                      attrs={"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel, **keep})
     return make
+
+
+def _conv_transpose_layer(dims: int):
+    def make(b, bd):
+        if bd["padding_mode"] != "zeros":
+            b.fail(f"padding_mode={bd['padding_mode']!r} is not supported", "padding_mode='zeros'")
+        c_in, c_out, groups = int(bd["in_channels"]), int(bd["out_channels"]), int(bd["groups"])
+        if c_in % groups or c_out % groups:
+            b.fail(f"in_channels and out_channels must be divisible by groups={groups}")
+        kernel = _pair(bd["kernel_size"], dims)
+        params = {"weight": Param((c_in, c_out // groups) + kernel)}
+        if bd["bias"]:
+            params["bias"] = Param((c_out,))
+        keep = {k: bd[k] for k in ("stride", "padding", "output_padding", "groups", "dilation")}
+
+        def compute(b, L, a):
+            if a["output_size"] is not None:
+                b.fail("a transposed convolution called with output_size", "output_padding in the constructor")
+            return conv_transpose(b, a["input"], L.get(b, "weight"), L.get(b, "bias") if "bias" in L.params
+                                  else None, keep["stride"], keep["padding"], keep["output_padding"],
+                                  keep["groups"], keep["dilation"], dims)
+        return Layer(f"torch.nn.ConvTranspose{dims}d", _forward("input, output_size=None", compute), params,
+                     attrs={"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel, **keep})
+    return make
+
+
+def _group_norm_layer(b, bd):
+    c = int(bd["num_channels"])
+    params = {}
+    if bd["affine"]:
+        params = {"weight": Param((c,), Array((c,), (1,) * c)), "bias": Param((c,), Array((c,), (0,) * c))}
+    groups, eps = int(bd["num_groups"]), bd["eps"]
+    if groups <= 0 or c % groups:
+        b.fail(f"GroupNorm: {c} channels do not split into {groups} groups", "num_groups dividing num_channels")
+    return Layer("torch.nn.GroupNorm", _forward("input", lambda b, L, a: group_norm(
+        b, a["input"], groups, L.get(b, "weight") if params else None, L.get(b, "bias") if params else None, eps,
+        "GroupNorm")), params, attrs={"num_groups": groups, "num_channels": c, "eps": eps})
+
+
+def instance_norm(b, x, weight, bias, eps, dims: int, what: str = "instance_norm"):
+    """Each channel of each sample standardized over its spatial entries (the input's own
+    statistics), then a per-channel ``weight`` and ``bias``; an unbatched input (C, ...) too."""
+    arr = b.to_array(x)
+    if arr.ndim == dims + 1:
+        return group_norm(b, arr.unsqueeze(0), arr.shape[0], weight, bias, eps, what).reshape(arr.shape)
+    return group_norm(b, arr, arr.shape[1] if arr.ndim >= 2 else 1, weight, bias, eps, what)
+
+
+def _instance_norm_layer(dims: int):
+    kind = f"torch.nn.InstanceNorm{dims}d"
+
+    def make(b, bd):
+        if bd["track_running_stats"]:   # evaluation mode with running statistics: batch norm's formula
+            return _batch_norm(kind)(b, bd)
+        n = int(bd["num_features"])
+        params = {}
+        if bd["affine"]:
+            params = {"weight": Param((n,), Array((n,), (1,) * n)), "bias": Param((n,), Array((n,), (0,) * n))}
+        eps = bd["eps"]
+        return Layer(kind, _forward("input", lambda b, L, a: instance_norm(
+            b, a["input"], L.get(b, "weight") if params else None, L.get(b, "bias") if params else None, eps, dims,
+            kind.split(".")[-1])), params, attrs={"num_features": n, "eps": eps})
+    return make
+
+
+def _f_instance_norm(b, bd):
+    if not bd["use_input_stats"]:
+        if bd["running_mean"] is None or bd["running_var"] is None:
+            b.fail("instance_norm with use_input_stats=False needs running_mean and running_var")
+        b.fail("instance_norm with running statistics (use_input_stats=False)",
+               "the input's own statistics (use_input_stats=True)")
+    arr = b.to_array(bd["input"])
+    return instance_norm(b, arr, bd["weight"], bd["bias"], bd["eps"], max(arr.ndim - 2, 1))
 
 
 def _sequential(b, bd):
@@ -327,10 +452,28 @@ def _batch_norm(kind: str):
     return make
 
 
+def standardized(b, values: Sequence[Any], eps: Fraction) -> list[Any]:
+    """``(v - mean) / sqrt(var + eps)`` for a block of values, with the biased variance, as
+    ATen's layer, group and instance norms compute it (their backward kernels are the exact
+    derivative of this formula, so the composition has torch's autodiff)."""
+    count = len(values)
+    mean = b.arith("/", b.dot(values, [1] * count), count)
+    centered = [b.arith("-", v, mean) for v in values]
+    var = b.arith("/", b.dot(centered, centered), count)
+    scale = b.call_name("torch.sqrt", [b.arith("+", var, eps)])
+    return [b.arith("/", c, scale) for c in centered]
+
+
+def _affine(b, v: Any, weight: Any, bias: Any) -> Any:
+    if weight is not None:
+        v = b.arith("*", v, weight)
+    if bias is not None:
+        v = b.arith("+", v, bias)
+    return v
+
+
 def layer_norm(b, x, normalized_shape, weight, bias, eps):
-    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last dims (``normalized_shape``),
-    with the biased variance, as ATen's ``layer_norm`` computes it (its backward is the
-    exact derivative of this formula, so the composition has torch's autodiff)."""
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last dims (``normalized_shape``)."""
     arr = b.to_array(x)
     shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(int(d) for d in normalized_shape)
     if not shape or arr.shape[len(arr.shape) - len(shape):] != shape or len(arr.shape) < len(shape):
@@ -342,18 +485,33 @@ def layer_norm(b, x, normalized_shape, weight, bias, eps):
     bias_items = b.to_array(bias).items if bias is not None else None
     items = []
     for start in range(0, arr.size, group):
-        chunk = arr.items[start:start + group]
-        mean = b.arith("/", b.dot(chunk, [1] * group), group)
-        centered = [b.arith("-", v, mean) for v in chunk]
-        var = b.arith("/", b.dot(centered, centered), group)
-        scale = b.call_name("torch.sqrt", [b.arith("+", var, eps)])
-        for k, c in enumerate(centered):
-            v = b.arith("/", c, scale)
-            if w is not None:
-                v = b.arith("*", v, w[k])
-            if bias_items is not None:
-                v = b.arith("+", v, bias_items[k])
-            items.append(v)
+        for k, v in enumerate(standardized(b, arr.items[start:start + group], eps)):
+            items.append(_affine(b, v, w[k] if w else None, bias_items[k] if bias_items else None))
+    return arr.with_items(items)
+
+
+def group_norm(b, x, num_groups, weight, bias, eps, what: str = "group_norm"):
+    """torch's ``group_norm``: the channels (dim 1) of each sample split into ``num_groups``
+    blocks, each standardized over its channels and spatial entries, then a per-channel
+    ``weight`` and ``bias``. ``instance_norm`` is the case of one channel per group."""
+    arr = b.to_array(x)
+    if arr.ndim < 2:
+        b.fail(f"{what} needs an input of shape (N, C, ...), got shape {arr.shape}")
+    c = arr.shape[1]
+    groups = int(num_groups)
+    if groups <= 0 or c % groups:
+        b.fail(f"{what}: {c} channels do not split into {groups} groups", "num_groups dividing the channels")
+    eps = b.exact(eps)
+    w = b.to_array(weight).items if weight is not None else None
+    bias_items = b.to_array(bias).items if bias is not None else None
+    block = arr.size // (arr.shape[0] * groups)      # the entries of one group of one sample: contiguous
+    spatial = arr.size // (arr.shape[0] * c)
+    items = []
+    for start in range(0, arr.size, block):
+        first_channel = (start // spatial) % c
+        for k, v in enumerate(standardized(b, arr.items[start:start + block], eps)):
+            ch = first_channel + k // spatial
+            items.append(_affine(b, v, w[ch] if w else None, bias_items[ch] if bias_items else None))
     return arr.with_items(items)
 
 
@@ -405,6 +563,9 @@ def _parameter(b, bd):
 
 _CONV = ("in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, "
          "padding_mode='zeros', device=None, dtype=None")
+_CONV_T = ("in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, "
+           "dilation=1, padding_mode='zeros', device=None, dtype=None")
+_IN = "num_features, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False, device=None, dtype=None"
 _AVG = "kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None"
 _BN = "num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None"
 _LAYERS = [
@@ -412,6 +573,14 @@ _LAYERS = [
      "y = x W^T + b; parameters weight (out, in) and bias (out)"),
     ("torch.nn.Conv1d", _CONV, _conv_layer(1), "1-D convolution; parameters weight (out, in/groups, k), bias"),
     ("torch.nn.Conv2d", _CONV, _conv_layer(2), "2-D convolution; parameters weight (out, in/groups, kh, kw), bias"),
+    ("torch.nn.Conv3d", _CONV, _conv_layer(3), "3-D convolution; parameters weight (out, in/groups, kd, kh, kw), bias"),
+    *[(f"torch.nn.ConvTranspose{_d}d", _CONV_T, _conv_transpose_layer(_d),
+       f"{_d}-D transposed convolution; parameters weight (in, out/groups, *kernel), bias") for _d in (1, 2, 3)],
+    ("torch.nn.GroupNorm", "num_groups, num_channels, eps=1e-05, affine=True, device=None, dtype=None",
+     _group_norm_layer, "(x - mean) / sqrt(var + eps) over each group of channels, then weight and bias per channel"),
+    *[(f"torch.nn.InstanceNorm{_d}d", _IN, _instance_norm_layer(_d),
+       "(x - mean) / sqrt(var + eps) over each channel's entries; weight and bias with affine=True")
+      for _d in (1, 2, 3)],
     ("torch.nn.Sequential", "*modules", _sequential, "applies its children in order"),
     ("torch.nn.ModuleList", "modules=None", _module_list, "a list of layers (iterate or index it)"),
     ("torch.nn.ModuleDict", "modules=None", _module_dict, "a dict of layers"),
@@ -420,18 +589,25 @@ _LAYERS = [
      "the identity (evaluation mode)"),
     ("torch.nn.Dropout1d", "p=0.5, inplace=False", _identity_layer("torch.nn.Dropout1d"), "the identity (evaluation mode)"),
     ("torch.nn.Dropout2d", "p=0.5, inplace=False", _identity_layer("torch.nn.Dropout2d"), "the identity (evaluation mode)"),
+    ("torch.nn.Dropout3d", "p=0.5, inplace=False", _identity_layer("torch.nn.Dropout3d"), "the identity (evaluation mode)"),
+    ("torch.nn.AlphaDropout", "p=0.5, inplace=False", _identity_layer("torch.nn.AlphaDropout"),
+     "the identity (evaluation mode)"),
     ("torch.nn.Flatten", "start_dim=1, end_dim=-1", _flatten_layer, "flattens dims start_dim..end_dim"),
     ("torch.nn.BatchNorm1d", _BN, _batch_norm("torch.nn.BatchNorm1d"),
      "evaluation mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias"),
     ("torch.nn.BatchNorm2d", _BN, _batch_norm("torch.nn.BatchNorm2d"),
+     "evaluation mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias"),
+    ("torch.nn.BatchNorm3d", _BN, _batch_norm("torch.nn.BatchNorm3d"),
      "evaluation mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias"),
     ("torch.nn.LayerNorm", "normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None, "
                            "dtype=None", _layer_norm_layer,
      "(x - mean) / sqrt(var + eps) * weight + bias over the last dims; parameters weight and bias"),
     ("torch.nn.AvgPool1d", _AVG, _avg_pool_layer(1), "mean of each window"),
     ("torch.nn.AvgPool2d", _AVG, _avg_pool_layer(2), "mean of each window"),
+    ("torch.nn.AvgPool3d", _AVG, _avg_pool_layer(3), "mean of each window"),
     ("torch.nn.AdaptiveAvgPool1d", "output_size", _adaptive_avg_layer(1), "mean of each adaptive window"),
     ("torch.nn.AdaptiveAvgPool2d", "output_size", _adaptive_avg_layer(2), "mean of each adaptive window"),
+    ("torch.nn.AdaptiveAvgPool3d", "output_size", _adaptive_avg_layer(3), "mean of each adaptive window"),
     ("torch.nn.PReLU", "num_parameters=1, init=0.25, device=None, dtype=None", _prelu_layer,
      "x if x > 0 else weight * x; parameter weight (num_parameters), one slope per channel (dim 1)"),
     ("torch.nn.Parameter", "data=None, requires_grad=True", _parameter,
@@ -448,6 +624,13 @@ def _f_conv(dims: int):
     def build(b, bd):
         return conv(b, bd["input"], bd["weight"], bd["bias"], bd["stride"], bd["padding"], bd["dilation"],
                     bd["groups"], dims)
+    return build
+
+
+def _f_conv_transpose(dims: int):
+    def build(b, bd):
+        return conv_transpose(b, bd["input"], bd["weight"], bd["bias"], bd["stride"], bd["padding"],
+                              bd["output_padding"], bd["groups"], bd["dilation"], dims)
     return build
 
 
@@ -511,6 +694,15 @@ def _f_unfold(b, bd):
     return result if batched else result.reshape(result.shape[1:])
 
 
+def _f_dropout(b, bd):
+    """The functional dropouts: the identity when ``training`` is False (a module's
+    ``self.training`` in evaluation mode); with training=True they draw random masks."""
+    if bd["training"]:
+        b.fail("dropout with training=True draws a random mask, which pwverify does not model",
+               "training=False (or training=self.training: modules are read in evaluation mode)")
+    return bd["input"]
+
+
 def _f_linear(b, bd):
     return linear(b, bd["input"], bd["weight"], bd["bias"])
 
@@ -521,10 +713,22 @@ _FUNCTIONAL = [
     ("torch.nn.functional.linear", "input, weight, bias=None", _f_linear, "x W^T + b"),
     ("torch.nn.functional.conv1d", _F_CONV, _f_conv(1), "1-D convolution"),
     ("torch.nn.functional.conv2d", _F_CONV, _f_conv(2), "2-D convolution"),
-    ("torch.nn.functional.avg_pool1d", _F_AVG, _f_avg(1), "mean of each window"),
-    ("torch.nn.functional.avg_pool2d", _F_AVG, _f_avg(2), "mean of each window"),
-    ("torch.nn.functional.adaptive_avg_pool1d", "input, output_size", _f_adaptive_avg(1), "mean of each window"),
-    ("torch.nn.functional.adaptive_avg_pool2d", "input, output_size", _f_adaptive_avg(2), "mean of each window"),
+    ("torch.nn.functional.conv3d", _F_CONV, _f_conv(3), "3-D convolution"),
+    *[(f"torch.nn.functional.conv_transpose{_d}d", "input, weight, bias=None, stride=1, padding=0, "
+       "output_padding=0, groups=1, dilation=1", _f_conv_transpose(_d), f"{_d}-D transposed convolution")
+      for _d in (1, 2, 3)],
+    *[(f"torch.nn.functional.avg_pool{_d}d", _F_AVG, _f_avg(_d), "mean of each window") for _d in (1, 2, 3)],
+    *[(f"torch.nn.functional.adaptive_avg_pool{_d}d", "input, output_size", _f_adaptive_avg(_d),
+       "mean of each window") for _d in (1, 2, 3)],
+    *[(f"torch.nn.functional.{_name}", "input, p=0.5, training=True, inplace=False", _f_dropout,
+       "the identity with training=False") for _name in ("dropout", "dropout1d", "dropout2d", "dropout3d",
+                                                          "alpha_dropout", "feature_alpha_dropout")],
+    ("torch.nn.functional.group_norm", "input, num_groups, weight=None, bias=None, eps=1e-05",
+     lambda b, bd: group_norm(b, bd["input"], bd["num_groups"], bd["weight"], bd["bias"], bd["eps"]),
+     "(x - mean) / sqrt(var + eps) over each group of channels, then weight and bias per channel"),
+    ("torch.nn.functional.instance_norm", "input, running_mean=None, running_var=None, weight=None, bias=None, "
+     "use_input_stats=True, momentum=0.1, eps=1e-05", _f_instance_norm,
+     "(x - mean) / sqrt(var + eps) over each channel of each sample"),
     ("torch.nn.functional.unfold", "input, kernel_size, dilation=1, padding=0, stride=1", _f_unfold,
      "im2col: the sliding windows as columns"),
     ("torch.Tensor.unfold", "self, dimension, size, step", _tensor_unfold, "the windows along a dim"),

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..ir.values import Array, Cond, ShapeError, Sym, broadcast_to
 from .activations import _module_call
 from .conventions import resolve_name
 from .registry import Call, Signature, add_call
@@ -249,3 +250,79 @@ _add({"jax": ["jax.nn.logsumexp", "jax.scipy.special.logsumexp"]},
      "a:input, axis=None, b=None, keepdims=False, return_sign=False, where=None", _logsumexp)
 _add({"tensorflow": ["tensorflow.reduce_logsumexp", "tensorflow.math.reduce_logsumexp"]},
      "input_tensor:input, axis=None, keepdims=False, name=None", _logsumexp)
+
+
+# -- elementwise modules and compositions --------------------------------------------------
+def _tanhshrink(b, bd):
+    """``x - tanh(x)``."""
+    return b.arith("-", bd["input"], b.map("tanh", bd["input"]))
+
+
+def _softmin(b, bd):
+    """``softmax(-x)`` along ``dim`` (torch's implicit dim when none is given)."""
+    x = b.to_array(b.arith("-", 0, bd["input"]))
+    return _softmax_along(b, x, _torch_dim(b, bd, x))
+
+
+_add({"torch": [f"{_TORCH_F}.tanh"]}, "input", lambda b, bd: b.map("tanh", bd["input"]))
+add_call(_module_call("torch.nn.Tanh", "torch", lambda b, bd: b.map("tanh", bd["input"])))
+add_call(_module_call("torch.nn.Sigmoid", "torch", lambda b, bd: b.map("sigmoid", bd["input"])))
+_add({"torch": [f"{_TORCH_F}.tanhshrink"]}, "input", _tanhshrink)
+add_call(_module_call("torch.nn.Tanhshrink", "torch", _tanhshrink))
+_add({"torch": [f"{_TORCH_F}.softmin"]}, _SOFTMAX_TORCH, _softmin)
+add_call(_module_call("torch.nn.Softmin", "torch", _softmin, "dim=None"))
+
+
+# -- attention -------------------------------------------------------------------------------
+def _sdpa(b, bd):
+    """``F.scaled_dot_product_attention``: ``softmax(q k^T * scale + mask) v`` along the last
+    dim, with ``scale = 1 / sqrt(E)`` by default. A boolean mask (or ``is_causal``) leaves the
+    masked scores out of their row's softmax: their weight is exactly 0 and no gradient
+    reaches them, as with torch's -inf fill. Every backend computes this function, and its
+    backward kernels its exact derivative, so the composition has torch's autodiff."""
+    from .shapes import swap
+    if bd["dropout_p"]:
+        b.fail("scaled_dot_product_attention with dropout_p > 0 makes random values", "dropout_p=0.0")
+    if bd["enable_gqa"]:
+        b.fail("scaled_dot_product_attention with enable_gqa=True", "as many key/value heads as query heads")
+    q, k, v = (b.to_array(bd[name]) for name in ("query", "key", "value"))
+    if min(q.ndim, k.ndim, v.ndim) < 2:
+        b.fail(f"query, key and value need at least 2 dims, got shapes {q.shape}, {k.shape}, {v.shape}")
+    scale = bd["scale"] if bd["scale"] is not None else b.arith("/", 1, b.call_name("torch.sqrt", [q.shape[-1]]))
+    scores = b.to_array(b.arith("*", b.arith("@", q, swap(k, -2, -1)), scale))
+    rows, cols = scores.shape[-2:]
+    allowed = None
+    if bd["is_causal"]:
+        if bd["attn_mask"] is not None:
+            b.fail("scaled_dot_product_attention with both attn_mask and is_causal=True", "one of them")
+        allowed = Array((rows, cols), tuple(j <= i for i in range(rows) for j in range(cols)))
+    elif bd["attn_mask"] is not None:
+        mask = b.to_array(b.unmask(bd["attn_mask"]))
+        if any(isinstance(m, (bool, Cond)) for m in mask.items):
+            allowed = mask
+        elif all(m in (0, 1) for m in mask.items if not isinstance(m, Sym)):
+            # a tensor of 0/1 numbers: boolean (keep where 1) or added to the scores, by its dtype
+            b.fail("an attention mask of 0/1 values: pwverify cannot tell a boolean mask from one added to "
+                   "the scores", "a comparison (mask == 1) for a boolean mask, or other float values")
+        else:
+            scores = b.to_array(b.arith("+", scores, mask))     # a float mask is added to the scores
+    if allowed is not None:
+        try:
+            allowed = broadcast_to(allowed, scores.shape)
+        except ShapeError as exc:
+            b.fail(f"scaled_dot_product_attention's mask: {exc}")
+        if any(isinstance(m, Cond) for m in allowed.items):
+            b.fail("an attention mask that depends on the inputs", "a constant boolean mask, or is_causal=True")
+    weights = []
+    for start in range(0, scores.size, cols):
+        keep = [j for j in range(cols) if allowed is None or allowed.items[start + j]]
+        if not keep:
+            b.fail("an attention mask that masks a whole row (torch returns nan there)", "at least one key per query")
+        exps = {j: b.apply("exp", [scores.items[start + j]]) for j in keep}
+        total = b.dot([1] * len(keep), list(exps.values()))
+        weights.extend(b.arith("/", exps[j], total) if j in exps else 0 for j in range(cols))
+    return b.arith("@", scores.with_items(weights), v)
+
+
+_add({"torch": [f"{_TORCH_F}.scaled_dot_product_attention"]},
+     "query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False", _sdpa)

@@ -205,7 +205,7 @@ def _reduce_window(b, bd):
 
 _F_SIG = "input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False"
 _CTOR = "kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False"
-for _dims in (1, 2):
+for _dims in (1, 2, 3):
     add_call(Call(f"torch.nn.functional.max_pool{_dims}d", "torch", Signature.parse(_F_SIG), _f_pool(_dims)),
              "max_first")
     add_call(_module_call(f"torch.nn.MaxPool{_dims}d", "torch", _f_pool(_dims), _CTOR), "max_first")
@@ -213,6 +213,8 @@ for _dims in (1, 2):
                   Signature.parse("input, output_size, return_indices=False"), _adaptive(_dims)), "max_first")
     add_call(_module_call(f"torch.nn.AdaptiveMaxPool{_dims}d", "torch", _adaptive(_dims),
                           "output_size, return_indices=False"), "max_first")
+    if _dims == 3:   # tensorflow's 3-D max pooling gradient has its own kernel: not measured
+        continue
     add_call(Call(f"tensorflow.nn.max_pool{_dims}d", "tensorflow",
                   Signature.parse("input, ksize, strides, padding, data_format=None, name=None"), _tf_pool(_dims)),
              "max_first")

@@ -371,19 +371,64 @@ def _diff(b, bd):
     return arr
 
 
-def _cumsum(b, bd):
-    arr = _arr(b, bd)
-    dim = alias(bd, "dim", "axis")
-    if dim is None:
-        arr, dim = arr.reshape((arr.size,)), 0
+def _scan(op: str, start: int):
+    """``cumsum`` (``op`` "+") and ``cumprod`` ("*"): running totals along a dim (all
+    entries flattened when no dim is given), with the program's own arithmetic."""
+    def build(b, bd):
+        arr = _arr(b, bd)
+        dim = alias(bd, "dim", "axis")
+        if dim is None:
+            arr, dim = arr.reshape((arr.size,)), 0
 
-    def run(lane):
-        out, total = [], 0
-        for v in lane:
-            total = b.arith("+", total, v)
-            out.append(total)
-        return out
-    return lanes_apply(b, arr, dim, run)
+        def run(lane):
+            out, total = [], start
+            for v in lane:
+                total = b.arith(op, total, v)
+                out.append(total)
+            return out
+        return lanes_apply(b, arr, dim, run)
+    return build
+
+
+def _select(b, bd):
+    """``x.select(dim, index)``: ``x[..., index, ...]`` with that dim removed."""
+    arr = _arr(b, bd)
+    d = dim_index(arr, bd["dim"])
+    index = bd["index"]
+    if not isinstance(index, int) or isinstance(index, bool) or not -arr.shape[d] <= index < arr.shape[d]:
+        raise ShapeError(f"select: index {index!r} out of range for dim {d} of size {arr.shape[d]}")
+    return arr.index((slice(None),) * d + (index,))
+
+
+def _narrow(b, bd):
+    arr = _arr(b, bd)
+    d = dim_index(arr, bd["dim"])
+    start, length = bd["start"], bd["length"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, length)):
+        raise ShapeError("narrow's start and length must be integers known when reading the program")
+    if start < 0:
+        start += arr.shape[d]
+    if not (0 <= start and length >= 0 and start + length <= arr.shape[d]):
+        raise ShapeError(f"narrow: start {bd['start']} and length {length} do not fit dim {d} of size {arr.shape[d]}")
+    return arr.index((slice(None),) * d + (slice(start, start + length),))
+
+
+def _triangle(upper: bool):
+    """``triu``/``tril``: the entries on and above (below) the ``diagonal``-th diagonal of
+    the last two dims are kept, the others become the constant 0 (no gradient reaches them,
+    as the frameworks' backward masks it)."""
+    def build(b, bd):
+        arr = _arr(b, bd)
+        k = bd["k"] if bd.get("k") is not None else bd["diagonal"]
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise ShapeError("the diagonal must be an integer known when reading the program")
+        if arr.ndim < 2:
+            raise ShapeError(f"triu/tril need at least 2 dims, got shape {arr.shape}")
+        rows, cols = arr.shape[-2:]
+        items = [v if ((c - r >= k) if upper else (c - r <= k)) else 0
+                 for (r, c), v in zip(itertools.cycle(itertools.product(range(rows), range(cols))), arr.items)]
+        return arr.with_items(items)
+    return build
 
 
 def _prod(b, bd):
@@ -450,7 +495,12 @@ _CALLS: dict[str, tuple[str, Callable]] = {
     "flip": ("input, dims=None, axis=None", _flip),
     "roll": ("input, shifts=None, dims=None, axis=None, shift=None", _roll),
     "diff": ("input, n=1, axis=None, dim=None", _diff),
-    "cumsum": ("input, dim=None, axis=None, dtype=None, out=None", _cumsum),
+    "cumsum": ("input, dim=None, axis=None, dtype=None, out=None", _scan("+", 0)),
+    "cumprod": ("input, dim=None, axis=None, dtype=None, out=None", _scan("*", 1)),
+    "narrow": ("input, dim, start, length", _narrow),
+    "select": ("input, dim, index", _select),
+    "triu": ("input, diagonal=0, k=None", _triangle(True)),
+    "tril": ("input, diagonal=0, k=None", _triangle(False)),
     "prod": ("input, dim=None, keepdim=False, axis=None, keepdims=False, dtype=None, out=None", _prod),
     "copy": ("input, order=None", _copy),
     "clone": ("input, memory_format=None", _copy),
@@ -462,11 +512,12 @@ _CALLS: dict[str, tuple[str, Callable]] = {
 #: which of them each namespace has as a function (the rest are methods only)
 _FUNCTIONS = {
     "torch": ["reshape", "flatten", "ravel", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "t",
-              "split", "chunk", "tile", "broadcast_to", "flip", "roll", "diff", "cumsum", "prod", "clone"],
+              "split", "chunk", "tile", "broadcast_to", "flip", "roll", "diff", "cumsum", "prod", "clone",
+              "cumprod", "narrow", "select", "triu", "tril"],
     "jax.numpy": ["reshape", "ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "tile", "broadcast_to", "flip",
-                  "roll", "diff", "cumsum", "prod", "copy"],
+                  "roll", "diff", "cumsum", "prod", "copy", "cumprod", "triu", "tril"],
     "numpy": ["reshape", "ravel", "squeeze", "expand_dims", "transpose", "swapaxes", "tile", "broadcast_to", "flip",
-              "roll", "diff", "cumsum", "prod", "copy"],
+              "roll", "diff", "cumsum", "prod", "copy", "cumprod", "triu", "tril"],
     "tensorflow": ["reshape", "squeeze", "expand_dims", "transpose", "tile", "broadcast_to", "roll"],
 }
 for _ns, _names in _FUNCTIONS.items():
@@ -477,7 +528,8 @@ for _ns, _names in _FUNCTIONS.items():
         structural(f"{_ns}.{_name}", _sig, guarded(_build, _name), f"{_name} (entries are moved, not changed)")
 for _cls in TENSOR_CLASSES:
     for _name, (_sig, _build) in _CALLS.items():
-        if _name in ("tile", "broadcast_to", "diff", "expand_dims", "swapaxes"):
+        if _name in ("tile", "broadcast_to", "diff", "expand_dims", "swapaxes") or (
+                _name in ("narrow", "select", "triu", "tril") and _cls != "torch.Tensor"):
             continue
         structural(f"{_cls}.{_name}", _sig.replace("input", "self:input", 1), guarded(_build, _name),
                    f"the tensor method .{_name}()")
@@ -500,3 +552,75 @@ for _fw, _ns in NAMESPACES:
             structural(f"{_ns}.{_name}", _sig, guarded(_join(_kind, _fw), _name), f"joins tensors ({_kind})")
 structural("tensorflow.concat", "values:tensors, axis=None, name=None", guarded(_join("cat", "tensorflow"), "concat"),
            "joins tensors along a dim")
+
+
+# -- padding ---------------------------------------------------------------------------------
+def pad(b, arr: Array, pads: Any, mode: str, value: Any) -> Array:
+    """torch's ``F.pad``: ``pads`` = (before, after) pairs from the last dim backwards.
+    ``constant`` fills with ``value`` (a negative width crops); ``reflect``, ``replicate``
+    and ``circular`` copy entries, so an entry copied twice receives both gradients.
+
+    >>> from pwverify.ir.values import Array
+    >>> pad(None, Array((3,), (1, 2, 3)), (2, 1), "reflect", 0).items
+    (3, 2, 1, 2, 3, 2)
+    """
+    pads = tuple(pads) if isinstance(pads, (list, tuple)) else (pads,)
+    if len(pads) % 2 or len(pads) // 2 > arr.ndim or not all(isinstance(p, int) for p in pads):
+        raise ShapeError(f"pad widths {pads} must be integer (before, after) pairs, at most one per dim "
+                         f"of a tensor of shape {arr.shape}")
+    widths = [(0, 0)] * arr.ndim
+    for i in range(len(pads) // 2):
+        widths[arr.ndim - 1 - i] = (pads[2 * i], pads[2 * i + 1])
+    if mode != "constant":
+        for n, (lo, hi) in zip(arr.shape, widths):
+            limit = n - 1 if mode == "reflect" else n if mode == "circular" else None
+            if min(lo, hi) < 0 or limit is not None and max(lo, hi) > limit:
+                raise ShapeError(f"{mode} padding of ({lo}, {hi}) on a dim of size {n}")
+    shape = tuple(n + lo + hi for n, (lo, hi) in zip(arr.shape, widths))
+    if min(shape, default=1) < 0:
+        raise ShapeError(f"pad widths {pads} crop more than the tensor of shape {arr.shape} holds")
+
+    def source(j: int, n: int) -> int | None:
+        if mode == "constant":
+            return j if 0 <= j < n else None
+        if mode == "replicate":
+            return min(max(j, 0), n - 1)
+        if mode == "circular":
+            return j % n
+        return -j if j < 0 else 2 * (n - 1) - j if j >= n else j       # reflect
+    items = []
+    for index in itertools.product(*[range(m) for m in shape]):
+        src = [source(j - lo, n) for j, n, (lo, _) in zip(index, arr.shape, widths)]
+        items.append(value if None in src else arr.item(tuple(src)))
+    return arr.with_items(items, shape)
+
+
+def _f_pad(b, bd):
+    mode = bd["mode"]
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        b.fail(f"pad mode {mode!r} is not supported", "'constant', 'reflect', 'replicate' or 'circular'")
+    value = 0 if bd["value"] is None else b.number(bd["value"])
+    return pad(b, _arr(b, bd), bd["pad"], mode, value)
+
+
+def _pad_module(mode: str, dims: int):
+    def build(b, bd):
+        widths = bd["padding"]
+        widths = (widths,) * (2 * dims) if isinstance(widths, int) else tuple(widths)
+        return pad(b, _arr(b, bd), widths, mode, b.number(bd.get("value") or 0))
+    return build
+
+
+def _register_pads() -> None:
+    from .activations import _module_call
+    from .registry import add_call
+    structural("torch.nn.functional.pad", "input, pad, mode='constant', value=None", guarded(_f_pad, "pad"),
+               "padding: a constant fill, or copies of entries (reflect, replicate, circular)")
+    for dims in (1, 2, 3):
+        for stem, mode, ctor in (("ZeroPad", "constant", "padding"), ("ConstantPad", "constant", "padding, value"),
+                                 ("ReflectionPad", "reflect", "padding"), ("ReplicationPad", "replicate", "padding"),
+                                 ("CircularPad", "circular", "padding")):
+            add_call(_module_call(f"torch.nn.{stem}{dims}d", "torch", guarded(_pad_module(mode, dims), "pad"), ctor))
+
+
+_register_pads()

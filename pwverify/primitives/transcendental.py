@@ -81,3 +81,7 @@ _smooth_unary("erfc", lambda a: 1 - sympy.erf(a), "1 - erf(a0).",
               {"torch": ["torch.erfc", "torch.Tensor.erfc", "torch.special.erfc"],
                "jax": ["jax.scipy.special.erfc", "jax.lax.erfc"],
                "tensorflow": ["tensorflow.math.erfc"], None: ["math.erfc", "scipy.special.erfc"]})
+register(Primitive(
+    "times_pi", lambda: smooth(lambda a: sympy.pi * a, 1), "pi * a0: how the constants math.pi, numpy.pi, "
+    "torch.pi and math.tau enter a program (pi is irrational: no rational constant node holds it).",
+    smooth=True, measured=("smooth; no tie",)))

@@ -20,6 +20,8 @@ import os
 import sys
 from typing import Any, Callable
 
+from pwverify.frameworks.crosscheck import jax_jacobian, tensorflow_jacobian
+
 _COUNTER = itertools.count()
 
 
@@ -130,28 +132,12 @@ def _jax(fn, values, shapes, mode):
             out = jnp.stack([jnp.reshape(o, ()) for o in out])
         return jnp.ravel(jnp.asarray(out, dtype=jnp.float64))
 
-    if mode == "reverse":
-        out, pull = jax.vjp(flat, *args)
-        rows = []
-        for k in range(out.size):
-            grads = pull(jnp.zeros_like(out).at[k].set(1.0))
-            rows.append([float(v) for g in grads for v in jnp.ravel(g)])
-        return [float(v) for v in out], rows
-    columns, value = [], None
-    for which, a in enumerate(args):
-        for j in range(max(1, a.size)):
-            tangents = [jnp.zeros_like(b) for b in args]
-            tangents[which] = jnp.ravel(tangents[which]).at[j].set(1.0).reshape(a.shape)
-            primal, tangent = jax.jvp(flat, tuple(args), tuple(tangents))
-            value = [float(v) for v in primal]
-            columns.append([float(v) for v in tangent])
-    return value, [list(r) for r in zip(*columns)]
+    return jax_jacobian(flat, args, mode)
 
 
 def _tf(fn, values, shapes, mode):
     import tensorflow as tf
     args = [tf.reshape(tf.constant(v, dtype=tf.float64), s) for v, s in zip(values, shapes)]
-    zero = tf.UnconnectedGradients.ZERO
 
     def flat(*xs):
         out = fn(*xs)
@@ -159,31 +145,7 @@ def _tf(fn, values, shapes, mode):
             out = tf.stack([tf.reshape(tf.convert_to_tensor(o, dtype=tf.float64), []) for o in out])
         return tf.reshape(tf.convert_to_tensor(out, dtype=tf.float64), [-1])
 
-    if mode == "reverse":
-        with tf.GradientTape(persistent=True) as tape:
-            for a in args:
-                tape.watch(a)
-            out = flat(*args)
-        rows = []
-        n = int(out.shape[0])
-        for k in range(n):
-            seed = tf.one_hot(k, n, dtype=tf.float64)
-            grads = tape.gradient(out, args, output_gradients=seed, unconnected_gradients=zero)
-            rows.append([float(v) for g in grads for v in tf.reshape(g, [-1]).numpy()])
-        del tape
-        return [float(v) for v in out.numpy()], rows
-    columns, value = [], None
-    for which, a in enumerate(args):
-        size = max(1, int(tf.size(a)))
-        for j in range(size):
-            tangents = [tf.zeros_like(b) for b in args]
-            tangents[which] = tf.reshape(tf.one_hot(j, size, dtype=tf.float64), a.shape)
-            with tf.autodiff.ForwardAccumulator(args, tangents) as acc:
-                out = flat(*args)
-            tangent = acc.jvp(out, unconnected_gradients=zero)
-            value = [float(v) for v in out.numpy()]
-            columns.append([float(v) for v in tangent.numpy()])
-    return value, [list(r) for r in zip(*columns)]
+    return tensorflow_jacobian(flat, args, mode)
 
 
 def finite(values: list[Any]) -> bool:

@@ -487,6 +487,15 @@ TORCH = {
                                                     "m", p_adaptive2d)],
     "torch.nn.AdaptiveMaxPool2d": [mat("torch.nn.AdaptiveMaxPool2d(({oh}, {ow}))({0}.unsqueeze(0)).squeeze(0)",
                                        "m", p_adaptive2d)],
+    # 3-D pooling of a (1, 1, r, c) volume: windows (1, k, k)
+    "torch.nn.functional.max_pool3d": [mat("F.max_pool3d({0}[None, None], (1, {k}, {k}), stride=(1, {s}, {s}), "
+                                           "padding=(0, {p}, {p}))[0, 0]", "m", p_pool2d)],
+    "torch.nn.MaxPool3d": [mat("torch.nn.MaxPool3d((1, {k}, {k}), stride=(1, {s}, {s}), padding=(0, {p}, {p}))"
+                               "({0}[None, None])[0, 0]", "m", p_pool2d)],
+    "torch.nn.functional.adaptive_max_pool3d": [mat("F.adaptive_max_pool3d({0}[None, None], (1, {oh}, {ow}))[0, 0]",
+                                                    "m", p_adaptive2d)],
+    "torch.nn.AdaptiveMaxPool3d": [mat("torch.nn.AdaptiveMaxPool3d((1, {oh}, {ow}))({0}[None, None])[0, 0]",
+                                       "m", p_adaptive2d)],
     # smooth (on arguments where they are defined and finite)
     "torch.exp": [sm("torch.exp(torch.tanh({0}))"), sm("torch.exp(-{0} * {0})"),
                   sm("torch.exp(torch.clamp({0}, -3.0, 3.0))")],

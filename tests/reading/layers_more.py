@@ -1,4 +1,6 @@
 """Layers with strides, padding, dilation and groups; pooling; batch norm; unfold; losses."""
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -43,3 +45,87 @@ def losses(a: "float[3]", b: "float[3]", y: "float[3]"):
 
 def triplet(a: "float[2, 2]", p: "float[2, 2]", n: "float[2, 2]"):
     return F.triplet_margin_loss(a, p, n, margin=1.0)
+
+
+class TransposedConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(2, 2, 2, stride=2, padding=1, output_padding=1, groups=2)
+        self.up1 = nn.ConvTranspose1d(1, 2, 3, stride=2, dilation=2)
+
+    def forward(self, x):
+        return torch.relu(self.up(x)).sum() + F.hardtanh(self.up1(x[0, 0, :1])).sum()
+
+
+class GroupInstanceNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gn = nn.GroupNorm(2, 4)
+        self.inorm = nn.InstanceNorm1d(4, affine=True)
+
+    def forward(self, x):
+        return torch.relu(self.gn(x) - 0.5).sum() + torch.relu(self.inorm(x)).max()
+
+
+class Volumetric(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv3d(1, 2, 2)
+        self.pool = nn.MaxPool3d(2, stride=1)
+        self.avg = nn.AvgPool3d(2)
+        self.bn = nn.BatchNorm3d(2)
+
+    def forward(self, x):
+        h = torch.relu(self.bn(self.conv(x)))
+        return self.pool(h).sum() + self.avg(h).sum() + F.max_pool3d(x, 2).sum()
+
+
+def contractions(x: "float[2, 3]", W: "float[3, 2]", v: "float[2]"):
+    s = torch.einsum("bi,ij->bj", x, W)
+    t = torch.einsum("...j,j", s, v) + torch.einsum("ii", s @ s.T)
+    return torch.relu(s).sum() + torch.relu(t).max() + torch.outer(v, torch.relu(v)).max()
+
+
+def triangles_and_scans(x: "float[3, 3]"):
+    upper = torch.relu(torch.triu(x) - torch.tril(x, diagonal=-1).T).sum()
+    return upper + torch.cumprod(x, dim=1).abs().sum() + x.narrow(1, 1, 2).max() + torch.relu(x.select(0, -1)).sum()
+
+
+def attention(q: "float[1, 3, 2]", k: "float[1, 3, 2]", v: "float[1, 3, 1]"):
+    causal = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    keep = torch.ones(3, 3).triu().bool()
+    masked = F.scaled_dot_product_attention(q, k, v, attn_mask=keep, scale=0.5)
+    return torch.relu(causal - masked).sum() + F.scaled_dot_product_attention(q, q, v).max()
+
+
+def gelu_by_hand(x: "float[2]"):
+    return torch.relu(0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+                      - math.e / 10).sum()
+
+
+def causal_mask_fill(s: "float[3, 3]"):
+    s = s.masked_fill(torch.triu(torch.ones(3, 3), diagonal=1) == 1, float("-inf"))
+    return torch.softmax(s, dim=-1)[2].max() + torch.log_softmax(s, dim=-1)[1, 0] + torch.relu(s[2] - 1).sum()
+
+
+def padding(x: "float[1, 2, 3]"):
+    a = F.pad(x, (1, 2), mode="reflect")
+    c = F.pad(x, (1, 1, 0, 1), value=0.5)
+    r = F.pad(x, (2, 1), mode="replicate")
+    ci = F.pad(x, (1, 2), mode="circular")
+    return torch.relu(a).sum() + c.max() + torch.relu(r - 1).sum() + ci.abs().sum() + F.pad(x, (-1, 0)).max()
+
+
+class PaddingAndActivationModules(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.z = nn.ZeroPad2d(1)
+        self.r = nn.ReflectionPad1d((1, 1))
+        self.c = nn.ConstantPad1d(2, 3.0)
+        self.t = nn.Tanh()
+        self.s = nn.Sigmoid()
+        self.m = nn.Softmin(dim=-1)
+
+    def forward(self, x):
+        return (self.z(x).max() + self.t(self.r(x)).sum() + self.s(self.c(x)).sum() + self.m(x).max()
+                + F.tanhshrink(x).sum())

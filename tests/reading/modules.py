@@ -104,3 +104,17 @@ class PReLUNet(nn.Module):
 
     def forward(self, x):
         return self.act(x).amax(dim=-1)
+
+
+class DropoutBlock(nn.Module):
+    def __init__(self, p=0.1):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.drop = nn.AlphaDropout(p)
+        self.p = p
+
+    def forward(self, x):
+        h = F.dropout(torch.relu(self.fc(x)), p=self.p, training=self.training)
+        if self.training:
+            h = h * 2
+        return self.drop(F.alpha_dropout(h, 0.5, False)).max()
