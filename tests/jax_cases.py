@@ -98,6 +98,7 @@ JAX_CASES = {
     "jax.nn.mish": ("jax.nn.mish(jnp.maximum(a, b))", {}),
     "jax.nn.gelu": ("jax.nn.gelu(jnp.abs(a))", {}),
     "jax.nn.gelu (erf form)": ("jax.nn.gelu(jnp.maximum(a, b), approximate=False)", {}),
+    "jax.scipy.special.xlogy": ("jax.scipy.special.xlogy(a, b * b + 1) + jax.nn.relu(a)", {}),
     "jax.scipy.special.erf": ("jax.scipy.special.erf(jnp.abs(a))", {}),
     "jax.lax.erf": ("jax.lax.erf(jnp.maximum(a, b))", {}),
     "jax.scipy.special.erfc": ("jax.scipy.special.erfc(jax.nn.relu(a))", {}),

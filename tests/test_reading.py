@@ -35,6 +35,7 @@ def test_conv_relu_pool_linear_module_matches_torch_wrt_weights():
     ("HingeLoss", {"input": 3, "target": 3}), ("HingeLoss(margin=0.5).hinge_loss", {"input": 2, "target": 2}),
     ("SmoothL1(beta=0.5)", {"pred": 3, "target": 3}), ("InPlaceBlock", {"x": (1, 2)}),
     ("SoftmaxHead", {"x": (1, 3)}), ("PReLUNet", {"x": (1, 2, 2)}), ("DropoutBlock", {"x": (1, 2)}),
+    ("Recurrent", {"x": (1, 2, 1)}),
 ])
 def test_modules_match_torch_at_kinks(target, shapes):
     program = pwverify.parse(spec(f"modules.py:{target}"), shapes=shapes)
@@ -48,7 +49,7 @@ def test_modules_match_torch_at_kinks(target, shapes):
     ("TransposedConv", {"x": (1, 2, 2, 2)}, 4), ("GroupInstanceNorm", {"x": (1, 4, 2)}, 0),
     ("Volumetric", {"x": (1, 1, 3, 3, 3)}, 4), ("contractions", {}, 4), ("triangles_and_scans", {}, 4),
     ("attention", {}, 2), ("gelu_by_hand", {}, 2), ("causal_mask_fill", {}, 4), ("padding", {}, 4),
-    ("PaddingAndActivationModules", {"x": (1, 2, 3)}, 3),
+    ("PaddingAndActivationModules", {"x": (1, 2, 3)}, 3), ("kl_divergence", {}, 2),
 ])
 def test_layers_pooling_unfold_and_losses_match_torch(target, shapes, count):
     program = pwverify.parse(spec(f"layers_more.py:{target}"), shapes=shapes)
@@ -431,3 +432,11 @@ def test_einsum_matches_jax_and_tensorflow_at_ties(framework, text):
         program = pwverify.parse(text, shapes=shapes, mode=mode)
         for point in ties:
             assert compare_at(program, framework, point, mode) is None, (mode, point)
+
+
+def test_kl_div_constant_zero_targets_add_zero_and_xlogy_outside_its_domain_is_located():
+    program = pwverify.parse("F.kl_div(x, torch.tensor([0.0, 0.5]), reduction='sum')", shapes={"x": 2})
+    assert [str(v) for v in program.value_at({"x0": 1, "x1": 2})] == ["-1 - log(2)/2"]
+    assert [str(g) for g in program.gradient_at({"x0": 1, "x1": 2})[0]] == ["0", "-1/2"]
+    with pytest.raises(PwverifyError, match="outside its domain"):
+        pwverify.parse("torch.xlogy(torch.tensor(0.0), torch.tensor(0.0)) + x", shapes={"x": 1})

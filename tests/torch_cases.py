@@ -175,6 +175,10 @@ TORCH_CASES = {
     "torch.erfc": ("torch.erfc(torch.abs(a)) + torch.erfc(b)", {}),
     "torch.special.erfc": ("torch.special.erfc(torch.maximum(a, b))", {}),
     "torch.Tensor.erfc": ("(a * b).erfc()", {}),
+    # xlogy at a = 0 (relu's tie): the derivative in a is log(other) there too
+    "torch.xlogy": ("torch.xlogy(a, b * b + 1) + torch.relu(a)", {}),
+    "torch.special.xlogy": ("torch.special.xlogy(torch.relu(a), torch.exp(b))", {}),
+    "torch.Tensor.xlogy": ("a.xlogy(torch.abs(b) + 1) + torch.abs(a)", {}),
     "torch.softmax": ("torch.softmax(x, 0)[0] + F.softmax(torch.relu(x), dim=-1)[1] + x.softmax(0)[2]", {"x": 3}),
     "torch.log_softmax": ("F.log_softmax(X, dim=0)[1, 0] + torch.nn.LogSoftmax(dim=1)(X)[0, 1] + "
                           "torch.nn.Softmax(dim=0)(X)[0, 0]", {"X": (2, 2)}),

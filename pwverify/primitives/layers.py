@@ -738,3 +738,149 @@ _FUNCTIONAL = [
 ]
 for _name, _sig, _build, _doc in _FUNCTIONAL:
     add_call(Call(_name, "torch", Signature.parse(_sig), _build, "", _doc))
+
+
+# -- recurrent layers ---------------------------------------------------------------------------
+#: gates per kind, in torch's order within the stacked weights
+_GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+def _affine_rows(b, weight: Array, bias: Any, vector: Sequence[Any], rows: range) -> list[Any]:
+    """``(weight @ vector + bias)[rows]``: one dot product per row (bias None: none)."""
+    n = weight.shape[1]
+    return [dot(b, vector, weight.items[r * n:(r + 1) * n], bias.items[r] if bias is not None else 0) for r in rows]
+
+
+def _cell(b, kind: str, nonlinearity: str, x: list, h: list, c: list | None, w_ih: Array, w_hh: Array,
+          b_ih: Any, b_hh: Any, hidden: int) -> tuple[list, list | None]:
+    """One step of a recurrent cell, as torch's RNN/LSTM/GRU cells compute it."""
+    act = "tanh" if nonlinearity == "tanh" else "relu"
+    if kind == "RNN":
+        pre = [b.arith("+", u, v) for u, v in zip(_affine_rows(b, w_ih, b_ih, x, range(hidden)),
+                                                   _affine_rows(b, w_hh, b_hh, h, range(hidden)))]
+        return [b.apply(act, [p]) for p in pre], None
+    gates = _GATES[kind] * hidden
+    gi = _affine_rows(b, w_ih, b_ih, x, range(gates))
+    gh = _affine_rows(b, w_hh, b_hh, h, range(gates))
+    if kind == "LSTM":      # gates i, f, g, o
+        pre = [b.arith("+", u, v) for u, v in zip(gi, gh)]
+        i, f, g, o = (pre[k * hidden:(k + 1) * hidden] for k in range(4))
+        c_new = [b.arith("+", b.arith("*", b.apply("sigmoid", [fk]), ck),
+                         b.arith("*", b.apply("sigmoid", [ik]), b.apply("tanh", [gk])))
+                 for ik, fk, gk, ck in zip(i, f, g, c)]
+        h_new = [b.arith("*", b.apply("sigmoid", [ok]), b.apply("tanh", [ck])) for ok, ck in zip(o, c_new)]
+        return h_new, c_new
+    # GRU: gates r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+    r = [b.apply("sigmoid", [b.arith("+", gi[k], gh[k])]) for k in range(hidden)]
+    z = [b.apply("sigmoid", [b.arith("+", gi[hidden + k], gh[hidden + k])]) for k in range(hidden)]
+    n = [b.apply("tanh", [b.arith("+", gi[2 * hidden + k], b.arith("*", r[k], gh[2 * hidden + k]))])
+         for k in range(hidden)]
+    return [b.arith("+", b.arith("*", b.arith("-", 1, zk), nk), b.arith("*", zk, hk))
+            for zk, nk, hk in zip(z, n, h)], None
+
+
+def _recurrent_layer(kind: str):
+    def make(b, bd):
+        size_in, hidden, layers = int(bd["input_size"]), int(bd["hidden_size"]), int(bd["num_layers"])
+        if bd.get("proj_size"):
+            b.fail("an LSTM with proj_size", "proj_size=0")
+        nonlinearity = bd.get("nonlinearity") or "tanh"
+        if nonlinearity not in ("tanh", "relu"):
+            b.fail(f"nonlinearity={nonlinearity!r}", "'tanh' or 'relu'")
+        directions = 2 if bd["bidirectional"] else 1
+        gates = _GATES[kind] * hidden
+        params = {}
+        for layer in range(layers):
+            width = size_in if layer == 0 else hidden * directions
+            for sfx in ("", "_reverse")[:directions]:
+                params[f"weight_ih_l{layer}{sfx}"] = Param((gates, width))
+                params[f"weight_hh_l{layer}{sfx}"] = Param((gates, hidden))
+                if bd["bias"]:
+                    params[f"bias_ih_l{layer}{sfx}"] = Param((gates,))
+                    params[f"bias_hh_l{layer}{sfx}"] = Param((gates,))
+        batch_first = bool(bd["batch_first"])
+
+        def forward(b, L, positional, keywords):
+            bound = b.bind(Signature.parse("input, hx=None"), positional, keywords)
+            x = b.to_array(bound["input"])
+            unbatched = x.ndim == 2
+            if x.ndim not in (2, 3) or x.shape[-1] != size_in:
+                b.fail(f"{kind}({size_in}, {hidden}) applied to a tensor of shape {x.shape}",
+                       f"(L, N, {size_in}), (N, L, {size_in}) with batch_first, or (L, {size_in})")
+            if unbatched:
+                x = x.unsqueeze(1)
+            elif batch_first:
+                x = _swap01(x)
+            steps, batch = x.shape[:2]
+            states = layers * directions
+            h0 = c0 = None
+            if bound["hx"] is not None:
+                hx = bound["hx"]
+                if kind == "LSTM":
+                    h0, c0 = (b.to_array(v) for v in b.sequence(hx))
+                else:
+                    h0 = b.to_array(hx)
+                if unbatched:
+                    h0 = h0.unsqueeze(1)
+                    c0 = c0.unsqueeze(1) if c0 is not None else None
+            zeros = [0] * hidden
+            seq = [[list(x.items[(t * batch + n) * size_in:(t * batch + n + 1) * size_in]) for n in range(batch)]
+                   for t in range(steps)]
+            last_h, last_c = [], []
+            for layer in range(layers):
+                outputs = [[[] for _ in range(batch)] for _ in range(steps)]
+                for d, sfx in enumerate(("", "_reverse")[:directions]):
+                    w_ih, w_hh = L.get(b, f"weight_ih_l{layer}{sfx}"), L.get(b, f"weight_hh_l{layer}{sfx}")
+                    b_ih = L.get(b, f"bias_ih_l{layer}{sfx}") if bd["bias"] else None
+                    b_hh = L.get(b, f"bias_hh_l{layer}{sfx}") if bd["bias"] else None
+                    k = layer * directions + d
+                    for n in range(batch):
+                        h = list(h0.items[(k * batch + n) * hidden:(k * batch + n + 1) * hidden]) if h0 is not None else zeros
+                        c = (list(c0.items[(k * batch + n) * hidden:(k * batch + n + 1) * hidden]) if c0 is not None
+                             else zeros) if kind == "LSTM" else None
+                        order = range(steps) if d == 0 else range(steps - 1, -1, -1)
+                        for t in order:
+                            h, c = _cell(b, kind, nonlinearity, seq[t][n], h, c, w_ih, w_hh, b_ih, b_hh, hidden)
+                            outputs[t][n] = outputs[t][n] + h if d == 0 else h + outputs[t][n]
+                        last_h.append((k, n, h))
+                        last_c.append((k, n, c))
+                seq = outputs
+            width = hidden * directions
+            out = Array((steps, batch, width), tuple(v for t in seq for n in t for v in n), "torch")
+            h_n = _states(last_h, states, batch, hidden)
+            if unbatched:
+                out, h_n = out.reshape((steps, width)), h_n.reshape((states, hidden))
+            elif batch_first:
+                out = _swap01(out)
+            if kind != "LSTM":
+                return out, h_n
+            c_n = _states(last_c, states, batch, hidden)
+            return out, (h_n, c_n.reshape((states, hidden)) if unbatched else c_n)
+        return Layer(f"torch.nn.{kind}", forward, params,
+                     attrs={"input_size": size_in, "hidden_size": hidden, "num_layers": layers,
+                            "batch_first": batch_first, "bidirectional": directions == 2})
+    return make
+
+
+def _states(entries: list, states: int, batch: int, hidden: int) -> Array:
+    items: list = [None] * (states * batch * hidden)
+    for k, n, values in entries:
+        items[(k * batch + n) * hidden:(k * batch + n + 1) * hidden] = values
+    return Array((states, batch, hidden), tuple(items), "torch")
+
+
+def _swap01(arr: Array) -> Array:
+    a, c = arr.shape[:2]
+    rest = math.prod(arr.shape[2:])
+    items = [arr.items[(i * c + j) * rest + k] for j in range(c) for i in range(a) for k in range(rest)]
+    return Array((c, a) + arr.shape[2:], tuple(items), arr.framework)
+
+
+_RNN_SIG = ("input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False, dropout=0.0, "
+            "bidirectional=False, device=None, dtype=None")
+_LSTM_SIG = ("input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, "
+             "bidirectional=False, proj_size=0, device=None, dtype=None")
+for _kind, _sig in (("RNN", _RNN_SIG), ("LSTM", _LSTM_SIG), ("GRU", _LSTM_SIG.replace(", proj_size=0", ""))):
+    add_call(layer_call(f"torch.nn.{_kind}", _sig, _recurrent_layer(_kind),
+                        f"{_kind} (evaluation mode: no dropout between layers); parameters weight_ih_l0, "
+                        "weight_hh_l0, bias_ih_l0, bias_hh_l0 (and _reverse, further layers)"))

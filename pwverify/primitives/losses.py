@@ -153,6 +153,26 @@ def _hinge_embedding(b, bd):
     return _reduce(b, loss, bd)
 
 
+def _kl_div(b, bd):
+    """``kl_div(input, target)``: ``xlogy(target, target) - target * input`` entrywise (or
+    ``exp(target) * (target - input)`` with ``log_target=True``), as ATen composes it; the
+    reduction ``batchmean`` divides the sum by the size of dim 0."""
+    x, t = bd["input"], bd["target"]
+    if bd["log_target"]:
+        loss = b.arith("*", b.map("exp", t), b.arith("-", t, x))
+    else:
+        t = b.to_array(t)
+        # a constant zero target adds 0 (torch's xlogy(0, 0) = 0; nothing reaches a constant)
+        entropy = t.with_items([0 if is_number(v) and v == 0 else b.call_name("torch.xlogy", [v, v])
+                                for v in t.items])
+        loss = b.arith("-", entropy, b.arith("*", t, x))
+    if _reduction(bd) == "batchmean":
+        arr = b.to_array(loss)
+        total = b.call_name("torch.sum", [arr])
+        return b.arith("/", total, arr.shape[0]) if arr.ndim else total
+    return _reduce(b, loss, bd)
+
+
 def _normalize(b, bd):
     """``x / clamp_min(norm(x, p, dim, keepdim=True), eps)``, as torch writes it."""
     if bd.get("out") is not None:
@@ -301,6 +321,7 @@ def _cross_entropy(b, bd):
 
 for _name, _sig, _build in [
     ("cosine_similarity", "x1, x2, dim=1, eps=1e-08", _cosine_similarity),
+    ("kl_div", f"input, target, {_REDUCE}, log_target=False", _kl_div),
     ("binary_cross_entropy_with_logits", f"input, target, weight=None, {_REDUCE}, pos_weight=None", _bce_with_logits),
     ("soft_margin_loss", f"input, target, {_REDUCE}", _soft_margin),
     ("hinge_embedding_loss", f"input, target, margin=1.0, {_REDUCE}", _hinge_embedding),
@@ -335,6 +356,7 @@ _MODULES = [
     ("SoftMarginLoss", _REDUCE, "input, target", _soft_margin),
     ("HingeEmbeddingLoss", f"margin=1.0, {_REDUCE}", "input, target", _hinge_embedding),
     ("CosineSimilarity", "dim=1, eps=1e-08", "x1, x2", _cosine_similarity),
+    ("KLDivLoss", f"{_REDUCE}, log_target=False", "input, target", _kl_div),
     ("NLLLoss", f"weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'",
      "input, target", _nll_loss),
     ("CrossEntropyLoss", "weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean', "

@@ -82,6 +82,16 @@ _smooth_unary("erfc", lambda a: 1 - sympy.erf(a), "1 - erf(a0).",
                "jax": ["jax.scipy.special.erfc", "jax.lax.erfc"],
                "tensorflow": ["tensorflow.math.erfc"], None: ["math.erfc", "scipy.special.erfc"]})
 register(Primitive(
+    "xlogy", lambda: smooth(lambda a, b: a * sympy.log(b), 2, lambda a, b: [gt(b, 0)]),
+    "a0 * log(a1), defined for a1 > 0 (there torch's and jax's rules are its derivative, at a0 = 0 too: "
+    "d/da0 = log(a1)). The frameworks return 0 at a0 = 0, a1 <= 0 with differing derivatives "
+    "(torch xlogy(0, 0): gradient (0, nan)); pwverify reads those points as outside the domain.",
+    arity=2, smooth=True,
+    calls=calls({"torch": ["torch.xlogy", "torch.special.xlogy", "torch.Tensor.xlogy"],
+                 "jax": ["jax.scipy.special.xlogy"], None: ["scipy.special.xlogy"]},
+                "input, other", elementwise("xlogy", "input", "other")),
+    measured=("smooth on its domain a1 > 0; no tie",)))
+register(Primitive(
     "times_pi", lambda: smooth(lambda a: sympy.pi * a, 1), "pi * a0: how the constants math.pi, numpy.pi, "
     "torch.pi and math.tau enter a program (pi is irrational: no rational constant node holds it).",
     smooth=True, measured=("smooth; no tie",)))

@@ -118,3 +118,19 @@ class DropoutBlock(nn.Module):
         if self.training:
             h = h * 2
         return self.drop(F.alpha_dropout(h, 0.5, False)).max()
+
+
+class Recurrent(nn.Module):
+    """A relu RNN (kinks at every step), then an LSTM and a GRU cell pass (smooth)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(1, 2, nonlinearity="relu", batch_first=True)
+        self.lstm = nn.LSTM(2, 1)
+        self.gru = nn.GRU(1, 1, bidirectional=True)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        y, (hn, cn) = self.lstm(out[:, -1:])
+        g, gh = self.gru(y)
+        return out.sum() + torch.relu(h).max() + cn.sum() + g.sum() + gh.max()
