@@ -50,6 +50,7 @@ def test_modules_match_torch_at_kinks(target, shapes):
     ("Volumetric", {"x": (1, 1, 3, 3, 3)}, 4), ("contractions", {}, 4), ("triangles_and_scans", {}, 4),
     ("attention", {}, 2), ("gelu_by_hand", {}, 2), ("causal_mask_fill", {}, 4), ("padding", {}, 4),
     ("PaddingAndActivationModules", {"x": (1, 2, 3)}, 3), ("kl_divergence", {}, 2),
+    ("resampling", {}, 4), ("UpsampleShuffle", {"x": (1, 4, 1, 2)}, 3),
 ])
 def test_layers_pooling_unfold_and_losses_match_torch(target, shapes, count):
     program = pwverify.parse(spec(f"layers_more.py:{target}"), shapes=shapes)
@@ -440,3 +441,15 @@ def test_kl_div_constant_zero_targets_add_zero_and_xlogy_outside_its_domain_is_l
     assert [str(g) for g in program.gradient_at({"x0": 1, "x1": 2})[0]] == ["0", "-1/2"]
     with pytest.raises(PwverifyError, match="outside its domain"):
         pwverify.parse("torch.xlogy(torch.tensor(0.0), torch.tensor(0.0)) + x", shapes={"x": 1})
+
+
+@requires_torch
+def test_interpolate_weights_are_torchs_floats_where_the_scale_is_not_a_binary_fraction():
+    from pwverify.frameworks.crosscheck import compare_at
+    text = "torch.relu(F.interpolate(v, scale_factor=1.5, mode='linear') - 0.5).sum()"
+    # with the real weights 5/6 and 1/6 an output is 5/6 * 1 + 1/6 * (-2) = 1/2, on the relu's tie;
+    # torch's float64 weights leave it just off the tie (exact weights predict a gradient of 0 there)
+    point = {"v": [[-1.5, 1, -2], [-0.75, -2, 3]]}
+    for mode in ("reverse", "forward"):
+        program = pwverify.parse(text, shapes={"v": (1, 2, 3)}, mode=mode)
+        assert compare_at(program, "torch", point, mode) is None, mode

@@ -884,3 +884,142 @@ for _kind, _sig in (("RNN", _RNN_SIG), ("LSTM", _LSTM_SIG), ("GRU", _LSTM_SIG.re
     add_call(layer_call(f"torch.nn.{_kind}", _sig, _recurrent_layer(_kind),
                         f"{_kind} (evaluation mode: no dropout between layers); parameters weight_ih_l0, "
                         "weight_hh_l0, bias_ih_l0, bias_hh_l0 (and _reverse, further layers)"))
+
+
+# -- resampling -----------------------------------------------------------------------------------
+def _source_weights(mode: str, size_in: int, size_out: int, factor, align_corners: bool) -> list[list]:
+    """For each output position along one dim, the (input index, weight) pairs torch's
+    ``interpolate`` combines. The weights are the floats ATen computes (UpSample.h: the
+    scale 1 / scale_factor, or input / output size, and the source index, in float64 for
+    linear modes and float32 for nearest ones), taken exactly: a scale such as 1 / 1.5 is
+    not a binary fraction, and torch's rounded weights decide its ties."""
+    import numpy as np
+    if mode.startswith("nearest"):
+        f32 = np.float32
+        scale = f32(1.0 / float(factor)) if factor else f32(size_in) / f32(size_out)
+        out = []
+        for j in range(size_out):
+            if mode == "nearest" and size_out == size_in:
+                src = j
+            elif mode == "nearest" and size_out == 2 * size_in:
+                src = j >> 1
+            elif mode == "nearest":
+                src = min(int(np.floor(f32(j) * scale)), size_in - 1)
+            else:
+                src = min(int(np.floor((f32(j) + f32(0.5)) * scale)), size_in - 1)
+            out.append([(src, 1)])
+        return out
+    if align_corners:
+        scale = float(size_in - 1) / (size_out - 1) if size_out > 1 else 0.0
+    else:
+        scale = 1.0 / float(factor) if factor else float(size_in) / size_out
+    out = []
+    for j in range(size_out):
+        src = scale * j if align_corners else max(scale * (j + 0.5) - 0.5, 0.0)
+        i0 = min(math.floor(src), size_in - 1)
+        i1 = i0 + (1 if i0 < size_in - 1 else 0)
+        t = min(max(src - i0, 0.0), 1.0)
+        weights = [(i0, Fraction(1.0 - t)), (i1, Fraction(t))]
+        out.append([(i, w) for i, w in weights if w] if i1 != i0 else [(i0, Fraction(1.0 - t) + Fraction(t))])
+    return out
+
+
+def interpolate(b, x: Any, size, scale_factor, mode: str, align_corners, recompute: bool = False) -> Array:
+    """torch's ``F.interpolate`` (nearest, nearest-exact, linear, bilinear, trilinear): every
+    output entry a fixed combination of input entries, so a linear map with exact weights."""
+    arr = b.to_array(x)
+    dims = arr.ndim - 2
+    linear_modes = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if mode not in ("nearest", "nearest-exact") and linear_modes.get(mode) != dims:
+        b.fail(f"interpolate mode {mode!r} on a tensor of shape {arr.shape}",
+               "'nearest', 'nearest-exact', or linear/bilinear/trilinear on 3-/4-/5-D input")
+    if dims < 1:
+        b.fail(f"interpolate needs an input of shape (N, C, ...), got {arr.shape}")
+    if align_corners and mode.startswith("nearest"):
+        b.fail("align_corners with a nearest mode", "align_corners=None")
+    sizes_in = arr.shape[2:]
+    if size is not None:
+        sizes_out = _pair(size, dims)
+        factors = [None] * dims
+    elif scale_factor is not None:
+        factors = [Fraction(f) for f in (scale_factor if isinstance(scale_factor, (list, tuple))
+                                          else [scale_factor] * dims)]
+        sizes_out = tuple(math.floor(i * f) for i, f in zip(sizes_in, factors))
+        if recompute:
+            factors = [None] * dims
+    else:
+        b.fail("interpolate needs size or scale_factor")
+    per_dim = [_source_weights(mode, i, o, f, bool(align_corners)) for i, o, f in zip(sizes_in, sizes_out, factors)]
+    items = []
+    for lead in itertools.product(*[range(m) for m in arr.shape[:2]]):
+        for combo in itertools.product(*per_dim):
+            us, vs = [], []
+            for pairs in itertools.product(*combo):
+                weight = math.prod(w for _, w in pairs)
+                if weight:
+                    us.append(arr.item(lead + tuple(i for i, _ in pairs)))
+                    vs.append(weight)
+            items.append(dot(b, us, vs))
+    return Array(arr.shape[:2] + tuple(sizes_out), tuple(items), arr.framework or "torch")
+
+
+def _f_interpolate(b, bd):
+    if bd.get("antialias"):
+        b.fail("interpolate with antialias=True", "antialias=False")
+    return interpolate(b, bd["input"], bd["size"], bd["scale_factor"], bd["mode"], bd["align_corners"],
+                       bool(bd.get("recompute_scale_factor")))
+
+
+def _upsample_layer(b, bd):
+    keep = dict(bd)
+    return Layer("torch.nn.Upsample", _forward("input", lambda b, L, a: interpolate(
+        b, a["input"], keep["size"], keep["scale_factor"], keep["mode"], keep["align_corners"],
+        bool(keep["recompute_scale_factor"]))))
+
+
+def pixel_shuffle(b, x: Any, factor: int, inverse: bool = False) -> Array:
+    """``pixel_shuffle`` (C*r*r, H, W) -> (C, H*r, W*r), or its inverse: entries moved."""
+    arr = b.to_array(x)
+    r = int(factor)
+    if arr.ndim < 3:
+        b.fail(f"pixel_shuffle needs at least 3 dims, got shape {arr.shape}")
+    *lead, c, h, w = arr.shape
+    if not inverse and c % (r * r) or inverse and (h % r or w % r):
+        b.fail(f"pixel_{'un' if inverse else ''}shuffle by {r} of shape {arr.shape}")
+    batch = math.prod(lead)
+    flat = arr.reshape((batch, c, h, w))
+    items = []
+    if not inverse:
+        for n in range(batch):
+            for co in range(c // (r * r)):
+                for i in range(h * r):
+                    for j in range(w * r):
+                        items.append(flat.item((n, co * r * r + (i % r) * r + j % r, i // r, j // r)))
+        shape = (*lead, c // (r * r), h * r, w * r)
+    else:
+        for n in range(batch):
+            for co in range(c * r * r):
+                base, k = divmod(co, r * r)
+                for i in range(h // r):
+                    for j in range(w // r):
+                        items.append(flat.item((n, base, i * r + k // r, j * r + k % r)))
+        shape = (*lead, c * r * r, h // r, w // r)
+    return Array(tuple(shape), tuple(items), arr.framework or "torch")
+
+
+_INTERP = "input, size=None, scale_factor=None, mode='nearest', align_corners=None, recompute_scale_factor=None, " \
+          "antialias=False"
+add_call(Call("torch.nn.functional.interpolate", "torch", Signature.parse(_INTERP), _f_interpolate, "",
+              "resampling: nearest or (bi/tri)linear, a linear map with exact weights"))
+add_call(Call("torch.nn.functional.upsample", "torch", Signature.parse(_INTERP.replace(", antialias=False", "")),
+              _f_interpolate, "", "resampling (the old name of interpolate)"))
+add_call(layer_call("torch.nn.Upsample", "size=None, scale_factor=None, mode='nearest', align_corners=None, "
+                    "recompute_scale_factor=None", _upsample_layer, "resampling, as F.interpolate"))
+add_call(Call("torch.nn.functional.pixel_shuffle", "torch", Signature.parse("input, upscale_factor"),
+              lambda b, bd: pixel_shuffle(b, bd["input"], bd["upscale_factor"]), "", "channels to space"))
+add_call(Call("torch.nn.functional.pixel_unshuffle", "torch", Signature.parse("input, downscale_factor"),
+              lambda b, bd: pixel_shuffle(b, bd["input"], bd["downscale_factor"], True), "", "space to channels"))
+for _cls, _arg, _inverse in (("PixelShuffle", "upscale_factor", False), ("PixelUnshuffle", "downscale_factor", True)):
+    add_call(layer_call(f"torch.nn.{_cls}", _arg, (lambda arg, inv: lambda b, bd: Layer(
+        f"torch.nn.{_cls}", _forward("input", lambda b2, L, a: pixel_shuffle(b2, a["input"], bd[arg], inv))))(
+        _arg, _inverse), "entries moved between channels and space"))

@@ -135,3 +135,25 @@ def kl_divergence(p: "float[2, 3]", q: "float[2, 3]"):
     target = torch.softmax(q, dim=-1)
     loss = F.kl_div(torch.log_softmax(p, dim=-1), target, reduction="batchmean")
     return loss + nn.KLDivLoss(reduction="sum", log_target=True)(torch.relu(p), q) + torch.relu(p - q).sum()
+
+
+def resampling(x: "float[1, 1, 2, 3]", v: "float[1, 2, 3]"):
+    a = F.interpolate(x, scale_factor=2, mode="nearest")
+    b = F.interpolate(x, size=(3, 4), mode="bilinear", align_corners=False)
+    c = F.interpolate(x, size=(3, 5), mode="bilinear", align_corners=True)
+    d = F.interpolate(x, size=(3, 2), mode="nearest-exact")
+    # scale 1 / 1.5 is not a binary fraction: torch's rounded weights decide the ties
+    e = F.interpolate(v, scale_factor=1.5, mode="linear")
+    return torch.relu(a - 1).sum() + b.max() + torch.relu(c).sum() + d.abs().sum() + torch.relu(e - 0.5).sum()
+
+
+class UpsampleShuffle(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear")
+        self.ps = nn.PixelShuffle(2)
+        self.pu = nn.PixelUnshuffle(2)
+
+    def forward(self, x):
+        y = self.ps(x)
+        return torch.relu(self.up(y)).max() + (self.pu(y) * torch.arange(4.0).reshape(1, 4, 1, 1)).sum()
