@@ -263,17 +263,25 @@ def _linear_layer(b, bd):
         params, attrs={"in_features": n_in, "out_features": n_out})
 
 
+def _conv_parameters(b, bd, dims: int, transposed: bool) -> tuple[int, int, tuple, dict]:
+    """Channels, kernel and parameters of a convolution layer: weight (out, in / groups, *k),
+    or (in, out / groups, *k) when transposed, and a bias (out)."""
+    if bd["padding_mode"] != "zeros":
+        b.fail(f"padding_mode={bd['padding_mode']!r} is not supported", "padding_mode='zeros'")
+    c_in, c_out, groups = int(bd["in_channels"]), int(bd["out_channels"]), int(bd["groups"])
+    if c_in % groups or c_out % groups:
+        b.fail(f"in_channels and out_channels must be divisible by groups={groups}")
+    kernel = _pair(bd["kernel_size"], dims)
+    shape = (c_in, c_out // groups) if transposed else (c_out, c_in // groups)
+    params = {"weight": Param(shape + kernel)}
+    if bd["bias"]:
+        params["bias"] = Param((c_out,))
+    return c_in, c_out, kernel, params
+
+
 def _conv_layer(dims: int):
     def make(b, bd):
-        if bd["padding_mode"] != "zeros":
-            b.fail(f"padding_mode={bd['padding_mode']!r} is not supported", "padding_mode='zeros'")
-        c_in, c_out, groups = int(bd["in_channels"]), int(bd["out_channels"]), int(bd["groups"])
-        if c_in % groups or c_out % groups:
-            b.fail(f"in_channels and out_channels must be divisible by groups={groups}")
-        kernel = _pair(bd["kernel_size"], dims)
-        params = {"weight": Param((c_out, c_in // groups) + kernel)}
-        if bd["bias"]:
-            params["bias"] = Param((c_out,))
+        c_in, c_out, kernel, params = _conv_parameters(b, bd, dims, transposed=False)
         keep = {k: bd[k] for k in ("stride", "padding", "dilation", "groups")}
 
         def compute(b, L, a):
@@ -286,15 +294,7 @@ def _conv_layer(dims: int):
 
 def _conv_transpose_layer(dims: int):
     def make(b, bd):
-        if bd["padding_mode"] != "zeros":
-            b.fail(f"padding_mode={bd['padding_mode']!r} is not supported", "padding_mode='zeros'")
-        c_in, c_out, groups = int(bd["in_channels"]), int(bd["out_channels"]), int(bd["groups"])
-        if c_in % groups or c_out % groups:
-            b.fail(f"in_channels and out_channels must be divisible by groups={groups}")
-        kernel = _pair(bd["kernel_size"], dims)
-        params = {"weight": Param((c_in, c_out // groups) + kernel)}
-        if bd["bias"]:
-            params["bias"] = Param((c_out,))
+        c_in, c_out, kernel, params = _conv_parameters(b, bd, dims, transposed=True)
         keep = {k: bd[k] for k in ("stride", "padding", "output_padding", "groups", "dilation")}
 
         def compute(b, L, a):
